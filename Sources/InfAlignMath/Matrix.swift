@@ -80,31 +80,37 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
   }
 
   /// Calls `body` with row `i` as a buffer (no copy).
-  @inlinable public func withRow<R>(_ i: Int, _ body: (UnsafeBufferPointer<Scalar>) throws -> R) rethrows -> R {
+  @inlinable public func withRow<R, E: Error>(
+    _ i: Int, _ body: (UnsafeBufferPointer<Scalar>) throws(E) -> R
+  ) throws(E) -> R {
     precondition(i >= 0 && i < rows, "row \(i) out of range 0..<\(rows)")
-    return try _storage.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[(i * columns)..<((i + 1) * columns)])) }
+    return try _storage.withUnsafeBufferPointer { (all) throws(E) -> R in
+      try body(UnsafeBufferPointer(rebasing: all[(i * columns)..<((i + 1) * columns)]))
+    }
   }
 
   /// Calls `body` with row `i` as a mutable buffer (no copy beyond copy-on-write uniqueness).
-  @inlinable public mutating func withMutableRow<R>(
-    _ i: Int, _ body: (UnsafeMutableBufferPointer<Scalar>) throws -> R
-  ) rethrows -> R {
+  @inlinable public mutating func withMutableRow<R, E: Error>(
+    _ i: Int, _ body: (UnsafeMutableBufferPointer<Scalar>) throws(E) -> R
+  ) throws(E) -> R {
     precondition(i >= 0 && i < rows, "row \(i) out of range 0..<\(rows)")
     let columns = self.columns
-    return try _storage.withUnsafeMutableBufferPointer {
-      try body(UnsafeMutableBufferPointer(rebasing: $0[(i * columns)..<((i + 1) * columns)]))
+    return try _storage.withUnsafeMutableBufferPointer { (all) throws(E) -> R in
+      try body(UnsafeMutableBufferPointer(rebasing: all[(i * columns)..<((i + 1) * columns)]))
     }
   }
 
   /// Calls `body` with the whole row-major storage.
-  @inlinable public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Scalar>) throws -> R) rethrows -> R {
+  @inlinable public func withUnsafeBufferPointer<R, E: Error>(
+    _ body: (UnsafeBufferPointer<Scalar>) throws(E) -> R
+  ) throws(E) -> R {
     try _storage.withUnsafeBufferPointer(body)
   }
 
   /// Calls `body` with the whole row-major storage, mutable.
-  @inlinable public mutating func withUnsafeMutableBufferPointer<R>(
-    _ body: (inout UnsafeMutableBufferPointer<Scalar>) throws -> R
-  ) rethrows -> R {
+  @inlinable public mutating func withUnsafeMutableBufferPointer<R, E: Error>(
+    _ body: (inout UnsafeMutableBufferPointer<Scalar>) throws(E) -> R
+  ) throws(E) -> R {
     try _storage.withUnsafeMutableBufferPointer(body)
   }
 

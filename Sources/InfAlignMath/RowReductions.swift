@@ -1,0 +1,383 @@
+import RealModule
+
+/// Row-wise reductions over a row-major `rows × columns` matrix, where one row is one prompt's group.
+///
+/// Every kernel has a raw core over caller-owned buffers (so training code can call it with no copies) and
+/// `Matrix` conveniences. Nothing allocates inside the row loop.
+///
+/// Special values, per row:
+/// - `logSumExp` of an all −∞ row (or an empty row) is −∞; of a row containing +∞ it is +∞.
+/// - `softmax`/`logSoftmax` of an all −∞ row throw ``MathError/zeroMass(row:)``. A row containing +∞ puts its
+///   mass evenly on the +∞ entries (the limit of softmax as those entries grow together).
+/// - NaN propagates in the unchecked kernels: the row's result is NaN. The `…Checked` kernels throw
+///   ``MathError/nonFinite(row:column:value:)`` naming the first NaN.
+///
+/// Accuracy: max-shifted, so no overflow for any finite input; relative error a few ulps times `log(columns)`.
+public enum RowReductions {
+  /// The maximum of each row; −∞ for an empty row. A NaN anywhere in a row makes that row's result NaN.
+  ///
+  /// - Complexity: O(rows × columns), vectorized.
+  @inlinable
+  public static func max<T: BLASScalar>(
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
+  ) {
+    checkShape(x.count, rows: rows, columns: columns, outCount: out.count, expectedOut: rows)
+    guard let base = x.baseAddress else {
+      for i in 0..<rows { out[i] = -.infinity }
+      return
+    }
+    for i in 0..<rows { out[i] = rowMax(base + i * columns, columns) }
+  }
+
+  /// The log-sum-exp `log Σ_j exp(x_ij)` of each row, max-shifted.
+  ///
+  /// - Complexity: O(rows × columns), one `exp` per element.
+  @inlinable
+  public static func logSumExp<T: BLASScalar>(
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
+  ) {
+    checkShape(x.count, rows: rows, columns: columns, outCount: out.count, expectedOut: rows)
+    guard let base = x.baseAddress else {
+      for i in 0..<rows { out[i] = -.infinity }
+      return
+    }
+    for i in 0..<rows { out[i] = rowLogSumExp(base + i * columns, columns) }
+  }
+
+  /// The softmax of each row into `out` (`rows × columns`). `out` may be the same memory as `x` (in place).
+  ///
+  /// - Throws: ``MathError/zeroMass(row:)`` for an all −∞ (or empty) row.
+  /// - Complexity: O(rows × columns), one `exp` per element.
+  @inlinable
+  public static func softmax<T: BLASScalar>(
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
+  ) throws(MathError) {
+    checkShape(x.count, rows: rows, columns: columns, outCount: out.count, expectedOut: rows * columns)
+    guard let src = x.baseAddress, let dst = out.baseAddress else {
+      if rows > 0 { throw .zeroMass(row: 0) }
+      return
+    }
+    for i in 0..<rows {
+      let xi = src + i * columns, oi = dst + i * columns
+      let m = rowMax(xi, columns)
+      if m == -.infinity { throw .zeroMass(row: i) }
+      if m.isNaN {
+        for j in 0..<columns { oi[j] = .nan }
+        continue
+      }
+      if m == .infinity {
+        var count = 0
+        for j in 0..<columns where xi[j] == .infinity { count += 1 }
+        let share = 1 / T(count)
+        for j in 0..<columns { oi[j] = xi[j] == .infinity ? share : 0 }
+        continue
+      }
+      let sum = expShiftedSum(xi, columns, shift: m, store: oi)
+      scale(oi, columns, by: 1 / sum)
+    }
+  }
+
+  /// The log-softmax `x_ij − logsumexp_j(x_ij)` of each row into `out`; may be in place.
+  ///
+  /// Entries equal to −∞ stay −∞. A row with +∞ entries gets `−log(count)` on those and −∞ elsewhere.
+  /// - Throws: ``MathError/zeroMass(row:)`` for an all −∞ (or empty) row.
+  /// - Complexity: O(rows × columns), one `exp` per element.
+  @inlinable
+  public static func logSoftmax<T: BLASScalar>(
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
+  ) throws(MathError) {
+    checkShape(x.count, rows: rows, columns: columns, outCount: out.count, expectedOut: rows * columns)
+    guard let src = x.baseAddress, let dst = out.baseAddress else {
+      if rows > 0 { throw .zeroMass(row: 0) }
+      return
+    }
+    for i in 0..<rows {
+      let xi = src + i * columns, oi = dst + i * columns
+      let m = rowMax(xi, columns)
+      if m == -.infinity { throw .zeroMass(row: i) }
+      if m == .infinity {
+        var count = 0
+        for j in 0..<columns where xi[j] == .infinity { count += 1 }
+        let logShare = -T.log(T(count))
+        for j in 0..<columns { oi[j] = xi[j] == .infinity ? logShare : -.infinity }
+        continue
+      }
+      let lse = m.isNaN ? T.nan : m + T.log(expShiftedSum(xi, columns, shift: m, store: nil))
+      subtract(xi, columns, lse, into: oi)
+    }
+  }
+
+  /// The mean and variance of each row. `correction` is subtracted from the count in the variance's
+  /// denominator (0: population variance, 1: unbiased sample variance).
+  ///
+  /// Two passes (mean, then centred sum of squares with a compensation term), so large common offsets
+  /// (1e8 + small noise) lose no precision.
+  /// - Precondition: `columns > correction`.
+  /// - Complexity: O(rows × columns).
+  @inlinable
+  public static func meanAndVariance<T: BLASScalar>(
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, mean: UnsafeMutableBufferPointer<T>,
+    variance: UnsafeMutableBufferPointer<T>, correction: Int = 0
+  ) {
+    checkShape(x.count, rows: rows, columns: columns, outCount: mean.count, expectedOut: rows)
+    precondition(variance.count == rows, "variance buffer has \(variance.count) elements, expected \(rows)")
+    precondition(columns > correction, "variance needs more than \(correction) columns, got \(columns)")
+    guard let src = x.baseAddress else { return }
+    for i in 0..<rows {
+      let xi = src + i * columns
+      let mu = rowSum(xi, columns) / T(columns)
+      var ss: T = 0, comp: T = 0
+      var j = 0
+      var acc = SIMD8<T>.zero, accC = SIMD8<T>.zero
+      let m8 = SIMD8<T>(repeating: mu)
+      while j + 8 <= columns {
+        let d = UnsafeRawPointer(xi + j).loadUnaligned(as: SIMD8<T>.self) - m8
+        acc += d * d
+        accC += d
+        j += 8
+      }
+      ss = acc.sum()
+      comp = accC.sum()
+      while j < columns {
+        let d = xi[j] - mu
+        ss += d * d
+        comp += d
+        j += 1
+      }
+      mean[i] = mu
+      // Compensated: subtract the squared residual sum, which is ~0 in exact arithmetic.
+      variance[i] = (ss - comp * comp / T(columns)) / T(columns - correction)
+    }
+  }
+
+  /// Throws ``MathError/nonFinite(row:column:value:)`` for the first NaN (and, when `allowInfinity` is false,
+  /// the first ±∞) in row-major order. Use before the unchecked kernels when inputs come from users.
+  ///
+  /// - Complexity: O(rows × columns).
+  @inlinable
+  public static func checkFinite<T: BLASScalar>(
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, allowInfinity: Bool = false
+  ) throws(MathError) {
+    precondition(x.count == rows * columns, "input has \(x.count) elements, expected \(rows)×\(columns)")
+    guard let base = x.baseAddress else { return }
+    for i in 0..<rows {
+      let xi = base + i * columns
+      for j in 0..<columns {
+        let v = xi[j]
+        if v.isNaN || (!allowInfinity && v.isInfinite) {
+          throw .nonFinite(row: i, column: j, value: Double(v))
+        }
+      }
+    }
+  }
+
+  /// ``logSumExp(_:rows:columns:into:)`` that throws on NaN instead of propagating it (±∞ allowed).
+  @inlinable
+  public static func logSumExpChecked<T: BLASScalar>(
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
+  ) throws(MathError) {
+    try checkFinite(x, rows: rows, columns: columns, allowInfinity: true)
+    logSumExp(x, rows: rows, columns: columns, into: out)
+  }
+
+  /// ``softmax(_:rows:columns:into:)`` that throws on NaN instead of propagating it.
+  @inlinable
+  public static func softmaxChecked<T: BLASScalar>(
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
+  ) throws(MathError) {
+    try checkFinite(x, rows: rows, columns: columns, allowInfinity: true)
+    try softmax(x, rows: rows, columns: columns, into: out)
+  }
+
+  /// ``logSoftmax(_:rows:columns:into:)`` that throws on NaN instead of propagating it.
+  @inlinable
+  public static func logSoftmaxChecked<T: BLASScalar>(
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
+  ) throws(MathError) {
+    try checkFinite(x, rows: rows, columns: columns, allowInfinity: true)
+    try logSoftmax(x, rows: rows, columns: columns, into: out)
+  }
+}
+
+// MARK: - Matrix conveniences
+
+extension RowReductions {
+  /// The maximum of each row of `m`.
+  public static func max<T: BLASScalar>(_ m: Matrix<T>) -> [T] {
+    perRow(m) { max($0, rows: m.rows, columns: m.columns, into: $1) }
+  }
+
+  /// The log-sum-exp of each row of `m`.
+  public static func logSumExp<T: BLASScalar>(_ m: Matrix<T>) -> [T] {
+    perRow(m) { logSumExp($0, rows: m.rows, columns: m.columns, into: $1) }
+  }
+
+  /// The softmax of each row of `m`.
+  /// - Throws: ``MathError/zeroMass(row:)`` for an all −∞ row.
+  public static func softmax<T: BLASScalar>(_ m: Matrix<T>) throws(MathError) -> Matrix<T> {
+    var out = m
+    try out.withUnsafeMutableBufferPointer { (buf) throws(MathError) in
+      try softmax(UnsafeBufferPointer(buf), rows: m.rows, columns: m.columns, into: buf)
+    }
+    return out
+  }
+
+  /// The log-softmax of each row of `m`.
+  /// - Throws: ``MathError/zeroMass(row:)`` for an all −∞ row.
+  public static func logSoftmax<T: BLASScalar>(_ m: Matrix<T>) throws(MathError) -> Matrix<T> {
+    var out = m
+    try out.withUnsafeMutableBufferPointer { (buf) throws(MathError) in
+      try logSoftmax(UnsafeBufferPointer(buf), rows: m.rows, columns: m.columns, into: buf)
+    }
+    return out
+  }
+
+  /// The mean and variance of each row of `m` (see ``meanAndVariance(_:rows:columns:mean:variance:correction:)``).
+  public static func meanAndVariance<T: BLASScalar>(
+    _ m: Matrix<T>, correction: Int = 0
+  ) -> (mean: [T], variance: [T]) {
+    var mean = [T](repeating: 0, count: m.rows), variance = [T](repeating: 0, count: m.rows)
+    m.withUnsafeBufferPointer { x in
+      mean.withUnsafeMutableBufferPointer { mu in
+        variance.withUnsafeMutableBufferPointer { v in
+          meanAndVariance(x, rows: m.rows, columns: m.columns, mean: mu, variance: v, correction: correction)
+        }
+      }
+    }
+    return (mean, variance)
+  }
+
+  /// Throws for the first NaN or ±∞ in `m`, naming its row and column.
+  public static func checkFinite<T: BLASScalar>(_ m: Matrix<T>, allowInfinity: Bool = false) throws(MathError) {
+    try m.withUnsafeBufferPointer { (x) throws(MathError) in
+      try checkFinite(x, rows: m.rows, columns: m.columns, allowInfinity: allowInfinity)
+    }
+  }
+
+  private static func perRow<T: BLASScalar>(
+    _ m: Matrix<T>, _ body: (UnsafeBufferPointer<T>, UnsafeMutableBufferPointer<T>) -> Void
+  ) -> [T] {
+    var out = [T](repeating: 0, count: m.rows)
+    m.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { body(x, $0) } }
+    return out
+  }
+}
+
+// MARK: - Row primitives (SIMD)
+
+extension RowReductions {
+  @inlinable
+  static func checkShape(_ count: Int, rows: Int, columns: Int, outCount: Int, expectedOut: Int) {
+    precondition(rows >= 0 && columns >= 0, "negative shape \(rows)×\(columns)")
+    precondition(count == rows * columns, "input has \(count) elements, expected \(rows)×\(columns)")
+    precondition(outCount == expectedOut, "output has \(outCount) elements, expected \(expectedOut)")
+  }
+
+  /// Max of one row; NaN if the row holds a NaN; −∞ if empty.
+  @inlinable
+  static func rowMax<T: BLASScalar>(_ x: UnsafePointer<T>, _ n: Int) -> T {
+    var j = 0
+    var acc = SIMD8<T>(repeating: -.infinity)
+    var sawNaN = SIMDMask<SIMD8<T>.MaskStorage>(repeating: false)
+    while j + 8 <= n {
+      let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<T>.self)
+      sawNaN .|= v .!= v
+      acc = pointwiseMax(acc, v)
+      j += 8
+    }
+    var m = acc.max()
+    if any(sawNaN) { return .nan }
+    while j < n {
+      let v = x[j]
+      if v.isNaN { return .nan }
+      if v > m { m = v }
+      j += 1
+    }
+    return m
+  }
+
+  @inlinable
+  static func rowSum<T: BLASScalar>(_ x: UnsafePointer<T>, _ n: Int) -> T {
+    var j = 0
+    var acc = SIMD8<T>.zero
+    while j + 8 <= n {
+      acc += UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<T>.self)
+      j += 8
+    }
+    var s = acc.sum()
+    while j < n {
+      s += x[j]
+      j += 1
+    }
+    return s
+  }
+
+  /// `Σ exp(x_j − shift)`, optionally storing each term into `store`.
+  @inlinable
+  static func rowLogSumExp<T: BLASScalar>(_ x: UnsafePointer<T>, _ n: Int) -> T {
+    let m = rowMax(x, n)
+    if !m.isFinite { return m }  // NaN, +∞ or −∞ (empty / all −∞)
+    return m + T.log(expShiftedSum(x, n, shift: m, store: nil))
+  }
+
+  @inlinable
+  static func expShiftedSum<T: BLASScalar>(
+    _ x: UnsafePointer<T>, _ n: Int, shift: T, store: UnsafeMutablePointer<T>?
+  ) -> T {
+    var s: T = 0
+    if let store {
+      for j in 0..<n {
+        let e = T.exp(x[j] - shift)
+        store[j] = e
+        s += e
+      }
+    } else {
+      // Four independent accumulators let the exp calls pipeline.
+      var s0: T = 0, s1: T = 0, s2: T = 0, s3: T = 0
+      var j = 0
+      while j + 4 <= n {
+        s0 += T.exp(x[j] - shift)
+        s1 += T.exp(x[j + 1] - shift)
+        s2 += T.exp(x[j + 2] - shift)
+        s3 += T.exp(x[j + 3] - shift)
+        j += 4
+      }
+      while j < n {
+        s0 += T.exp(x[j] - shift)
+        j += 1
+      }
+      s = (s0 + s1) + (s2 + s3)
+    }
+    return s
+  }
+
+  @inlinable
+  static func scale<T: BLASScalar>(_ x: UnsafeMutablePointer<T>, _ n: Int, by factor: T) {
+    var j = 0
+    let f8 = SIMD8<T>(repeating: factor)
+    while j + 8 <= n {
+      let raw = UnsafeMutableRawPointer(x + j)
+      raw.storeBytes(of: raw.loadUnaligned(as: SIMD8<T>.self) * f8, as: SIMD8<T>.self)
+      j += 8
+    }
+    while j < n {
+      x[j] *= factor
+      j += 1
+    }
+  }
+
+  @inlinable
+  static func subtract<T: BLASScalar>(_ x: UnsafePointer<T>, _ n: Int, _ c: T, into out: UnsafeMutablePointer<T>) {
+    var j = 0
+    let c8 = SIMD8<T>(repeating: c)
+    while j + 8 <= n {
+      let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<T>.self) - c8
+      UnsafeMutableRawPointer(out + j).storeBytes(of: v, as: SIMD8<T>.self)
+      j += 8
+    }
+    while j < n {
+      out[j] = x[j] - c
+      j += 1
+    }
+  }
+}
