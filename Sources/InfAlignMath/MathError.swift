@@ -21,6 +21,23 @@ public enum MathError: Error, Equatable, Sendable, CustomStringConvertible {
   /// An adaptive quadrature could not reach the requested accuracy within its evaluation budget.
   case quadratureTolerance(achieved: Double, requested: Double)
 
+  /// Equality that treats two NaN payloads as equal (so an error naming a NaN equals itself).
+  public static func == (lhs: MathError, rhs: MathError) -> Bool {
+    func same(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) }
+    switch (lhs, rhs) {
+    case let (.lapack(r1, i1), .lapack(r2, i2)): return r1 == r2 && i1 == i2
+    case let (.nonFinite(r1, c1, v1), .nonFinite(r2, c2, v2)): return r1 == r2 && c1 == c2 && same(v1, v2)
+    case let (.zeroMass(r1), .zeroMass(r2)): return r1 == r2
+    case let (.invalidArgument(m1), .invalidArgument(m2)): return m1 == m2
+    case let (.noBracket(a1, b1, fa1, fb1), .noBracket(a2, b2, fa2, fb2)):
+      return same(a1, a2) && same(b1, b2) && same(fa1, fa2) && same(fb1, fb2)
+    case let (.noConvergence(m1, i1, e1, t1), .noConvergence(m2, i2, e2, t2)):
+      return m1 == m2 && i1 == i2 && same(e1, e2) && same(t1, t2)
+    case let (.quadratureTolerance(a1, r1), .quadratureTolerance(a2, r2)): return same(a1, a2) && same(r1, r2)
+    default: return false
+    }
+  }
+
   public var description: String {
     switch self {
     case let .lapack(routine, info):

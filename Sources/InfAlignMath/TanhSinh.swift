@@ -44,7 +44,9 @@ public enum TanhSinh {
         return fx
       }
       if t == 0 { return weight * (try at(a + halfWidth)) }
-      return weight * (try at(a + distance) + at(b - distance))
+      // A node that rounds onto an end is skipped: its weight is below the rounding of the sum.
+      let left = a + distance, right = b - distance
+      return weight * ((left > a ? try at(left) : 0) + (right < b ? try at(right) : 0))
     }
 
     var h = 1.0
