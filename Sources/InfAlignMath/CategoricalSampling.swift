@@ -11,6 +11,7 @@ public enum CategoricalSampling {
   /// - Throws: ``MathError/zeroMass(row:)`` for an all −∞ row; ``MathError/nonFinite(row:column:value:)`` for
   ///   NaN or +∞ logits.
   /// - Complexity: O(rows × (columns + samplesPerRow × log columns)); one scratch row allocated per call.
+  @inlinable
   public static func sample<T: BLASScalar, G: RandomNumberGenerator>(
     logits: UnsafeBufferPointer<T>, rows: Int, columns: Int, samplesPerRow: Int = 1,
     into out: UnsafeMutableBufferPointer<Int>, using g: inout G
@@ -47,6 +48,7 @@ public enum CategoricalSampling {
   }
 
   /// One draw per row of `logits`.
+  @inlinable
   public static func sample<T: BLASScalar, G: RandomNumberGenerator>(
     logits: Matrix<T>, samplesPerRow: Int = 1, using g: inout G
   ) throws(MathError) -> [Int] {

@@ -59,6 +59,7 @@ public enum MidRank {
   }
 
   /// Mid-rank counts of `queries` (`rows × K`) against the sorted rows of `sorted` (`rows × M`).
+  @inlinable
   public static func counts<T: BLASScalar>(sorted: Matrix<T>, queries: Matrix<T>) -> Matrix<T> {
     precondition(sorted.rows == queries.rows, "sorted has \(sorted.rows) rows, queries \(queries.rows)")
     var out = Matrix<T>(rows: queries.rows, columns: queries.columns)

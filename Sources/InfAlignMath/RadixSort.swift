@@ -1,7 +1,7 @@
 /// Sorting floating-point numbers by a least-significant-digit radix sort on their IEEE-754 bit patterns.
 ///
 /// Each value is mapped to an unsigned key whose integer order is the numeric order (negative numbers: all bits
-/// flipped; non-negative: sign bit flipped), sorted with 8-bit digits, and mapped back. Passes in which every key
+/// flipped; non-negative: sign bit flipped), sorted with 8-bit (Float) or 11-bit (Double) digits, and mapped back. Passes in which every key
 /// shares the digit are skipped (common for rewards in a narrow range). Rows shorter than
 /// ``insertionSortCutoff`` use an insertion sort on the keys.
 ///
@@ -16,7 +16,7 @@ public enum RadixSort {
   ///
   /// - Parameter row: the row index reported in an error (for batched callers).
   /// - Throws: ``MathError/nonFinite(row:column:value:)`` for the first NaN; `buffer` is then unchanged.
-  /// - Complexity: O(n · passes), passes ≤ `MemoryLayout<T>.size`; no heap allocation (histograms live on the
+  /// - Complexity: O(n · passes), passes ≤ 4 (Float) or 6 (Double); no heap allocation (histograms live on the
   ///   stack).
   @inlinable
   public static func sort<T: BLASScalar>(
@@ -24,6 +24,7 @@ public enum RadixSort {
   ) throws(MathError) {
     let n = buffer.count
     precondition(scratch.count >= n, "radix scratch has \(scratch.count) elements, needs \(n)")
+    precondition(n <= Int(Int32.max), "radix sort handles at most 2^31 − 1 elements per row")
     guard n > 1, let base = buffer.baseAddress, let tmp = scratch.baseAddress else {
       if n == 1, buffer[0].isNaN { throw .nonFinite(row: row, column: 0, value: .nan) }
       return
@@ -43,6 +44,7 @@ public enum RadixSort {
 
   /// Sorts an array ascending.
   /// - Throws: ``MathError/nonFinite(row:column:value:)`` naming the first NaN (row 0).
+  @inlinable
   public static func sort<T: BLASScalar>(_ values: inout [T]) throws(MathError) {
     var scratch = [T](repeating: 0, count: values.count)
     try values.withUnsafeMutableBufferPointer { (buf) throws(MathError) in
@@ -78,40 +80,43 @@ public enum RadixSort {
     }
   }
 
-  /// LSD radix sort of `n` keys with 8-bit digits, ping-ponging between `a` and `b`; returns the buffer that
-  /// holds the sorted keys.
+  /// LSD radix sort of `n` keys with `digitBits`-bit digits (8 for 32-bit keys: 4 passes; 11 for 64-bit keys:
+  /// 6 passes), ping-ponging between `a` and `b`; returns the buffer that holds the sorted keys.
   @inlinable
   static func lsdRadix<K: FixedWidthInteger & UnsignedInteger>(
     _ a: UnsafeMutablePointer<K>, _ b: UnsafeMutablePointer<K>, _ n: Int
   ) -> UnsafeMutablePointer<K> {
-    let digits = K.bitWidth / 8
-    return withUnsafeTemporaryAllocation(of: Int.self, capacity: 256 * digits) { hist in
+    let digitBits = K.bitWidth > 32 ? 11 : 8
+    let radix = 1 << digitBits
+    let mask = K(radix - 1)
+    let digits = (K.bitWidth + digitBits - 1) / digitBits
+    return withUnsafeTemporaryAllocation(of: Int32.self, capacity: radix * digits) { hist in
       let h = hist.baseAddress!
-      h.initialize(repeating: 0, count: 256 * digits)
+      h.initialize(repeating: 0, count: radix * digits)
       for i in 0..<n {
         var k = a[i]
         for d in 0..<digits {
-          h[d * 256 + Int(truncatingIfNeeded: k & 0xFF)] += 1
-          k >>= 8
+          h[d * radix + Int(truncatingIfNeeded: k & mask)] &+= 1
+          k >>= K(digitBits)
         }
       }
       var src = a, dst = b
       for d in 0..<digits {
-        let hd = h + d * 256
+        let hd = h + d * radix
+        let shift = K(digitBits * d)
         // A pass where one bucket holds every key changes nothing.
-        if hd[Int(truncatingIfNeeded: (src[0] >> (8 * d)) & 0xFF)] == n { continue }
-        var sum = 0
-        for bucket in 0..<256 {
+        if Int(hd[Int(truncatingIfNeeded: (src[0] >> shift) & mask)]) == n { continue }
+        var sum: Int32 = 0
+        for bucket in 0..<radix {
           let c = hd[bucket]
           hd[bucket] = sum
-          sum += c
+          sum &+= c
         }
-        let shift = 8 * d
         for i in 0..<n {
           let k = src[i]
-          let bucket = Int(truncatingIfNeeded: (k >> shift) & 0xFF)
-          dst[hd[bucket]] = k
-          hd[bucket] += 1
+          let bucket = Int(truncatingIfNeeded: (k >> shift) & mask)
+          dst[Int(hd[bucket])] = k
+          hd[bucket] &+= 1
         }
         swap(&src, &dst)
       }

@@ -72,6 +72,7 @@ public enum Random {
   }
 
   /// `count` standard normal draws.
+  @inlinable
   public static func normals<T: BLASScalar, G: RandomNumberGenerator>(count: Int, using g: inout G) -> [T] {
     var out = [T](repeating: 0, count: count)
     out.withUnsafeMutableBufferPointer { fillNormal($0, using: &g) }
@@ -79,6 +80,7 @@ public enum Random {
   }
 
   /// `count` uniform [0, 1) draws.
+  @inlinable
   public static func uniforms<T: BLASScalar, G: RandomNumberGenerator>(count: Int, using g: inout G) -> [T] {
     var out = [T](repeating: 0, count: count)
     out.withUnsafeMutableBufferPointer { fillUniform($0, using: &g) }

@@ -203,17 +203,20 @@ public enum RowReductions {
 
 extension RowReductions {
   /// The maximum of each row of `m`.
+  @inlinable
   public static func max<T: BLASScalar>(_ m: Matrix<T>) -> [T] {
     perRow(m) { max($0, rows: m.rows, columns: m.columns, into: $1) }
   }
 
   /// The log-sum-exp of each row of `m`.
+  @inlinable
   public static func logSumExp<T: BLASScalar>(_ m: Matrix<T>) -> [T] {
     perRow(m) { logSumExp($0, rows: m.rows, columns: m.columns, into: $1) }
   }
 
   /// The softmax of each row of `m`.
   /// - Throws: ``MathError/zeroMass(row:)`` for an all −∞ row.
+  @inlinable
   public static func softmax<T: BLASScalar>(_ m: Matrix<T>) throws(MathError) -> Matrix<T> {
     var out = m
     try out.withUnsafeMutableBufferPointer { (buf) throws(MathError) in
@@ -224,6 +227,7 @@ extension RowReductions {
 
   /// The log-softmax of each row of `m`.
   /// - Throws: ``MathError/zeroMass(row:)`` for an all −∞ row.
+  @inlinable
   public static func logSoftmax<T: BLASScalar>(_ m: Matrix<T>) throws(MathError) -> Matrix<T> {
     var out = m
     try out.withUnsafeMutableBufferPointer { (buf) throws(MathError) in
@@ -233,6 +237,7 @@ extension RowReductions {
   }
 
   /// The mean and variance of each row of `m` (see ``meanAndVariance(_:rows:columns:mean:variance:correction:)``).
+  @inlinable
   public static func meanAndVariance<T: BLASScalar>(
     _ m: Matrix<T>, correction: Int = 0
   ) -> (mean: [T], variance: [T]) {
@@ -248,13 +253,15 @@ extension RowReductions {
   }
 
   /// Throws for the first NaN or ±∞ in `m`, naming its row and column.
+  @inlinable
   public static func checkFinite<T: BLASScalar>(_ m: Matrix<T>, allowInfinity: Bool = false) throws(MathError) {
     try m.withUnsafeBufferPointer { (x) throws(MathError) in
       try checkFinite(x, rows: m.rows, columns: m.columns, allowInfinity: allowInfinity)
     }
   }
 
-  private static func perRow<T: BLASScalar>(
+  @inlinable
+  static func perRow<T: BLASScalar>(
     _ m: Matrix<T>, _ body: (UnsafeBufferPointer<T>, UnsafeMutableBufferPointer<T>) -> Void
   ) -> [T] {
     var out = [T](repeating: 0, count: m.rows)

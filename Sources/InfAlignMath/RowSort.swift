@@ -44,6 +44,7 @@ public enum RowSort {
   }
 
   /// Sorts each row of `m` ascending.
+  @inlinable
   public static func sortRows<T: BLASScalar>(_ m: inout Matrix<T>) throws(MathError) {
     let (rows, columns) = (m.rows, m.columns)
     try m.withUnsafeMutableBufferPointer { (buf) throws(MathError) in try sortRows(buf, rows: rows, columns: columns) }
