@@ -1,1 +1,1 @@
-import InfAlignMath
+@_exported import InfAlignMath

@@ -1,0 +1,240 @@
+/// How calibrated rewards are computed from mid-rank counts (MATH.md §2).
+public struct CalibrationOptions: Sendable, Hashable {
+  /// The queries are the references themselves (same prompt, same values): each query's own occurrence is
+  /// removed, giving `(#less + ½·(#equal − 1)) / (M − 1)`. Needs `M ≥ 2` for every prompt.
+  public var leaveOneOut: Bool
+  /// Keep values off 0 and 1 (before a `log`/`logit` or an unbounded transform): `(count + ½) / (M + 1)`, or
+  /// `(count + ½) / M` with leave-one-out.
+  public var smoothing: Bool
+
+  public init(leaveOneOut: Bool = false, smoothing: Bool = false) {
+    self.leaveOneOut = leaveOneOut
+    self.smoothing = smoothing
+  }
+}
+
+/// Reference rewards for a batch of prompts, sorted once, against which query rewards are calibrated:
+/// `Ĉ(y) = (#{j: r(z_j) < r(y)} + ½·#{j: r(z_j) = r(y)}) / M` (mid-rank ties), a number in [0, 1].
+///
+/// Build a table once per batch of reference samples (one radix sort per prompt); each later calibration costs
+/// only binary searches, O(log M) per query. Dense (`B × M`) and ragged (per-prompt counts) layouts.
+///
+/// ```swift
+/// let table = try CalibrationTable(references: referenceRewards)     // B × M
+/// let u = try table.calibrate(policyRewards)                          // B × K, in [0, 1]
+/// ```
+///
+/// Calibration is invariant under any strictly increasing map applied to all rewards, so aligned policies do not
+/// depend on the reward model's scale.
+public struct CalibrationTable<T: BLASScalar>: Sendable {
+  /// Number of prompts.
+  public let promptCount: Int
+  /// Every prompt's references, sorted ascending, prompt after prompt.
+  @usableFromInline let sorted: [T]
+  /// `offsets[b] ..< offsets[b + 1]` is prompt `b`'s range in ``sorted``.
+  @usableFromInline let offsets: [Int]
+
+  /// A table from ragged references: prompt `b` owns the next `counts[b]` values of `references`.
+  ///
+  /// - Throws: ``InfAlignError/nonFinite(field:prompt:index:value:)`` for a NaN/±∞ reward (index within its
+  ///   prompt); ``InfAlignError/emptyReferences(prompt:count:)`` for a prompt with no references;
+  ///   ``InfAlignError/shapeMismatch(_:)`` when the counts do not add up to the number of rewards.
+  /// - Complexity: O(total × radix passes), one scratch allocation.
+  public init(references: UnsafeBufferPointer<T>, counts: UnsafeBufferPointer<Int>) throws(InfAlignError) {
+    var offsets = [Int](repeating: 0, count: counts.count + 1)
+    for b in 0..<counts.count {
+      if counts[b] < 0 { throw .shapeMismatch("prompt \(b) has a negative reference count \(counts[b])") }
+      if counts[b] == 0 { throw .emptyReferences(prompt: b, count: 0) }
+      offsets[b + 1] = offsets[b] + counts[b]
+    }
+    if offsets[counts.count] != references.count {
+      throw .shapeMismatch(
+        "reference counts add up to \(offsets[counts.count]) but \(references.count) reference rewards were given")
+    }
+    try self.init(validating: references, offsets: offsets)
+  }
+
+  /// A table from dense references: `rows` prompts with `columns` references each, row-major.
+  ///
+  /// - Throws: as ``init(references:counts:)``; `columns == 0` is an empty reference set for prompt 0.
+  public init(references: UnsafeBufferPointer<T>, rows: Int, columns: Int) throws(InfAlignError) {
+    if references.count != rows * columns {
+      throw .shapeMismatch("\(references.count) reference rewards do not fill \(rows) prompts × \(columns)")
+    }
+    if columns == 0 && rows > 0 { throw .emptyReferences(prompt: 0, count: 0) }
+    try self.init(validating: references, offsets: (0...rows).map { $0 * columns })
+  }
+
+  /// A table from a `B × M` matrix of references (row = prompt).
+  public init(references: Matrix<T>) throws(InfAlignError) {
+    try self = references.withUnsafeBufferPointer { (buf) throws(InfAlignError) in
+      try CalibrationTable(references: buf, rows: references.rows, columns: references.columns)
+    }
+  }
+
+  /// A table from one array of references per prompt.
+  public init(references: [[T]]) throws(InfAlignError) {
+    let flat = references.flatMap { $0 }
+    let counts = references.map(\.count)
+    try self = flat.withUnsafeBufferPointer { (buf) throws(InfAlignError) in
+      try counts.withUnsafeBufferPointer { (c) throws(InfAlignError) in try CalibrationTable(references: buf, counts: c) }
+    }
+  }
+
+  private init(validating references: UnsafeBufferPointer<T>, offsets: [Int]) throws(InfAlignError) {
+    let rows = offsets.count - 1
+    for b in 0..<rows {
+      for j in offsets[b]..<offsets[b + 1] where !references[j].isFinite {
+        throw .nonFinite(field: "reference reward", prompt: b, index: j - offsets[b], value: Double(references[j]))
+      }
+    }
+    var sorted = Array(references)
+    do {
+      try sorted.withUnsafeMutableBufferPointer { (buf) throws(MathError) in
+        try offsets.withUnsafeBufferPointer { (o) throws(MathError) in try RowSort.sortRows(buf, offsets: o) }
+      }
+    } catch {
+      throw .math(error)  // unreachable: NaN was rejected above
+    }
+    self.promptCount = rows
+    self.sorted = sorted
+    self.offsets = offsets
+  }
+
+  /// Number of references of prompt `b`.
+  @inlinable public func referenceCount(prompt b: Int) -> Int {
+    precondition(b >= 0 && b < promptCount, "prompt \(b) out of range 0..<\(promptCount)")
+    return offsets[b + 1] - offsets[b]
+  }
+
+  /// Prompt `b`'s references, sorted ascending.
+  public func sortedReferences(prompt b: Int) -> ArraySlice<T> {
+    precondition(b >= 0 && b < promptCount, "prompt \(b) out of range 0..<\(promptCount)")
+    return sorted[offsets[b]..<offsets[b + 1]]
+  }
+
+  // MARK: Calibration
+
+  /// Calibrates ragged queries: prompt `b`'s queries are `queries[queryOffsets[b] ..< queryOffsets[b + 1]]`;
+  /// results go to the same positions of `out`. `out` may be the same memory as `queries`.
+  ///
+  /// - Throws: ``InfAlignError/nonFinite(field:prompt:index:value:)`` for a NaN/±∞ query;
+  ///   ``InfAlignError/shapeMismatch(_:)`` when the offsets do not describe `promptCount` prompts over the
+  ///   queries; with leave-one-out, ``InfAlignError/emptyReferences(prompt:count:)`` for a prompt with a single
+  ///   reference and ``InfAlignError/shapeMismatch(_:)`` when a query is not one of its prompt's references.
+  /// - Complexity: O(queries × log M); no allocation.
+  @inlinable
+  public func calibrate(
+    queries: UnsafeBufferPointer<T>, queryOffsets: UnsafeBufferPointer<Int>, into out: UnsafeMutableBufferPointer<T>,
+    options: CalibrationOptions = .init()
+  ) throws(InfAlignError) {
+    precondition(out.count == queries.count, "output has \(out.count) slots for \(queries.count) queries")
+    if queryOffsets.count != promptCount + 1 || queryOffsets.first != 0 || queryOffsets.last != queries.count {
+      throw .shapeMismatch(
+        "query offsets describe \(queryOffsets.count - 1) prompts over \(queryOffsets.last ?? 0) values; "
+          + "the table has \(promptCount) prompts and \(queries.count) queries were given")
+    }
+    for b in 0..<promptCount where queryOffsets[b + 1] < queryOffsets[b] {
+      throw .shapeMismatch("query offsets decrease at prompt \(b)")
+    }
+    try sorted.withUnsafeBufferPointer { (refs) throws(InfAlignError) in
+      for b in 0..<promptCount {
+        try calibrateRun(
+          refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b,
+          queries.baseAddress.map { $0 + queryOffsets[b] }, out.baseAddress.map { $0 + queryOffsets[b] },
+          queryOffsets[b + 1] - queryOffsets[b], options)
+      }
+    }
+  }
+
+  /// Calibrates dense queries: `promptCount × columns`, row-major, into `out` (may alias `queries`).
+  ///
+  /// - Throws: as ``calibrate(queries:queryOffsets:into:options:)``.
+  @inlinable
+  public func calibrate(
+    queries: UnsafeBufferPointer<T>, columns: Int, into out: UnsafeMutableBufferPointer<T>,
+    options: CalibrationOptions = .init()
+  ) throws(InfAlignError) {
+    precondition(out.count == queries.count, "output has \(out.count) slots for \(queries.count) queries")
+    if queries.count != promptCount * columns {
+      throw .shapeMismatch("\(queries.count) queries do not fill \(promptCount) prompts × \(columns)")
+    }
+    try sorted.withUnsafeBufferPointer { (refs) throws(InfAlignError) in
+      for b in 0..<promptCount {
+        try calibrateRun(
+          refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b,
+          queries.baseAddress.map { $0 + b * columns }, out.baseAddress.map { $0 + b * columns }, columns, options)
+      }
+    }
+  }
+
+  /// Calibrates a `promptCount × K` matrix of query rewards.
+  public func calibrate(_ queries: Matrix<T>, options: CalibrationOptions = .init()) throws(InfAlignError) -> Matrix<T> {
+    if queries.rows != promptCount {
+      throw .shapeMismatch("queries have \(queries.rows) prompts (rows), the table has \(promptCount)")
+    }
+    var out = queries
+    try out.withUnsafeMutableBufferPointer { (buf) throws(InfAlignError) in
+      try calibrate(queries: UnsafeBufferPointer(buf), columns: queries.columns, into: buf, options: options)
+    }
+    return out
+  }
+
+  /// Calibrates one array of query rewards per prompt.
+  public func calibrate(_ queries: [[T]], options: CalibrationOptions = .init()) throws(InfAlignError) -> [[T]] {
+    if queries.count != promptCount {
+      throw .shapeMismatch("queries cover \(queries.count) prompts, the table has \(promptCount)")
+    }
+    var out: [[T]] = []
+    out.reserveCapacity(promptCount)
+    try sorted.withUnsafeBufferPointer { (refs) throws(InfAlignError) in
+      for b in 0..<promptCount {
+        var row = queries[b]
+        try row.withUnsafeMutableBufferPointer { (buf) throws(InfAlignError) in
+          try calibrateRun(
+            refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b,
+            UnsafePointer(buf.baseAddress), buf.baseAddress, buf.count, options)
+        }
+        out.append(row)
+      }
+    }
+    return out
+  }
+
+  /// The calibrated value of a single query for prompt `b`.
+  public func calibrate(prompt b: Int, query: T, options: CalibrationOptions = .init()) throws(InfAlignError) -> T {
+    precondition(b >= 0 && b < promptCount, "prompt \(b) out of range 0..<\(promptCount)")
+    var q = query
+    try sorted.withUnsafeBufferPointer { (refs) throws(InfAlignError) in
+      try withUnsafeMutablePointer(to: &q) { (p) throws(InfAlignError) in
+        try calibrateRun(refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b, UnsafePointer(p), p, 1,
+                         options)
+      }
+    }
+    return q
+  }
+
+  /// Calibrates `k` queries of one prompt against its `m` sorted references.
+  @inlinable
+  func calibrateRun(
+    _ refs: UnsafePointer<T>, _ m: Int, prompt: Int, _ queries: UnsafePointer<T>?,
+    _ out: UnsafeMutablePointer<T>?, _ k: Int, _ options: CalibrationOptions
+  ) throws(InfAlignError) {
+    guard k > 0, let queries, let out else { return }
+    let loo = options.leaveOneOut
+    if loo && m < 2 { throw .emptyReferences(prompt: prompt, count: m) }
+    let effective = loo ? m - 1 : m
+    let offset: T = (options.smoothing ? 0.5 : 0) - (loo ? 0.5 : 0)
+    let scale: T = 1 / T(options.smoothing ? effective + 1 : effective)
+    for j in 0..<k {
+      let q = queries[j]
+      if !q.isFinite { throw .nonFinite(field: "reward", prompt: prompt, index: j, value: Double(q)) }
+      let count = MidRank.count(refs, m, q)
+      if loo && count == T(RowSearch.lowerBound(refs, m, q)) {
+        throw .shapeMismatch(
+          "leave-one-out: query \(j) of prompt \(prompt) (value \(q)) is not one of that prompt's references")
+      }
+      out[j] = (count + offset) * scale
+    }
+  }
+}
