@@ -1,49 +1,218 @@
-import Foundation
 import InfAlignMath
+import RealModule
 import Testing
 
-@Test func brentRootFindsKnownRoots() throws {
-  let dottie = try BrentRoot.solve({ cos($0) - $0 }, in: 0, 1)
-  #expect(abs(dottie - 0.7390851332151607) < 1e-14)
-  let cubic = try BrentRoot.solve({ $0 * $0 * $0 - 2 * $0 - 5 }, in: 2, 3)
-  #expect(abs(cubic - 2.0945514815423265) < 1e-14)
-  #expect(try BrentRoot.solve({ $0 - 1 }, in: 1, 2) == 1)  // root at an end
-  // Additive expansion from a bracket that misses the root.
-  let far = try BrentRoot.solve({ $0 - 37.5 }, in: 0, 1, expansion: .additive())
-  #expect(abs(far - 37.5) < 1e-12)
-  // Multiplicative expansion in a positive parameter: 1/β = 1e3.
-  let beta = try BrentRoot.solve({ log(1 / $0) - log(1e3) }, in: 0.5, 2, expansion: .multiplicative())
-  #expect(relClose(beta, 1e-3, 1e-12))
+/// Counts evaluations of a closure (tests run single-threaded inside one test function).
+private final class Counter {
+  var count = 0
 }
 
-@Test func brentRootErrors() {
-  #expect(throws: MathError.self) { try BrentRoot.solve({ $0 * $0 + 1 }, in: -1, 1) }
+/// The message of a thrown `invalidArgument`, or nil.
+private func invalidArgumentMessage(_ body: () throws -> Void) -> String? {
   do {
-    _ = try BrentRoot.solve({ $0 * $0 + 1 }, in: -1, 1, expansion: .additive(maxSteps: 5))
+    try body()
+  } catch let MathError.invalidArgument(message) {
+    return message
+  } catch {}
+  return nil
+}
+
+// MARK: - Brent root
+
+private func knownRoots<T: BLASScalar>(_: T.Type, tolerance: T) throws {
+  // cos x = x: the Dottie number.
+  let dottie = try BrentRoot.solve({ (x: T) in T.cos(x) - x }, in: 0, 1)
+  #expect(abs(dottie - T(0.739_085_133_215_160_6)) <= tolerance)
+  // Wallis's cubic x³ − 2x − 5.
+  let wallis = try BrentRoot.solve({ (x: T) in x * x * x - 2 * x - 5 }, in: 2, 3)
+  #expect(abs(wallis - T(2.094_551_481_542_326_5)) <= tolerance * 2)
+  // Reversed ends are accepted.
+  let reversed = try BrentRoot.solve({ (x: T) in x * x * x - 2 * x - 5 }, in: 3, 2)
+  #expect(abs(reversed - T(2.094_551_481_542_326_5)) <= tolerance * 2)
+  // Roots exactly at either end are returned as is.
+  #expect(try BrentRoot.solve({ (x: T) in x - 1 }, in: 1, 3) == 1)
+  #expect(try BrentRoot.solve({ (x: T) in x - 1 }, in: -2, 1) == 1)
+  // A root at 0 with a flat (triple) root, given an absolute tolerance.
+  let flat = try BrentRoot.solve({ (x: T) in x * x * x }, in: -1, 2, absoluteTolerance: T(1e-6))
+  #expect(abs(flat) <= T(1e-6))
+  // A steep function with a root far from the middle: e^(20x) − 2 on [−5, 5].
+  let steep = try BrentRoot.solve({ (x: T) in T.exp(20 * x) - 2 }, in: -5, 5)
+  #expect(abs(steep - T.log(2) / 20) <= tolerance * T.log(2) / 20)
+  // A loose tolerance is honoured and costs fewer evaluations.
+  let counter = Counter()
+  let loose = try BrentRoot.solve(
+    { (x: T) in
+      counter.count += 1
+      return T.cos(x) - x
+    }, in: 0, 1, absoluteTolerance: T(1e-3), relativeTolerance: 0)
+  #expect(abs(loose - T(0.739_085_133_215_160_6)) <= T(1e-3) + 4 * T.ulpOfOne)
+  #expect(counter.count <= 6)
+}
+
+@Test func brentRootKnownRootsFloat() throws { try knownRoots(Float.self, tolerance: 4e-7) }
+@Test func brentRootKnownRootsDouble() throws { try knownRoots(Double.self, tolerance: 1e-15) }
+
+private func bracketExpansion<T: BLASScalar>(_: T.Type, tolerance: T) throws {
+  // β with 1/β = 1000, multiplicatively from [0.5, 2]: stays positive, finds 1e-3 to full relative precision.
+  let counter = Counter()
+  let beta = try BrentRoot.solve(
+    { (b: T) in
+      counter.count += 1
+      #expect(b > 0)
+      return 1 / b - 1000
+    }, expandingFrom: T(0.5), T(2), domain: .positive)
+  #expect(abs(beta - T(1e-3)) <= tolerance * T(1e-3))
+  #expect(counter.count <= 60)
+  // The other way: β with 1/β = 1e-4 (β = 1e4).
+  let large = try BrentRoot.solve({ (b: T) in 1 / b - T(1e-4) }, expandingFrom: T(0.5), T(2), domain: .positive)
+  #expect(abs(large - T(1e4)) <= tolerance * T(1e4))
+  // Additive expansion on the reals: x − 100 from [0, 1], and −x − 100 (root below the start).
+  #expect(abs(try BrentRoot.solve({ (x: T) in x - 100 }, expandingFrom: 0, 1) - 100) <= tolerance * 100)
+  #expect(abs(try BrentRoot.solve({ (x: T) in -x - 100 }, expandingFrom: 0, 1) + 100) <= tolerance * 100)
+  // Bounded: the root of x − 0.9 from [0.1, 0.2] inside [0, 1], never evaluating outside it.
+  let bounded = try BrentRoot.solve(
+    { (x: T) in
+      #expect(x >= 0 && x <= 1)
+      return x - T(0.9)
+    }, expandingFrom: T(0.1), T(0.2), domain: .bounded(lower: 0, upper: 1))
+  #expect(abs(bounded - T(0.9)) <= tolerance)
+  // A plateau (equal |f| at both ends, and no progress on the side moved first): the ends alternate.
+  let wrongSide = try BrentRoot.solve(
+    { (x: T) in x < 0 ? x + 10 : 1 }, expandingFrom: T(1), T(2), growthFactor: 2)
+  #expect(abs(wrongSide + 10) <= tolerance * 10)
+}
+
+@Test func brentRootBracketExpansionFloat() throws { try bracketExpansion(Float.self, tolerance: 1e-6) }
+@Test func brentRootBracketExpansionDouble() throws { try bracketExpansion(Double.self, tolerance: 1e-15) }
+
+private func rootErrors<T: BLASScalar>(_: T.Type) {
+  // No sign change on the interval.
+  #expect(throws: MathError.self) { try BrentRoot.solve({ (x: T) in x * x + 1 }, in: -1, 1) }
+  do {
+    _ = try BrentRoot.solve({ (x: T) in x * x + 1 }, in: -1, 2)
     Issue.record("expected noBracket")
+  } catch let MathError.noBracket(lower, upper, fLower, fUpper) {
+    #expect(lower == -1 && upper == 2 && fLower == 2 && fUpper == 5)
   } catch {
-    if case .noBracket = error {} else { Issue.record("wrong error \(error)") }
+    Issue.record("unexpected \(error)")
+  }
+  // No root anywhere: expansion gives up after maxExpansions, or when a bounded domain is exhausted.
+  #expect(throws: MathError.self) {
+    try BrentRoot.solve({ (x: T) in x * x + 1 }, expandingFrom: -1, 1, maxExpansions: 10)
+  }
+  #expect(throws: MathError.self) {
+    try BrentRoot.solve({ (b: T) in 1 / b + 1 }, expandingFrom: 1, 2, domain: .positive)
   }
   do {
-    _ = try BrentRoot.solve({ exp($0) - 2 }, in: -50, 50, maxIterations: 2)
-    Issue.record("expected noConvergence")
+    _ = try BrentRoot.solve(
+      { (x: T) in x + 2 }, expandingFrom: T(0.1), T(0.2), domain: .bounded(lower: -1, upper: 1))
+    Issue.record("expected noBracket")
+  } catch let MathError.noBracket(lower, upper, _, _) {
+    #expect(lower == -1 && upper == 1)
   } catch {
-    guard case .noConvergence(let method, let iterations, _, _) = error else { Issue.record("wrong error \(error)"); return }
-    #expect(method == "Brent root" && iterations == 2)
+    Issue.record("unexpected \(error)")
   }
-  #expect(throws: MathError.invalidArgument("function returned NaN at x = 0.0")) {
-    try BrentRoot.solve({ $0 == 0 ? .nan : $0 }, in: 0, 1)
+  // Iteration cap.
+  do {
+    _ = try BrentRoot.solve({ (x: T) in T.cos(x) - x }, in: -10, 10, maxIterations: 2)
+    Issue.record("expected noConvergence")
+  } catch let MathError.noConvergence(method, iterations, estimate, _) {
+    #expect(method == "BrentRoot" && iterations == 2 && estimate >= -10 && estimate <= 10)
+  } catch {
+    Issue.record("unexpected \(error)")
   }
+  // NaN from f names x; bad arguments.
+  let message = invalidArgumentMessage { _ = try BrentRoot.solve({ (x: T) in x > T(0.5) ? .nan : x - 1 }, in: 0, 1) }
+  #expect(message?.contains("x = 1") == true, "\(message ?? "no error")")
+  #expect(invalidArgumentMessage { _ = try BrentRoot.solve({ (x: T) in x }, in: -.infinity, 1) } != nil)
+  #expect(invalidArgumentMessage { _ = try BrentRoot.solve({ (x: T) in x }, in: -1, 1, relativeTolerance: -1) } != nil)
+  #expect(invalidArgumentMessage {
+    _ = try BrentRoot.solve({ (x: T) in x }, expandingFrom: -1, 1, domain: .positive)
+  } != nil)
+  #expect(invalidArgumentMessage {
+    _ = try BrentRoot.solve({ (x: T) in x }, expandingFrom: -1, 1, growthFactor: 1)
+  } != nil)
+  #expect(invalidArgumentMessage { _ = try BrentRoot.solve({ (x: T) in x - 5 }, expandingFrom: 1, 1) } != nil)
+  #expect(invalidArgumentMessage {
+    _ = try BrentRoot.solve({ (x: T) in x }, expandingFrom: -1, 1, domain: .bounded(lower: 0, upper: 1))
+  } != nil)
+  // Infinite values carry a sign only: still converges.
+  let withInfinity = try? BrentRoot.solve({ (x: T) in x < 0 ? -.infinity : x - T(0.25) }, in: -1, 1)
+  #expect(withInfinity.map { abs($0 - T(0.25)) <= 4 * T.ulpOfOne } == true)
 }
 
-@Test func brentMinimize() throws {
-  let r = try BrentMinimize.minimize({ ($0 - 2) * ($0 - 2) + 1 }, in: 0, 5)
-  #expect(abs(r.x - 2) < 1e-7 && abs(r.value - 1) < 1e-14)
-  let c = try BrentMinimize.minimize({ cos($0) }, in: 2, 5)
-  #expect(abs(c.x - Double.pi) < 1e-7)
-  let edge = try BrentMinimize.minimize({ $0 }, in: 1, 3)
-  #expect(abs(edge.x - 1) < 1e-6)
-  let mx = try BrentMinimize.maximize({ -($0 - 0.3) * ($0 - 0.3) }, in: 0, 1)
-  #expect(abs(mx.x - 0.3) < 1e-7)
-  #expect(throws: MathError.self) { try BrentMinimize.minimize({ $0 }, in: 0, 1, maxIterations: 1) }
+@Test func brentRootErrorsFloat() { rootErrors(Float.self) }
+@Test func brentRootErrorsDouble() { rootErrors(Double.self) }
+
+// MARK: - Brent minimize
+
+private func knownMinima<T: BLASScalar>(_: T.Type, xTolerance: T) throws {
+  let epsilon = T.ulpOfOne
+  // (x − 2)² + 1 on [0, 5].
+  let quadratic = try BrentMinimize.minimize({ (x: T) in (x - 2) * (x - 2) + 1 }, in: 0, 5)
+  #expect(abs(quadratic.x - 2) <= xTolerance * 2 && abs(quadratic.value - 1) <= 4 * epsilon)
+  // cos on [3, 4]: minimum −1 at π.
+  let cosine = try BrentMinimize.minimize({ (x: T) in T.cos(x) }, in: 3, 4)
+  #expect(abs(cosine.x - T.pi) <= xTolerance * T.pi && abs(cosine.value + 1) <= 4 * epsilon)
+  // eˣ − 2x: minimum 2 − 2 log 2 at log 2.
+  let convex = try BrentMinimize.minimize({ (x: T) in T.exp(x) - 2 * x }, in: -3, 4)
+  #expect(abs(convex.x - T.log(2)) <= xTolerance && abs(convex.value - (2 - 2 * T.log(2))) <= 8 * epsilon)
+  // Minima at a boundary are returned exactly: x on [1, 2], −x on [1, 2], e^(−x) on [0, 10].
+  let atLower = try BrentMinimize.minimize({ (x: T) in x }, in: 1, 2)
+  #expect(atLower.x == 1 && atLower.value == 1)
+  let atUpper = try BrentMinimize.minimize({ (x: T) in -x }, in: 2, 1)
+  #expect(atUpper.x == 2 && atUpper.value == -2)
+  let decaying = try BrentMinimize.minimize({ (x: T) in T.exp(-x) }, in: 0, 10)
+  #expect(decaying.x == 10)
+  // A quartic (flat minimum) is located to about ε^(1/4).
+  let flat = try BrentMinimize.minimize({ (x: T) in T.pow(x - 1, 4) }, in: -2, 3)
+  #expect(abs(flat.x - 1) <= T.pow(epsilon, T(0.25)) * 4)
+  // A degenerate interval.
+  #expect(try BrentMinimize.minimize({ (x: T) in x * x }, in: 3, 3) == (3, 9))
+  // An absolute tolerance loosens the search: fewer evaluations, still within tolerance.
+  let counter = Counter()
+  let loose = try BrentMinimize.minimize(
+    { (x: T) in
+      counter.count += 1
+      return T.cos(x)
+    }, in: 3, 4, tolerance: T(1e-2), relativeTolerance: 0)
+  #expect(abs(loose.x - T.pi) <= T(1e-2) && counter.count <= 12)
 }
+
+@Test func brentMinimizeKnownMinimaFloat() throws { try knownMinima(Float.self, xTolerance: 1e-3) }
+@Test func brentMinimizeKnownMinimaDouble() throws { try knownMinima(Double.self, xTolerance: 1e-7) }
+
+private func minimizeBracketAndErrors<T: BLASScalar>(_: T.Type, xTolerance: T) throws {
+  // Bracket (x − 7)² walking uphill-away from a start at [0, 1], then minimize inside the bracket.
+  let f = { (x: T) in (x - 7) * (x - 7) }
+  let bracket = try BrentMinimize.bracket(f, from: 0, 1)
+  #expect(bracket.lower < bracket.middle && bracket.middle < bracket.upper)
+  #expect(f(bracket.middle) <= f(bracket.lower) && f(bracket.middle) <= f(bracket.upper))
+  let minimum = try BrentMinimize.minimize(f, in: bracket.lower, bracket.upper)
+  #expect(abs(minimum.x - 7) <= xTolerance * 7)
+  // Starting points in the other order (downhill is toward the first point).
+  let other = try BrentMinimize.bracket(f, from: 1, 0)
+  #expect(other.lower < 7 && 7 < other.upper)
+  // No minimum: −x decreases forever.
+  #expect(throws: MathError.self) { try BrentMinimize.bracket({ (x: T) in -x }, from: 0, 1, maxExpansions: 20) }
+  #expect(invalidArgumentMessage { _ = try BrentMinimize.bracket(f, from: 1, 1) } != nil)
+  // Iteration cap, NaN and bad arguments.
+  do {
+    _ = try BrentMinimize.minimize({ (x: T) in T.cos(x) }, in: 3, 4, maxIterations: 3)
+    Issue.record("expected noConvergence")
+  } catch let MathError.noConvergence(method, iterations, _, _) {
+    #expect(method == "BrentMinimize" && iterations == 3)
+  } catch {
+    Issue.record("unexpected \(error)")
+  }
+  let message = invalidArgumentMessage { _ = try BrentMinimize.minimize({ (x: T) in x > 2 ? .nan : x }, in: 0, 5) }
+  #expect(message?.contains("x = ") == true, "\(message ?? "no error")")
+  #expect(invalidArgumentMessage { _ = try BrentMinimize.minimize({ (x: T) in x }, in: 0, .nan) } != nil)
+  #expect(invalidArgumentMessage { _ = try BrentMinimize.minimize({ (x: T) in x }, in: 0, 1, tolerance: -1) } != nil)
+  // +∞ values lose comparisons: minimize a function that is +∞ on part of the interval.
+  let partial = try BrentMinimize.minimize({ (x: T) in x < 1 ? .infinity : (x - 2) * (x - 2) }, in: 0, 5)
+  #expect(abs(partial.x - 2) <= xTolerance * 2)
+}
+
+@Test func brentMinimizeBracketAndErrorsFloat() throws { try minimizeBracketAndErrors(Float.self, xTolerance: 1e-3) }
+@Test func brentMinimizeBracketAndErrorsDouble() throws { try minimizeBracketAndErrors(Double.self, xTolerance: 1e-7) }
