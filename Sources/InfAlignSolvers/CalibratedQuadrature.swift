@@ -1,0 +1,200 @@
+import RealModule
+
+/// A density `f(u) = exp(h(u)) / Z` on [0, 1] tabulated on quadrature nodes, with its CDF `F` and survival
+/// `S = 1 − F` at every node: the integration scheme behind the calibrated-space analysis (MATH.md §3).
+///
+/// The scheme is built for very peaked densities (`h = Φ/β` with `β` down to 1e-3 and `Φ` up to `e^50`, where the
+/// mass sits in a layer ~1e-26 wide at an end):
+/// 1. The two halves use coordinates that are exact near their end: `u ∈ [0, ½]` and `s = 1 − u ∈ [0, ½]`. The
+///    caller supplies the log density on each half *relative to a common reference* (for a transform, relative to
+///    `Φ(1)/β`, computed with `expm1`/`log1p` forms), so nothing cancels.
+/// 2. Panels are graded geometrically (ratio 2) toward both ends, down to a width set by the log density's slope
+///    there (`10⁻²/|h'|`), with Gauss–Legendre of order ``order`` on each; caller-given breakpoints (kinks of a
+///    tabulated transform) are added as panel edges.
+/// 3. Everything is shifted by the largest log density before `exp`; `F` is accumulated from below on the lower
+///    half and `S` from above on the upper half, with the spectral cumulative matrix inside each panel, so both
+///    are accurate where they are small.
+///
+/// Accuracy: relative error ~1e-14 in the total mass, the moments and the win-rate integrals for log densities
+/// that are smooth on each panel (all built-in transforms), measured against closed forms and 50-digit mpmath
+/// values in the tests (≤ 1e-9 is the contract).
+public struct CalibratedQuadrature: Sendable {
+  /// Gauss–Legendre order per panel.
+  public static let order = 20
+
+  /// Node positions in their half's coordinate: `u` for lower-half nodes, `s = 1 − u` for upper-half nodes.
+  public private(set) var position: [Double] = []
+  /// Whether each node is on the upper half (position is `s`).
+  public private(set) var isUpper: [Bool] = []
+  /// Quadrature weights (in `u`, equal to those in `s`).
+  public private(set) var weight: [Double] = []
+  /// Log density relative to the normalizer: `log f` at each node.
+  public private(set) var logDensity: [Double] = []
+  /// CDF at each node (accurate on the lower half).
+  public private(set) var cdf: [Double] = []
+  /// Survival `1 − F` at each node (accurate on the upper half).
+  public private(set) var survival: [Double] = []
+  /// `log Z − shift`, where `shift` is the caller's reference (so `log Z = shift + logNormalizer`).
+  public private(set) var logNormalizer: Double = 0
+  /// `E_f[h] − log Z`, i.e. `KL(f ‖ uniform) = ∫ f log f`.
+  public private(set) var kl: Double = 0
+
+  /// Tabulates the density `exp(h)/Z` given `h` (relative to any fixed reference) on each half.
+  ///
+  /// - Parameters:
+  ///   - lower: `h(u)` for `u ∈ (0, ½]`; may be −∞ where the density vanishes.
+  ///   - upper: `h(1 − s)` for `s ∈ (0, ½]`, relative to the same reference.
+  ///   - slopeAtZero, slopeAtOne: `|h'|` at the ends (∞ allowed), for the grading.
+  ///   - breakpoints: interior points of (0, 1) where `h` has kinks.
+  /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` when the density is not normalizable
+  ///   (`h` is +∞ or NaN somewhere, or vanishes everywhere).
+  public init(
+    lower: (Double) -> Double, upper: (Double) -> Double, slopeAtZero: Double, slopeAtOne: Double,
+    breakpoints: [Double] = []
+  ) throws(InfAlignError) {
+    let gl = CumulativeGaussLegendre(order: Self.order)
+    let n = Self.order
+    let lowerEdges = Self.edges(slope: slopeAtZero, kinks: breakpoints.filter { $0 > 0 && $0 < 0.5 })
+    let upperEdges = Self.edges(slope: slopeAtOne, kinks: breakpoints.filter { $0 >= 0.5 && $0 < 1 }.map { 1 - $0 })
+    let panels = lowerEdges.count - 1 + upperEdges.count - 1
+    let count = panels * n
+    position.reserveCapacity(count); isUpper.reserveCapacity(count); weight.reserveCapacity(count)
+    logDensity.reserveCapacity(count)
+
+    var shift = -Double.infinity
+    for (edges, upperHalf) in [(lowerEdges, false), (upperEdges, true)] {
+      for p in 0..<(edges.count - 1) {
+        let a = edges[p], b = edges[p + 1], half = (b - a) / 2
+        for i in 0..<n {
+          let x = a + half * (1 + gl.rule.nodes[i])
+          let h = upperHalf ? upper(x) : lower(x)
+          if h.isNaN || h == .infinity {
+            throw .invalidParameter(
+              name: "log density", value: h,
+              reason: "the density exp(Φ/β) is not normalizable: it is \(h) at u = \(upperHalf ? 1 - x : x)")
+          }
+          position.append(x); isUpper.append(upperHalf); weight.append(half * gl.rule.weights[i])
+          logDensity.append(h)
+          shift = Swift.max(shift, h)
+        }
+      }
+    }
+    if shift == -.infinity {
+      throw .invalidParameter(name: "log density", value: shift, reason: "the density vanishes everywhere")
+    }
+    // Nearly uniform densities (spread of h below 1): centre h on its uniform mean c, so that Z = e^c(1 + m) with
+    // m = ∫ expm1(h − c) and KL = (∫ d + ∫ d·expm1(d))/(1 + m) − log1p(m), d = h − c: no O(1) terms cancel, and
+    // KL ~ Var(h)/2 keeps its relative accuracy even at 1e-8.
+    var centre = 0.0, minimum = Double.infinity
+    for j in 0..<count {
+      centre += weight[j] * logDensity[j]
+      minimum = Swift.min(minimum, logDensity[j])
+    }
+    let nearlyUniform = minimum.isFinite && shift - minimum < 1
+    if nearlyUniform { shift = centre }
+    // Masses relative to exp(shift): per-node e_j, cumulative from each end.
+    var e = [Double](repeating: 0, count: count)
+    var cumulative = [Double](repeating: 0, count: count)
+    var lowerTotal = 0.0, upperTotal = 0.0, firstMoment = 0.0
+    var node = 0
+    for (edges, upperHalf) in [(lowerEdges, false), (upperEdges, true)] {
+      var running = 0.0
+      for p in 0..<(edges.count - 1) {
+        let half = (edges[p + 1] - edges[p]) / 2
+        let start = node
+        for i in 0..<n {
+          let v = Double.exp(logDensity[start + i] - shift)
+          e[start + i] = v
+          if v > 0 { firstMoment += weight[start + i] * v * (logDensity[start + i] - shift) }
+        }
+        var panelMass = 0.0
+        for i in 0..<n {
+          var c = 0.0
+          for j in 0..<n { c += gl.matrix[i * n + j] * e[start + j] }
+          cumulative[start + i] = running + half * c
+          panelMass += weight[start + i] * e[start + i]
+        }
+        running += panelMass
+        node += n
+      }
+      if upperHalf { upperTotal = running } else { lowerTotal = running }
+    }
+    let z = lowerTotal + upperTotal
+    if nearlyUniform {
+      var m = 0.0, moment = 0.0
+      for j in 0..<count {
+        let d = logDensity[j] - shift, em1 = Double.expMinusOne(d)
+        m += weight[j] * em1
+        moment += weight[j] * (d + d * em1)
+      }
+      logNormalizer = shift + Double.log(onePlus: m)
+      kl = moment / (1 + m) - Double.log(onePlus: m)
+    } else {
+      logNormalizer = Double.log(z) + shift
+      kl = firstMoment / z - Double.log(z)
+    }
+    cdf = [Double](repeating: 0, count: count)
+    survival = [Double](repeating: 0, count: count)
+    for j in 0..<count {
+      logDensity[j] = e[j] > 0 ? logDensity[j] - logNormalizer : -.infinity
+      if isUpper[j] {
+        survival[j] = Swift.min(1, Swift.max(0, cumulative[j] / z))
+        cdf[j] = Swift.min(1, Swift.max(0, (lowerTotal + (upperTotal - cumulative[j])) / z))
+      } else {
+        cdf[j] = Swift.min(1, Swift.max(0, cumulative[j] / z))
+        survival[j] = Swift.min(1, Swift.max(0, ((lowerTotal - cumulative[j]) + upperTotal) / z))
+      }
+    }
+  }
+
+  /// Panel edges on [0, ½] in one half's coordinate: halving from ½ down to `10⁻²/slope` (at least one panel
+  /// below 1e-2, at most down to 1e-300), plus kinks.
+  static func edges(slope: Double, kinks: [Double]) -> [Double] {
+    let finest: Double
+    if slope.isNaN || slope == .infinity {
+      finest = 1e-16
+    } else {
+      finest = Swift.min(1e-2, Swift.max(1e-300, 1e-2 / Swift.max(slope, 1e-300)))
+    }
+    var edges: [Double] = [0.5]
+    var w = 0.25
+    while w > finest {
+      edges.append(w)
+      w /= 2
+    }
+    edges.append(w)
+    edges.append(0)
+    edges.append(contentsOf: kinks)
+    edges.sort()
+    var unique: [Double] = []
+    for x in edges where unique.last.map({ x > $0 }) ?? true { unique.append(x) }
+    return unique
+  }
+
+  /// `u` at node `j`.
+  @inlinable public func u(_ j: Int) -> Double { isUpper[j] ? 1 - position[j] : position[j] }
+
+  /// `∫ f(u)·φ(u, 1 − u, F(u), 1 − F(u)) du`: an expectation under the density, where `φ` receives `u` and
+  /// `1 − u` (each accurate on its half) and the CDF and survival at `u`.
+  public func expectation(_ phi: (_ u: Double, _ oneMinusU: Double, _ cdf: Double, _ survival: Double) -> Double)
+    -> Double
+  {
+    var sum = 0.0
+    for j in 0..<position.count where logDensity[j] > -.infinity {
+      let (u, s) = isUpper[j] ? (1 - position[j], position[j]) : (position[j], 1 - position[j])
+      sum += weight[j] * Double.exp(logDensity[j]) * phi(u, s, cdf[j], survival[j])
+    }
+    return sum
+  }
+
+  /// The standard win rate `∫ u f(u) du` (MATH.md §3).
+  public var standardWinRate: Double { expectation { u, _, _, _ in u } }
+
+  /// The inference-time win rate `W_T = ∫ g_ref(u)·g'(F(u))·f(u) du` for a policy procedure `g` and reference
+  /// procedure `g_ref` (MATH.md §3).
+  public func winRate(policy: some CDFMap, reference: some CDFMap) -> Double {
+    expectation { u, s, f, sf in
+      reference.value(cdf: u, survival: s) * policy.derivative(cdf: f, survival: sf)
+    }
+  }
+}
