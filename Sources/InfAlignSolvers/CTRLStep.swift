@@ -1,0 +1,312 @@
+import RealModule
+
+/// Options of one CTRL training step (calibrate, transform, then KL-regularized policy-gradient quantities).
+public struct CTRLOptions: Sendable {
+  /// How advantages are baselined within a group.
+  public enum Advantage: Sendable, Hashable {
+    /// RLOO: `A_i = R_i − mean_{j≠i} R_j` (0 for a group with a single valid sample).
+    case leaveOneOut
+    /// `A_i = R_i − mean_j R_j`.
+    case groupMean
+  }
+
+  /// What to do with a sample whose inputs contain NaN or ±∞.
+  public enum NonFinitePolicy: Sendable, Hashable {
+    /// Throw ``InfAlignError/nonFinite(field:prompt:index:value:)`` naming the array, group and sample.
+    case throwError
+    /// Exclude the sample from group statistics and the loss; its outputs are 0; the count is reported.
+    case mask
+  }
+
+  /// Transform Φ applied to calibrated rewards (MATH.md §4).
+  public var transform: Transform
+  /// Calibration variant (smoothing; leave-one-out applies to ``CTRLCalibration/group``, which always uses it).
+  public var smoothing: Bool
+  /// Baseline for advantages.
+  public var advantage: Advantage
+  /// Divide advantages by the group's standard deviation of rewards, floored at ``stdFloor`` so that zero-variance
+  /// groups give 0 advantages, never ∞ or NaN.
+  public var normalizeByStd: Bool
+  /// Floor of the standard deviation when ``normalizeByStd`` is set.
+  public var stdFloor: Double
+  /// KL coefficient β folded into the reward before baselining: `R_i = Φ(C_i) − β·ρ_i`, with
+  /// `ρ_i = log π − log π_ref`. 0 (the default) leaves the KL to the caller's loss.
+  public var klCoefficient: Double
+  /// PPO clip range ε: ratios are clipped to `[1 − ε, 1 + ε]`.
+  public var clipEpsilon: Double
+  /// Log-ratios are clamped to `[−c, c]` before any `exp` (k3 and the PPO ratio).
+  public var logRatioClamp: Double
+  /// NaN/∞ handling.
+  public var nonFinite: NonFinitePolicy
+
+  public init(
+    transform: Transform = .identity, smoothing: Bool = false, advantage: Advantage = .leaveOneOut,
+    normalizeByStd: Bool = false, stdFloor: Double = 1e-6, klCoefficient: Double = 0, clipEpsilon: Double = 0.2,
+    logRatioClamp: Double = 20, nonFinite: NonFinitePolicy = .throwError
+  ) {
+    self.transform = transform
+    self.smoothing = smoothing
+    self.advantage = advantage
+    self.normalizeByStd = normalizeByStd
+    self.stdFloor = stdFloor
+    self.klCoefficient = klCoefficient
+    self.clipEpsilon = clipEpsilon
+    self.logRatioClamp = logRatioClamp
+    self.nonFinite = nonFinite
+  }
+}
+
+/// Where calibration references come from.
+public enum CTRLCalibration<T: BLASScalar>: Sendable {
+  /// Reference rewards for each group (one table row per group), e.g. sampled from π_ref.
+  case table(CalibrationTable<T>)
+  /// Each sample is calibrated against the other samples of its own group (leave-one-out).
+  case group
+}
+
+/// Caller-owned output buffers of a CTRL step, each `groups × groupSize`, row-major. Pass `nil` for outputs you
+/// do not need (except `advantages` and `lossGradient`, which are always written).
+public struct CTRLOutputs<T: BLASScalar> {
+  public var calibrated: UnsafeMutableBufferPointer<T>?
+  public var transformed: UnsafeMutableBufferPointer<T>?
+  public var advantages: UnsafeMutableBufferPointer<T>
+  public var k1: UnsafeMutableBufferPointer<T>?
+  public var k2: UnsafeMutableBufferPointer<T>?
+  public var k3: UnsafeMutableBufferPointer<T>?
+  /// `∂L/∂log π` per sample for the PPO clipped surrogate loss `L`.
+  public var lossGradient: UnsafeMutableBufferPointer<T>
+  /// Set to `false` for masked samples (with ``CTRLOptions/NonFinitePolicy/mask``).
+  public var valid: UnsafeMutableBufferPointer<Bool>?
+
+  public init(
+    advantages: UnsafeMutableBufferPointer<T>, lossGradient: UnsafeMutableBufferPointer<T>,
+    calibrated: UnsafeMutableBufferPointer<T>? = nil, transformed: UnsafeMutableBufferPointer<T>? = nil,
+    k1: UnsafeMutableBufferPointer<T>? = nil, k2: UnsafeMutableBufferPointer<T>? = nil,
+    k3: UnsafeMutableBufferPointer<T>? = nil, valid: UnsafeMutableBufferPointer<Bool>? = nil
+  ) {
+    self.advantages = advantages
+    self.lossGradient = lossGradient
+    self.calibrated = calibrated
+    self.transformed = transformed
+    self.k1 = k1
+    self.k2 = k2
+    self.k3 = k3
+    self.valid = valid
+  }
+}
+
+/// Batch-level results of a CTRL step.
+public struct CTRLSummary: Sendable, Equatable {
+  /// PPO clipped surrogate loss `L = −mean over valid samples of min(r·A, clip(r, 1−ε, 1+ε)·A)`.
+  public var loss: Double
+  /// Means over valid samples of the KL estimators k1 = ρ, k2 = ρ²/2, k3 = e^{−ρ} − 1 + ρ.
+  public var meanK1: Double
+  public var meanK2: Double
+  public var meanK3: Double
+  /// Fraction of valid samples whose clipped branch was active (zero gradient).
+  public var clippedFraction: Double
+  /// Samples excluded because an input was NaN or ±∞ (always 0 with ``CTRLOptions/NonFinitePolicy/throwError``).
+  public var maskedCount: Int
+
+  public init(
+    loss: Double, meanK1: Double, meanK2: Double, meanK3: Double, clippedFraction: Double, maskedCount: Int
+  ) {
+    self.loss = loss
+    self.meanK1 = meanK1
+    self.meanK2 = meanK2
+    self.meanK3 = meanK3
+    self.clippedFraction = clippedFraction
+    self.maskedCount = maskedCount
+  }
+}
+
+/// One CTRL step for external training code (MATH.md §2, §4, §6): calibrated and transformed rewards, advantages,
+/// per-sample KL estimates and the PPO clipped surrogate loss with its gradient w.r.t. the policy log-probs.
+///
+/// Inputs and outputs are caller-owned contiguous `groups × groupSize` buffers (one row per prompt group); nothing
+/// is copied. Scratch for one group is allocated once per call.
+public enum CTRLStep {
+  /// Runs the step.
+  ///
+  /// - Parameters:
+  ///   - rewards: raw rewards of each sample.
+  ///   - policyLogProbs: `log π` of each sample (the quantity the gradient is taken with respect to).
+  ///   - referenceLogProbs: `log π_ref` of each sample.
+  ///   - oldPolicyLogProbs: `log π_old` for the PPO ratio; `nil` means ratio 1 (on-policy, `log π_old = log π`).
+  /// - Throws: ``InfAlignError/nonFinite(field:prompt:index:value:)`` naming the array, group and sample (with
+  ///   `.throwError`); ``InfAlignError/emptyReferences(prompt:count:)`` when group calibration has fewer than two
+  ///   valid samples in a group (with `.throwError`; masked otherwise); ``InfAlignError/shapeMismatch(_:)`` when
+  ///   a table has a different number of groups.
+  /// - Complexity: O(groups × G log G) with group calibration, O(groups × G log M) with a table.
+  @inlinable
+  public static func run<T: BLASScalar>(
+    groups: Int, groupSize g: Int, rewards: UnsafeBufferPointer<T>, policyLogProbs: UnsafeBufferPointer<T>,
+    referenceLogProbs: UnsafeBufferPointer<T>, oldPolicyLogProbs: UnsafeBufferPointer<T>? = nil,
+    calibration: CTRLCalibration<T>, options: CTRLOptions = .init(), outputs: CTRLOutputs<T>
+  ) throws(InfAlignError) -> CTRLSummary {
+    let n = groups * g
+    precondition(groups >= 0 && g >= 0, "negative shape \(groups)×\(g)")
+    precondition(
+      rewards.count == n && policyLogProbs.count == n && referenceLogProbs.count == n
+        && (oldPolicyLogProbs?.count ?? n) == n,
+      "CTRL inputs must each hold groups × groupSize = \(n) elements")
+    precondition(
+      outputs.advantages.count == n && outputs.lossGradient.count == n && (outputs.calibrated?.count ?? n) == n
+        && (outputs.transformed?.count ?? n) == n && (outputs.k1?.count ?? n) == n && (outputs.k2?.count ?? n) == n
+        && (outputs.k3?.count ?? n) == n && (outputs.valid?.count ?? n) == n,
+      "CTRL outputs must each hold groups × groupSize = \(n) elements")
+    if case .table(let table) = calibration, table.promptCount != groups {
+      throw .shapeMismatch("the calibration table has \(table.promptCount) prompts, the batch has \(groups) groups")
+    }
+    let mask = options.nonFinite == .mask
+    let clampC = T(options.logRatioClamp)
+    let eps = T(options.clipEpsilon)
+    let beta = T(options.klCoefficient)
+
+    let scratch = UnsafeMutableBufferPointer<T>.allocate(capacity: 3 * Swift.max(g, 1))
+    let validRow = UnsafeMutableBufferPointer<Bool>.allocate(capacity: Swift.max(g, 1))
+    defer {
+      scratch.deallocate()
+      validRow.deallocate()
+    }
+    let sortedValid = UnsafeMutableBufferPointer(rebasing: scratch[0..<g])
+    let sortScratch = UnsafeMutableBufferPointer(rebasing: scratch[g..<(2 * g)])
+    let reward = UnsafeMutableBufferPointer(rebasing: scratch[(2 * g)..<(3 * g)])
+
+    var masked = 0, validTotal = 0, clipped = 0
+    var lossSum = 0.0, k1Sum = 0.0, k2Sum = 0.0, k3Sum = 0.0
+
+    for b in 0..<groups {
+      let base = b * g
+      // 1. Validity.
+      var nValid = 0
+      for i in 0..<g {
+        let j = base + i
+        var bad: (field: StaticString, value: T)? = nil
+        if !rewards[j].isFinite {
+          bad = ("reward", rewards[j])
+        } else if !policyLogProbs[j].isFinite {
+          bad = ("policy log-prob", policyLogProbs[j])
+        } else if !referenceLogProbs[j].isFinite {
+          bad = ("reference log-prob", referenceLogProbs[j])
+        } else if let old = oldPolicyLogProbs, !old[j].isFinite {
+          bad = ("old policy log-prob", old[j])
+        }
+        if let bad, !mask {
+          throw .nonFinite(field: "\(bad.field)", prompt: b, index: i, value: Double(bad.value))
+        }
+        let ok = bad == nil
+        validRow[i] = ok
+        if ok { nValid += 1 }
+      }
+      if case .group = calibration, nValid < 2 {
+        if !mask { throw .emptyReferences(prompt: b, count: nValid) }
+        for i in 0..<g { validRow[i] = false }
+        nValid = 0
+      }
+      // 2. Calibrate.
+      var m = 0
+      switch calibration {
+      case .group:
+        for i in 0..<g where validRow[i] {
+          sortedValid[m] = rewards[base + i]
+          m += 1
+        }
+        do {
+          try RadixSort.sort(UnsafeMutableBufferPointer(rebasing: sortedValid[0..<m]),
+                             scratch: UnsafeMutableBufferPointer(rebasing: sortScratch[0..<m]), row: b)
+        } catch {
+          throw .math(error)  // unreachable: NaN rewards were rejected or masked above
+        }
+      case .table:
+        break
+      }
+      var sum = 0.0
+      for i in 0..<g {
+        let j = base + i
+        guard validRow[i] else {
+          reward[i] = 0
+          continue
+        }
+        let c: T
+        switch calibration {
+        case .group:
+          let count = MidRank.count(UnsafePointer(sortedValid.baseAddress!), m, rewards[j]) - T(0.5)
+          c = options.smoothing ? (count + T(0.5)) / T(m) : count / T(m - 1)
+        case .table(let table):
+          let refs = table.offsets[b + 1] - table.offsets[b]
+          let count = table.sorted.withUnsafeBufferPointer {
+            MidRank.count($0.baseAddress! + table.offsets[b], refs, rewards[j])
+          }
+          c = options.smoothing ? (count + T(0.5)) / T(refs + 1) : count / T(refs)
+        }
+        outputs.calibrated?[j] = c
+        let phi = options.transform.apply(c)
+        outputs.transformed?[j] = phi
+        let rho = policyLogProbs[j] - referenceLogProbs[j]
+        let r = beta == 0 ? phi : phi - beta * rho
+        reward[i] = r
+        sum += Double(r)
+      }
+      // 3. Advantages.
+      let mean = nValid > 0 ? sum / Double(nValid) : 0
+      var centred = 0.0
+      for i in 0..<g where validRow[i] { centred += (Double(reward[i]) - mean) * (Double(reward[i]) - mean) }
+      let std = nValid > 0 ? (centred / Double(nValid)).squareRoot() : 0
+      let scale = options.normalizeByStd ? 1 / Swift.max(std, options.stdFloor) : 1
+      for i in 0..<g {
+        let j = base + i
+        guard validRow[i] else {
+          outputs.advantages[j] = 0
+          outputs.lossGradient[j] = 0
+          outputs.calibrated?[j] = 0
+          outputs.transformed?[j] = 0
+          outputs.k1?[j] = 0
+          outputs.k2?[j] = 0
+          outputs.k3?[j] = 0
+          outputs.valid?[j] = false
+          continue
+        }
+        outputs.valid?[j] = true
+        let ri = Double(reward[i])
+        let a: Double
+        switch options.advantage {
+        case .leaveOneOut: a = nValid > 1 ? (ri - (sum - ri) / Double(nValid - 1)) : 0
+        case .groupMean: a = ri - mean
+        }
+        outputs.advantages[j] = T(a * scale)
+        // 4. KL estimators.
+        let rho = policyLogProbs[j] - referenceLogProbs[j]
+        let rhoC = Swift.min(Swift.max(rho, -clampC), clampC)
+        let k3 = T.expMinusOne(-rhoC) + rhoC
+        outputs.k1?[j] = rho
+        outputs.k2?[j] = rho * rho / 2
+        outputs.k3?[j] = k3
+        k1Sum += Double(rho)
+        k2Sum += Double(rho) * Double(rho) / 2
+        k3Sum += Double(k3)
+        // 5. PPO clipped surrogate term; the gradient is scaled by 1/(valid count) in the last pass.
+        let logRatio = oldPolicyLogProbs.map { policyLogProbs[j] - $0[j] } ?? 0
+        let logRatioC = Swift.min(Swift.max(logRatio, -clampC), clampC)
+        let ratio = T.exp(logRatioC)
+        let advantage = outputs.advantages[j]
+        let unclipped = ratio * advantage
+        let clippedTerm = Swift.min(Swift.max(ratio, 1 - eps), 1 + eps) * advantage
+        let useUnclipped = unclipped <= clippedTerm
+        lossSum -= Double(useUnclipped ? unclipped : clippedTerm)
+        if !useUnclipped { clipped += 1 }
+        // ∂(−r·A)/∂log π = −r·A on the unclipped branch (0 where the clamp of the log-ratio is active).
+        outputs.lossGradient[j] = useUnclipped && logRatioC == logRatio ? -unclipped : 0
+      }
+      validTotal += nValid
+      masked += g - nValid
+    }
+    let inverseCount = validTotal > 0 ? 1 / Double(validTotal) : 0
+    let gradientScale = T(inverseCount)
+    for j in 0..<n { outputs.lossGradient[j] *= gradientScale }
+    return CTRLSummary(
+      loss: lossSum * inverseCount, meanK1: k1Sum * inverseCount, meanK2: k2Sum * inverseCount,
+      meanK3: k3Sum * inverseCount, clippedFraction: Double(clipped) * inverseCount, maskedCount: masked)
+  }
+
+}

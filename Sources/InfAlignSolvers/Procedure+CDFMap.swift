@@ -1,0 +1,49 @@
+import RealModule
+
+/// `Procedure` evaluated from the CDF and the survival together, each accurate on its side: `F^N` near `F = 1` is
+/// `exp(N·log1p(−S))`, `(1 − F)^N` near `F = 0` is `exp(N·log1p(−F))`, and an order statistic near `F = 1` uses
+/// the binomial symmetry `pmf(k−1; N−1, F) = pmf(N−k; N−1, S)`.
+extension Procedure: CDFMap {
+  public func value(cdf F: Double, survival S: Double) -> Double {
+    switch kind {
+    case .standard:
+      return F
+    case let .bestOf(n):
+      return F >= 0.5 ? Double.exp(Double(n) * Double.log(onePlus: -S)) : Double.pow(F, n)
+    case let .worstOf(n):
+      return S <= 0.5 ? 1 - Double.pow(S, n) : -Double.expMinusOne(Double(n) * Double.log(onePlus: -F))
+    case let .orderStatistic(k, n):
+      // P(Bin(N, F) ≥ k) = 1 − P(Bin(N, S) ≥ N − k + 1).
+      return F <= 0.5 ? Binomial.upperTail(k, n, F) : 1 - Binomial.upperTail(n - k + 1, n, S)
+    case let .mixture(components):
+      var total = 0.0, weights = 0.0
+      for c in components {
+        total += c.weight * c.procedure.value(cdf: F, survival: S)
+        weights += c.weight
+      }
+      return total / weights
+    }
+  }
+
+  public func derivative(cdf F: Double, survival S: Double) -> Double {
+    switch kind {
+    case .standard:
+      return 1
+    case let .bestOf(n):
+      if n == 1 { return 1 }
+      return Double(n) * (F >= 0.5 ? Double.exp(Double(n - 1) * Double.log(onePlus: -S)) : Double.pow(F, n - 1))
+    case let .worstOf(n):
+      if n == 1 { return 1 }
+      return Double(n) * (S <= 0.5 ? Double.pow(S, n - 1) : Double.exp(Double(n - 1) * Double.log(onePlus: -F)))
+    case let .orderStatistic(k, n):
+      return Double(n) * (F <= 0.5 ? Binomial.pmf(k - 1, n - 1, F) : Binomial.pmf(n - k, n - 1, S))
+    case let .mixture(components):
+      var total = 0.0, weights = 0.0
+      for c in components {
+        total += c.weight * c.procedure.derivative(cdf: F, survival: S)
+        weights += c.weight
+      }
+      return total / weights
+    }
+  }
+}

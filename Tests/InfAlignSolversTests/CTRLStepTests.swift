@@ -1,0 +1,162 @@
+import Foundation
+import InfAlignSolvers
+import Testing
+
+/// Independent per-sample reference implementation (Double, plain loops, no buffers).
+private struct Naive {
+  var calibrated: [Double] = [], transformed: [Double] = [], advantages: [Double] = []
+  var k1: [Double] = [], k2: [Double] = [], k3: [Double] = [], grad: [Double] = []
+  var loss = 0.0
+}
+
+private func naiveCTRL(
+  _ rewards: [[Double]], _ lp: [[Double]], _ lr: [[Double]], _ lo: [[Double]]?, transform: (Double) -> Double,
+  loo: Bool, normalize: Bool, beta: Double, eps: Double, clamp: Double
+) -> Naive {
+  var out = Naive()
+  var terms: [Double] = []
+  for b in rewards.indices {
+    let g = rewards[b].count
+    var r: [Double] = []
+    for i in 0..<g {
+      var less = 0.0, eq = 0.0
+      for j in 0..<g where j != i {
+        if rewards[b][j] < rewards[b][i] { less += 1 } else if rewards[b][j] == rewards[b][i] { eq += 1 }
+      }
+      let c = (less + eq / 2) / Double(g - 1)
+      out.calibrated.append(c)
+      let phi = transform(c)
+      out.transformed.append(phi)
+      r.append(phi - beta * (lp[b][i] - lr[b][i]))
+    }
+    let mean = r.reduce(0, +) / Double(g)
+    let std = (r.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(g)).squareRoot()
+    for i in 0..<g {
+      var a = loo ? r[i] - (r.reduce(0, +) - r[i]) / Double(g - 1) : r[i] - mean
+      if normalize { a /= max(std, 1e-6) }
+      out.advantages.append(a)
+      let rho = lp[b][i] - lr[b][i]
+      let rc = min(max(rho, -clamp), clamp)
+      out.k1.append(rho); out.k2.append(rho * rho / 2); out.k3.append(exp(-rc) - 1 + rc)
+      let ratio = exp(min(max(lp[b][i] - (lo?[b][i] ?? lp[b][i]), -clamp), clamp))
+      let term = min(ratio * a, min(max(ratio, 1 - eps), 1 + eps) * a)
+      terms.append(term)
+      out.grad.append(ratio * a <= min(max(ratio, 1 - eps), 1 + eps) * a ? -ratio * a : 0)
+    }
+  }
+  out.loss = -terms.reduce(0, +) / Double(terms.count)
+  out.grad = out.grad.map { $0 / Double(terms.count) }
+  return out
+}
+
+private func data(_ seed: UInt64, _ b: Int, _ g: Int) -> ([[Double]], [[Double]], [[Double]], [[Double]]) {
+  var rng = SolverTestRNG(seed)
+  let rewards = (0..<b).map { _ in (0..<g).map { _ in Double(rng.int(0..<6)) + rng.uniform() * 0.1 } }
+  let lp = (0..<b).map { _ in (0..<g).map { _ in -5 + rng.uniform(-1, 1) } }
+  let lr = (0..<b).map { _ in (0..<g).map { _ in -5 + rng.uniform(-1, 1) } }
+  let lo = lp.map { $0.map { $0 + 0.4 * (Double(Int($0 * 1000) % 3) - 1) } }
+  return (rewards, lp, lr, lo)
+}
+
+@Test func ctrlStepMatchesNaive() throws {
+  let (rewards, lp, lr, lo) = data(1, 4, 8)
+  let transform = try Transform.exponential(rate: 3)
+  for (loo, normalize, beta) in [(true, false, 0.0), (false, true, 0.1), (true, true, 0.05)] {
+    let options = CTRLOptions(
+      transform: transform, advantage: loo ? .leaveOneOut : .groupMean, normalizeByStd: normalize, klCoefficient: beta)
+    let result = try CTRLStep.run(
+      rewards: Matrix(rewards), policyLogProbs: Matrix(lp), referenceLogProbs: Matrix(lr), oldPolicyLogProbs: Matrix(lo),
+      calibration: .group, options: options)
+    let naive = naiveCTRL(rewards, lp, lr, lo, transform: { exp(3 * $0) }, loo: loo, normalize: normalize, beta: beta,
+                          eps: 0.2, clamp: 20)
+    for j in 0..<32 {
+      #expect(isClose(result.calibrated.storage[j], naive.calibrated[j], 1e-14))
+      #expect(isClose(result.transformed.storage[j], naive.transformed[j], 1e-13))
+      #expect(isClose(result.advantages.storage[j], naive.advantages[j], 1e-11))
+      #expect(isClose(result.k1.storage[j], naive.k1[j], 1e-14) && isClose(result.k2.storage[j], naive.k2[j], 1e-14))
+      #expect(isClose(result.k3.storage[j], naive.k3[j], 1e-13))
+      #expect(isClose(result.lossGradient.storage[j], naive.grad[j], 1e-12))
+    }
+    #expect(isClose(result.summary.loss, naive.loss, 1e-12))
+    #expect(result.summary.maskedCount == 0)
+  }
+}
+
+@Test func lossGradientMatchesFiniteDifferences() throws {
+  let (rewards, lp, lr, lo) = data(2, 3, 6)
+  func loss(_ lpx: [[Double]]) throws -> Double {
+    try CTRLStep.run(rewards: Matrix(rewards), policyLogProbs: Matrix(lpx), referenceLogProbs: Matrix(lr),
+                     oldPolicyLogProbs: Matrix(lo), calibration: .group).summary.loss
+  }
+  let result = try CTRLStep.run(rewards: Matrix(rewards), policyLogProbs: Matrix(lp), referenceLogProbs: Matrix(lr),
+                                oldPolicyLogProbs: Matrix(lo), calibration: .group)
+  // The advantages do not depend on log π when klCoefficient = 0, so the surrogate's gradient is exact.
+  let h = 1e-6
+  for b in 0..<3 {
+    for i in 0..<6 {
+      var plus = lp, minus = lp
+      plus[b][i] += h
+      minus[b][i] -= h
+      let ratio = exp(lp[b][i] - lo[b][i])
+      if abs(ratio - 0.8) < 1e-3 || abs(ratio - 1.2) < 1e-3 { continue }  // clip kinks
+      let fd = (try loss(plus) - loss(minus)) / (2 * h)
+      #expect(abs(fd - result.lossGradient[b, i]) < 1e-8, "group \(b) sample \(i)")
+    }
+  }
+}
+
+@Test func tableCalibrationAndZeroVarianceGroups() throws {
+  let refs = try CalibrationTable(references: [[0.0, 1, 2, 3], [5, 5, 5, 5]])
+  let rewards = Matrix<Double>([[1.5, 2.5, 3.5], [7, 7, 7]])
+  let zeros = Matrix<Double>(rows: 2, columns: 3)
+  let result = try CTRLStep.run(
+    rewards: rewards, policyLogProbs: zeros, referenceLogProbs: zeros, calibration: .table(refs),
+    options: CTRLOptions(normalizeByStd: true))
+  #expect(result.calibrated.storage == [0.5, 0.75, 1, 1, 1, 1])
+  #expect(Array(result.advantages.row(1)) == [0, 0, 0])  // zero variance: 0, not NaN
+  #expect(result.advantages.storage.allSatisfy { $0.isFinite })
+  // k3 for tiny ρ: ρ²/2 without cancellation noise.
+  let tiny = Matrix<Double>([[1e-9, 0, 0], [0, 0, 0]])
+  let k = try CTRLStep.run(rewards: rewards, policyLogProbs: tiny, referenceLogProbs: zeros, calibration: .table(refs))
+  #expect(isClose(k.k3[0, 0], 5e-19, 1e-6))
+  // Clamped: huge negative log-ratio stays finite.
+  let huge = Matrix<Double>([[-1e4, 0, 0], [0, 0, 0]])
+  let c = try CTRLStep.run(rewards: rewards, policyLogProbs: huge, referenceLogProbs: zeros, calibration: .table(refs))
+  #expect(isClose(c.k3[0, 0], exp(20.0) - 1 - 20, 1e-12) && c.k1[0, 0] == -1e4)
+}
+
+@Test func ctrlStepFloat() throws {
+  let rewards = Matrix<Float>([[1, 2, 3, 4], [4, 3, 2, 1]])
+  let zeros = Matrix<Float>(rows: 2, columns: 4)
+  let r = try CTRLStep.run(rewards: rewards, policyLogProbs: zeros, referenceLogProbs: zeros, calibration: .group)
+  #expect(Array(r.calibrated.row(0)) == [0, Float(1) / 3, Float(2) / 3, 1])
+  #expect(r.advantages.storage.allSatisfy { $0.isFinite })
+}
+
+@Test func nonFiniteInputsThrowOrMask() throws {
+  let rewards = Matrix<Double>([[1, .nan, 3], [1, 2, 3]])
+  let zeros = Matrix<Double>(rows: 2, columns: 3)
+  #expect(throws: InfAlignError.nonFinite(field: "reward", prompt: 0, index: 1, value: .nan)) {
+    try CTRLStep.run(rewards: rewards, policyLogProbs: zeros, referenceLogProbs: zeros, calibration: .group)
+  }
+  var lp = zeros
+  lp[1, 2] = -.infinity
+  #expect(throws: InfAlignError.nonFinite(field: "policy log-prob", prompt: 1, index: 2, value: -.infinity)) {
+    try CTRLStep.run(rewards: Matrix([[1, 2, 3], [1, 2, 3]]), policyLogProbs: lp, referenceLogProbs: zeros,
+                     calibration: .group)
+  }
+  let masked = try CTRLStep.run(rewards: rewards, policyLogProbs: lp, referenceLogProbs: zeros, calibration: .group,
+                                options: CTRLOptions(nonFinite: .mask))
+  #expect(masked.summary.maskedCount == 2)
+  #expect(masked.valid == [true, false, true, true, true, false])
+  for m in [masked.calibrated, masked.transformed, masked.advantages, masked.k1, masked.k2, masked.k3,
+            masked.lossGradient] {
+    #expect(m.storage.allSatisfy { $0.isFinite })
+  }
+  #expect(masked.summary.loss.isFinite)
+  #expect(masked.calibrated[0, 0] == 0 && masked.calibrated[0, 2] == 1)  // calibrated among the valid pair
+  #expect(throws: InfAlignError.emptyReferences(prompt: 0, count: 1)) {
+    try CTRLStep.run(rewards: Matrix([[1.0], [2]]), policyLogProbs: Matrix(rows: 2, columns: 1),
+                     referenceLogProbs: Matrix(rows: 2, columns: 1), calibration: .group)
+  }
+}
