@@ -6,9 +6,11 @@ let package = Package(
   products: [
     .library(name: "InfAlignMath", targets: ["InfAlignMath"]),
     .library(name: "InfAlignSolvers", targets: ["InfAlignSolvers"]),
+    .executable(name: "infalign", targets: ["infalign"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
   ],
   targets: [
     // OpenBLAS (CBLAS) and LAPACKE, found with pkg-config. Debian's OpenBLAS is LP64: `blasint` is Int32.
@@ -31,7 +33,15 @@ let package = Package(
         .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),
+    .executableTarget(
+      name: "infalign",
+      dependencies: [
+        "InfAlignSolvers",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
     .testTarget(name: "InfAlignMathTests", dependencies: ["InfAlignMath"]),
+    .testTarget(name: "infalignTests", dependencies: ["infalign", "InfAlignSolvers"]),
     .testTarget(name: "InfAlignSolversTests", dependencies: ["InfAlignSolvers", "InfAlignMath"]),
   ]
 )

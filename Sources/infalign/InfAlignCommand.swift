@@ -1,0 +1,31 @@
+import ArgumentParser
+import InfAlignSolvers
+
+/// The `infalign` command line: inference-aware alignment questions answered from the shell.
+@main
+struct InfAlignCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "infalign",
+    abstract: "Inference-aware alignment (InfAlign/CTRL): calibrate rewards, pick transforms and KL budgets.",
+    discussion: """
+      Procedures: standard, bon:N, won:N, order:K:N, mix:W*P+W*P. Transforms: identity, exp:T, negexp:T, log, logit,
+      power:P, optimal, table:FILE (CSV u,R).
+      """,
+    subcommands: [AnalyzeCommand.self, CalibrateCommand.self])
+}
+
+/// A subcommand that renders its result into a text stream (stdout when run from the shell, a string in tests).
+protocol RenderingCommand: ParsableCommand {
+  func execute(into output: inout some TextOutputStream) throws
+}
+
+extension RenderingCommand {
+  mutating func run() throws {
+    var out = StandardOutput()
+    try execute(into: &out)
+  }
+}
+
+struct StandardOutput: TextOutputStream {
+  mutating func write(_ string: String) { print(string, terminator: "") }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import InfAlignSolvers
+
+/// Parses a procedure's text form (`standard`, `bon:N`, `won:N`, ...).
+func parseProcedure(_ text: String, option: String = "--procedure") throws -> Procedure {
+  do { return try Procedure(parsing: text) } catch { throw CLIError("\(option): \(error)") }
+}
+
+/// Parses a transform's text form; `table:FILE` reads a CSV of `u,R` rows.
+func parseTransform(_ text: String, option: String = "--transform") throws -> Transform {
+  if text.hasPrefix("table:") {
+    let path = String(text.dropFirst("table:".count))
+    guard let csv = try? String(contentsOfFile: path, encoding: .utf8) else {
+      throw CLIError("\(option): cannot read transform table file \(path)")
+    }
+    do { return try Transform.tabulated(csv: csv, source: path) } catch { throw CLIError("\(option): \(path): \(error)") }
+  }
+  do { return try Transform(parsing: text) } catch { throw CLIError("\(option): \(error)") }
+}
+
+/// Shared options of the calibrated-space commands.
+struct SettingOptions: ParsableArguments {
+  @Option(help: "Inference-time procedure of the policy: standard, bon:N, won:N, order:K:N, mix:...")
+  var procedure: String = "standard"
+
+  @Option(help: "Procedure of the reference side (default: the same as --procedure).")
+  var referenceProcedure: String?
+
+  func parsed() throws -> (Procedure, Procedure) {
+    let p = try parseProcedure(procedure)
+    let r = try referenceProcedure.map { try parseProcedure($0, option: "--reference-procedure") } ?? p
+    return (p, r)
+  }
+}
+
+extension Row {
+  /// The standard keys of a calibrated-space point.
+  static func point(_ p: CalibratedPoint, transform: String? = nil) -> Row {
+    var row: Row = [
+      ("procedure", .string(p.procedure.description)),
+      ("transform", .string(transform ?? p.transform.description)),
+      ("beta", .number(p.beta)), ("kl", .number(p.kl)), ("win_rate", .number(p.winRate)),
+      ("standard_win_rate", .number(p.standardWinRate)), ("log_z", .number(p.logZ)),
+    ]
+    if p.referenceProcedure != p.procedure { row.insert(("reference_procedure", .string(p.referenceProcedure.description)), at: 1) }
+    return row
+  }
+}
