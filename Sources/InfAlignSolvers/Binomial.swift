@@ -88,7 +88,9 @@ enum Binomial {
     if x <= directLimit && 8 * nd * p < Double(x) {
       // Lower tail: p < 1/8, so qᵐ = exp(m·log1p(−p)) has a small argument (|m·p| < x/8).
       let px = Double.pow(p, x)
-      if px >= .leastNormalMagnitude { return binomialCoefficient(n, x) * px * Double.exp(Double(m) * Double.log(onePlus: -p)) }
+      if px >= .leastNormalMagnitude {
+        return binomialCoefficient(n, x) * px * Double.exp(Double(m) * Double.log(onePlus: -p))
+      }
     } else if m <= directLimit && 8 * nd * q < Double(m) {
       // Upper tail: q < 1/8, so p > 1/2 and q = 1 − p is exact.
       let qm = Double.pow(q, m)
@@ -114,41 +116,44 @@ enum Binomial {
 
   /// `P(Bin(n, p) ≥ k)` for `1 ≤ k ≤ n`, `p ∈ [0, 1]`: the regularized incomplete beta `I_p(k, n − k + 1)`.
   ///
-  /// A sum of positive terms, so there is no cancellation near 0 or 1: it starts at the largest term of the tail
-  /// (the mode `⌊(n+1)p⌋`, or `k` when the mode is below `k`), computed by ``pmf(_:_:_:)``, and walks outwards
-  /// with the exact term ratios `(n−j)/(j+1)·p/q`, stopping when a geometric bound on the rest is below `2⁻⁵⁴` of the
-  /// sum. Relative error: a few ulps times `√(np(1−p))`-ish rounding growth of the recurrence, plus the tail
-  /// sensitivity of the start term.
-  /// - Complexity: O(√(np(1−p))) terms (about 9 standard deviations), O(1) near p = 0 and 1.
+  /// Sums the tail that does not contain the mode `⌊(n+1)p⌋`, a sum of positive terms that decrease away from its
+  /// first term: `P(X ≥ k)` directly when `k` is above the mode, else `1 − P(X ≤ k − 1)` (then the result is at
+  /// least about ⅓, so the subtraction loses nothing, and a far lower tail gives exactly 1 instead of accumulating
+  /// rounding). The first term comes from ``pmf(_:_:_:)``; the others from the exact ratios `(n−j)/(j+1)·p/q`, and the
+  /// sum stops when a geometric bound on the rest falls below `2⁻⁵⁴` of it. Relative error: a few ulps plus the
+  /// first term's (see ``pmf(_:_:_:)``) plus about `√d·ε` from `d` recurrence steps, `d ≲ 9·√(np(1−p))`.
+  /// - Complexity: O(√(np(1−p))) terms, O(1) when `k` is far in a tail.
   static func upperTail(_ k: Int, _ n: Int, _ p: Double) -> Double {
     if p <= 0 { return 0 }
     if p >= 1 { return 1 }
-    let mode = Swift.min(Swift.max(Int((Double(n) + 1) * p), k), n)
-    let first = pmf(mode, n, p)
-    if first == 0 { return 0 }
+    let mode = Swift.min(Int((Double(n) + 1) * p), n)
     let odds = p / (1 - p)
     let cutoff = 0x1p-54
-    var sum = first
-    // Upwards: terms j > mode.
-    var term = first
-    var j = mode
-    while j < n {
-      let ratio = Double(n - j) / Double(j + 1) * odds
-      term *= ratio
-      j += 1
-      sum += term
-      if ratio < 1 && term * ratio <= sum * (1 - ratio) * cutoff { break }
+    if k > mode {
+      // Upper tail from its largest term k, upwards.
+      var term = pmf(k, n, p)
+      var sum = term
+      var j = k
+      while j < n && term > 0 {
+        let ratio = Double(n - j) / Double(j + 1) * odds
+        term *= ratio
+        j += 1
+        sum += term
+        if ratio < 1 && term * ratio <= sum * (1 - ratio) * cutoff { break }
+      }
+      return Swift.min(sum, 1)
     }
-    // Downwards: terms k ≤ j < mode.
-    term = first
-    j = mode
-    while j > k {
+    // Lower tail P(X ≤ k − 1) from its largest term k − 1, downwards.
+    var term = pmf(k - 1, n, p)
+    var sum = term
+    var j = k - 1
+    while j > 0 && term > 0 {
       let ratio = Double(j) / (Double(n - j + 1) * odds)
       term *= ratio
       j -= 1
       sum += term
       if ratio < 1 && term * ratio <= sum * (1 - ratio) * cutoff { break }
     }
-    return Swift.min(sum, 1)
+    return Swift.max(1 - sum, 0)
   }
 }

@@ -23,10 +23,9 @@ public struct InferenceSetting: Sendable, Hashable, CustomStringConvertible {
   public var description: String { isSymmetric ? policy.description : "\(policy) vs \(reference)" }
 
   /// The win-rate integrand `g_ref(u)·g'(F)·f` at a point `u` where the policy's calibrated CDF is `F` and its
-  /// density `f` (0 when `f = 0`, even if `g'` is infinite there).
+  /// density is `f`. `u` and `F` are clamped into `[0, 1]` (see ``Procedure/value(_:)``).
   public func winRateIntegrand(u: Double, cdf F: Double, density f: Double) -> Double {
-    if f == 0 { return 0 }
-    return reference.value(u) * policy.derivative(F) * f
+    reference.value(u) * policy.derivative(F) * f
   }
 
   /// The slope `R'(v) = g_ref'(v)·g'(F)` of the optimal transform's fixed-point map at `v`, where the policy's

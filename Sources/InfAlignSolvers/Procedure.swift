@@ -81,7 +81,9 @@ public struct Procedure: Sendable, Hashable, CustomStringConvertible {
   /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` unless `1 ≤ n ≤` ``maximumN`` and `1 ≤ k ≤ n`.
   public static func orderStatistic(_ k: Int, of n: Int) throws(InfAlignError) -> Procedure {
     try checkN(n)
-    guard k >= 1, k <= n else { throw .invalidParameter(name: "k", value: Double(k), reason: "must be in 1...N = \(n)") }
+    guard k >= 1, k <= n else {
+      throw .invalidParameter(name: "k", value: Double(k), reason: "must be in 1...N = \(n)")
+    }
     return Procedure(kind: .orderStatistic(k: k, n: n))
   }
 
@@ -126,7 +128,7 @@ public struct Procedure: Sendable, Hashable, CustomStringConvertible {
   /// - Complexity: O(1); O(√(N·F(1−F))) for an order statistic; the sum over components for a mixture.
   public func value(_ F: Double) -> Double {
     let F = Procedure.clampUnit(F)
-    if F == 0 || F == 1 { return F }
+    if F == 0 || F == 1 || F.isNaN { return F }
     switch kind {
     case .standard:
       return F

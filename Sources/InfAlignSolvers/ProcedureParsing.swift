@@ -64,7 +64,9 @@ extension Procedure {
       var components: [(weight: Double, procedure: Procedure)] = []
       for piece in splitComponents(body) {
         let piece = piece.trimmingSpaces()
-        guard let star = piece.firstIndex(of: "*") else { throw fail("mixture component \"\(piece)\" is not W*PROCEDURE") }
+        guard let star = piece.firstIndex(of: "*") else {
+          throw fail("mixture component \"\(piece)\" is not W*PROCEDURE")
+        }
         let weightText = piece[..<star].trimmingSpaces()
         guard let weight = Double(String(weightText)) else {
           throw fail("mixture weight \"\(weightText)\" is not a number")

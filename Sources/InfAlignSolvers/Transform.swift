@@ -5,7 +5,8 @@ import RealModule
 ///
 /// Kinds (see ``Kind``): identity `u`; exponential `exp(t·u)`; negative exponential `−exp(−t·u)`; `log u` and
 /// `logit u` with a smoothing `ε`; power `u^p`; a user closure; a piecewise-linear table (for numerically found
-/// transforms). Constructors validate their parameters and throw ``InfAlignError/invalidParameter(name:value:reason:)``.
+/// transforms). Constructors validate their parameters and throw
+/// ``InfAlignError/invalidParameter(name:value:reason:)``.
 ///
 /// Domain: every evaluation first clamps `u` into `[0, 1]` (calibrated rewards live there; the clamp keeps rounding
 /// slop such as `1 + 1e-16` from turning into a NaN). A NaN `u` gives NaN.
@@ -27,7 +28,9 @@ public struct Transform: Sendable, CustomStringConvertible {
     /// `Φ(u) = log(max(u, ε))`, `0 ≤ ε < 1`: `u` is clamped into `[ε, 1]`. `ε = 0` means no smoothing, `Φ(0) = −∞`.
     case log(epsilon: Double)
     /// `Φ(u) = log(v / (1 − v))` with `v` = `u` clamped into `[ε, 1 − ε]`, `0 ≤ ε < ½`. `ε = 0` means no
-    /// smoothing: `Φ(0) = −∞`, `Φ(1) = +∞`.
+    /// smoothing: `Φ(0) = −∞`, `Φ(1) = +∞`. Above ½ the clamp is applied to `1 − u` (exact there), as
+    /// `1 − v = max(1 − u, ε)`, so the upper bound is `ε` away from 1 exactly even in `Float`, where `1 − ε` itself
+    /// is not representable for small `ε`; `Φ(1) = −Φ(0)` up to rounding.
     case logit(epsilon: Double)
     /// `Φ(u) = u^p`, `p > 0`.
     case power(exponent: Double)
@@ -63,14 +66,18 @@ public struct Transform: Sendable, CustomStringConvertible {
   /// `Φ(u) = exp(t·u)`. `t = 0` gives the constant 1.
   /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` unless `t` is finite and `t ≥ 0`.
   public static func exponential(rate t: Double) throws(InfAlignError) -> Transform {
-    guard t.isFinite, t >= 0 else { throw .invalidParameter(name: "rate t", value: t, reason: "must be finite and >= 0") }
+    guard t.isFinite, t >= 0 else {
+      throw .invalidParameter(name: "rate t", value: t, reason: "must be finite and >= 0")
+    }
     return Transform(kind: .exponential(rate: t))
   }
 
   /// `Φ(u) = −exp(−t·u)`. `t = 0` gives the constant −1.
   /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` unless `t` is finite and `t ≥ 0`.
   public static func negativeExponential(rate t: Double) throws(InfAlignError) -> Transform {
-    guard t.isFinite, t >= 0 else { throw .invalidParameter(name: "rate t", value: t, reason: "must be finite and >= 0") }
+    guard t.isFinite, t >= 0 else {
+      throw .invalidParameter(name: "rate t", value: t, reason: "must be finite and >= 0")
+    }
     return Transform(kind: .negativeExponential(rate: t))
   }
 
@@ -96,7 +103,9 @@ public struct Transform: Sendable, CustomStringConvertible {
   /// `Φ(u) = u^p`.
   /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` unless `p` is finite and `p > 0`.
   public static func power(_ p: Double) throws(InfAlignError) -> Transform {
-    guard p.isFinite, p > 0 else { throw .invalidParameter(name: "exponent p", value: p, reason: "must be finite and > 0") }
+    guard p.isFinite, p > 0 else {
+      throw .invalidParameter(name: "exponent p", value: p, reason: "must be finite and > 0")
+    }
     return Transform(kind: .power(exponent: p))
   }
 
@@ -125,7 +134,23 @@ public struct Transform: Sendable, CustomStringConvertible {
   @inlinable @inline(__always)
   static func clampUnit<T: BLASScalar>(_ u: T) -> T { u < 0 ? 0 : (u > 1 ? 1 : u) }
 
+  /// `logit` of `u ∈ [0, 1]` clamped into `[ε, 1 − ε]`, the upper clamp applied to the exact `1 − u` (see
+  /// ``Kind/logit(epsilon:)``). NaN gives NaN.
+  @inlinable @inline(__always)
+  static func logit<T: BLASScalar>(_ u: T, _ epsilon: T) -> T {
+    if u > 0.5 {
+      let w = 1 - u
+      let complement = w < epsilon ? epsilon : w
+      return T.log((1 - complement) / complement)
+    }
+    let v = u < epsilon ? epsilon : u
+    return T.log(v / (1 - v))
+  }
+
   /// `Φ(u)` in the precision of `T` (closures and tables are evaluated in `Double`). `u` is clamped into `[0, 1]`.
+  ///
+  /// Parameters are rounded to `T` first (an `ε` below `T`'s smallest magnitude becomes 0), and results outside
+  /// `T`'s range overflow as usual: in `Float`, `exp(t·u)` is `+∞` once `t·u > 88.7`.
   @inlinable
   public func apply<T: BLASScalar>(_ u: T) -> T {
     let u = Transform.clampUnit(u)
@@ -140,9 +165,7 @@ public struct Transform: Sendable, CustomStringConvertible {
       let e = T(epsilon)
       return T.log(u < e ? e : u)
     case let .logit(epsilon):
-      let lo = T(epsilon), hi = 1 - T(epsilon)
-      let v = u < lo ? lo : (u > hi ? hi : u)
-      return T.log(v / (1 - v))
+      return Transform.logit(u, T(epsilon))
     case let .power(p):
       return T.pow(u, T(p))
     case let .custom(c):
@@ -152,7 +175,7 @@ public struct Transform: Sendable, CustomStringConvertible {
     }
   }
 
-  /// Replaces every element `u` of `buffer` by `Φ(u)`, in place, exactly as ``apply(_:)-(T)`` would.
+  /// Replaces every element `u` of `buffer` by `Φ(u)`, in place, exactly as the scalar ``apply(_:)`` would.
   ///
   /// The kind is dispatched once per call; the loops run over contiguous memory with no allocation and no branch
   /// on the kind, so they can be embedded in training code on caller-owned buffers.
@@ -177,12 +200,8 @@ public struct Transform: Sendable, CustomStringConvertible {
         p[i] = T.log(u < e ? e : u)
       }
     case let .logit(epsilon):
-      let lo = T(epsilon), hi = 1 - T(epsilon)
-      for i in 0..<n {
-        let u = Transform.clampUnit(p[i])
-        let v = u < lo ? lo : (u > hi ? hi : u)
-        p[i] = T.log(v / (1 - v))
-      }
+      let e = T(epsilon)
+      for i in 0..<n { p[i] = Transform.logit(Transform.clampUnit(p[i]), e) }
     case let .power(exponent):
       let e = T(exponent)
       for i in 0..<n { p[i] = T.pow(Transform.clampUnit(p[i]), e) }
@@ -219,7 +238,7 @@ public struct Transform: Sendable, CustomStringConvertible {
     case let .log(epsilon):
       return u < epsilon ? 0 : 1 / u
     case let .logit(epsilon):
-      return (u < epsilon || u > 1 - epsilon) ? 0 : 1 / (u * (1 - u))
+      return (u < epsilon || 1 - u < epsilon) ? 0 : 1 / (u * (1 - u))
     case let .power(p):
       return p == 1 ? (u.isNaN ? u : 1) : p * Double.pow(u, p - 1)
     case let .custom(c):

@@ -19,7 +19,8 @@ extension Transform {
           name: "values.count", value: Double(values.count), reason: "must equal the grid's \(grid.count) points")
       }
       guard grid.count >= 2 else {
-        throw .invalidParameter(name: "grid.count", value: Double(grid.count), reason: "a table needs at least 2 points")
+        throw .invalidParameter(
+          name: "grid.count", value: Double(grid.count), reason: "a table needs at least 2 points")
       }
       for (i, u) in grid.enumerated() {
         guard u >= 0, u <= 1 else { throw .invalidParameter(name: "grid[\(i)]", value: u, reason: "must be in [0, 1]") }
@@ -105,7 +106,8 @@ extension Transform {
     }
     guard grid.count >= 2 else {
       throw .parse(
-        kind: "transform table", text: String(csv.prefix(80)), reason: "need at least 2 rows \"u,R\", found \(grid.count)")
+        kind: "transform table", text: String(csv.prefix(80)),
+        reason: "need at least 2 rows \"u,R\", found \(grid.count)")
     }
     return try tabulated(grid: grid, values: values, source: source)
   }
