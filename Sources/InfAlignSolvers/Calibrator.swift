@@ -40,6 +40,7 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   ///   prompt); ``InfAlignError/emptyReferences(prompt:count:)`` for a prompt with no references;
   ///   ``InfAlignError/shapeMismatch(_:)`` when the counts do not add up to the number of rewards.
   /// - Complexity: O(total × radix passes), one scratch allocation.
+  @inlinable
   public init(references: UnsafeBufferPointer<T>, counts: UnsafeBufferPointer<Int>) throws(InfAlignError) {
     var offsets = [Int](repeating: 0, count: counts.count + 1)
     for b in 0..<counts.count {
@@ -57,6 +58,7 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   /// A table from dense references: `rows` prompts with `columns` references each, row-major.
   ///
   /// - Throws: as ``init(references:counts:)``; `columns == 0` is an empty reference set for prompt 0.
+  @inlinable
   public init(references: UnsafeBufferPointer<T>, rows: Int, columns: Int) throws(InfAlignError) {
     if references.count != rows * columns {
       throw .shapeMismatch("\(references.count) reference rewards do not fill \(rows) prompts × \(columns)")
@@ -66,6 +68,7 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   }
 
   /// A table from a `B × M` matrix of references (row = prompt).
+  @inlinable
   public init(references: Matrix<T>) throws(InfAlignError) {
     try self = references.withUnsafeBufferPointer { (buf) throws(InfAlignError) in
       try CalibrationTable(references: buf, rows: references.rows, columns: references.columns)
@@ -73,6 +76,7 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   }
 
   /// A table from one array of references per prompt.
+  @inlinable
   public init(references: [[T]]) throws(InfAlignError) {
     let flat = references.flatMap { $0 }
     let counts = references.map(\.count)
@@ -81,7 +85,8 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
     }
   }
 
-  private init(validating references: UnsafeBufferPointer<T>, offsets: [Int]) throws(InfAlignError) {
+  @inlinable
+  init(validating references: UnsafeBufferPointer<T>, offsets: [Int]) throws(InfAlignError) {
     let rows = offsets.count - 1
     for b in 0..<rows {
       for j in offsets[b]..<offsets[b + 1] where !references[j].isFinite {
@@ -108,6 +113,7 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   }
 
   /// Prompt `b`'s references, sorted ascending.
+  @inlinable
   public func sortedReferences(prompt b: Int) -> ArraySlice<T> {
     precondition(b >= 0 && b < promptCount, "prompt \(b) out of range 0..<\(promptCount)")
     return sorted[offsets[b]..<offsets[b + 1]]
@@ -169,6 +175,7 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   }
 
   /// Calibrates a `promptCount × K` matrix of query rewards.
+  @inlinable
   public func calibrate(_ queries: Matrix<T>, options: CalibrationOptions = .init()) throws(InfAlignError) -> Matrix<T> {
     if queries.rows != promptCount {
       throw .shapeMismatch("queries have \(queries.rows) prompts (rows), the table has \(promptCount)")
@@ -181,6 +188,7 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   }
 
   /// Calibrates one array of query rewards per prompt.
+  @inlinable
   public func calibrate(_ queries: [[T]], options: CalibrationOptions = .init()) throws(InfAlignError) -> [[T]] {
     if queries.count != promptCount {
       throw .shapeMismatch("queries cover \(queries.count) prompts, the table has \(promptCount)")
@@ -202,6 +210,7 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   }
 
   /// The calibrated value of a single query for prompt `b`.
+  @inlinable
   public func calibrate(prompt b: Int, query: T, options: CalibrationOptions = .init()) throws(InfAlignError) -> T {
     precondition(b >= 0 && b < promptCount, "prompt \(b) out of range 0..<\(promptCount)")
     var q = query

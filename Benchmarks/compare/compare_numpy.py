@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Side-by-side timing of InfAlign-Swift kernels against the same kernels written as a competent numpy user would.
+
+Both sides run in this one process invocation on identical shapes and dtype (the Swift side through
+`infalign bench`, which generates its own seeded data of the same shape and distribution). Prints a markdown table
+of medians and ratios (numpy time / ours: > 1 means we are faster).
+
+    OPENBLAS_NUM_THREADS=1 python3 Benchmarks/compare/compare_numpy.py --binary .build/release/infalign
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import time
+
+import numpy as np
+from scipy import optimize
+
+
+def timeit(fn, repeats):
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def np_calibrate(refs, queries):
+    # Sort each prompt's references, then one searchsorted over the flattened rows with a per-row offset so rows
+    # do not mix (the "offset trick"); mid-rank = (left + right) / 2.
+    b, m = refs.shape
+    s = np.sort(refs, axis=1)
+    span = (np.abs(s).max() + np.abs(queries).max()) * 2 + 1
+    offsets = (np.arange(b) * span)[:, None]
+    flat = (s + offsets).ravel()
+    q = queries + offsets
+    left = np.searchsorted(flat, q, side="left") - (np.arange(b) * m)[:, None]
+    right = np.searchsorted(flat, q, side="right") - (np.arange(b) * m)[:, None]
+    return (left + right) / (2.0 * m)
+
+
+def np_logsumexp(x):
+    m = x.max(axis=1, keepdims=True)
+    return (m + np.log(np.exp(x - m).sum(axis=1, keepdims=True)))[:, 0]
+
+
+def np_softmax(x):
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def np_ctrl_step(rewards, logp, logr, t=3.0, eps=0.2, clamp=20.0):
+    g = rewards.shape[1]
+    # Leave-one-out calibration within each group: mid-rank among the other samples.
+    less = (rewards[:, None, :] < rewards[:, :, None]).sum(axis=2)
+    equal = (rewards[:, None, :] == rewards[:, :, None]).sum(axis=2) - 1
+    c = (less + 0.5 * equal) / (g - 1)
+    r = np.exp(t * c)
+    s = r.sum(axis=1, keepdims=True)
+    adv = r - (s - r) / (g - 1)
+    rho = logp - logr
+    rc = np.clip(rho, -clamp, clamp)
+    k3 = np.expm1(-rc) + rc
+    ratio = np.ones_like(logp)
+    unclipped = ratio * adv
+    clipped = np.clip(ratio, 1 - eps, 1 + eps) * adv
+    loss = -np.minimum(unclipped, clipped).mean()
+    grad = np.where(unclipped <= clipped, -unclipped, 0.0) / adv.size
+    return loss, grad, k3, rho
+
+
+def run_ours(binary, args):
+    out = subprocess.run([binary, "bench", *args], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--binary", default=".build/release/infalign")
+    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--dtypes", default="double,float")
+    p.add_argument("--json", action="store_true", help="print raw rows as JSON lines instead of a table")
+    a = p.parse_args()
+    rng = np.random.default_rng(1)
+    rows = []
+    for dtype in a.dtypes.split(","):
+        npd = np.float64 if dtype == "double" else np.float32
+        cases = []
+        refs = rng.standard_normal((1024, 1024)).astype(npd)
+        queries = rng.standard_normal((1024, 16)).astype(npd)
+        cases.append(("calibrate B=1024 M=1024 K=16", lambda: np_calibrate(refs, queries),
+                      ["calibrate", "--prompts", "1024", "--references", "1024", "--queries", "16"]))
+        x = rng.standard_normal((4096, 1024)).astype(npd)
+        cases.append(("logsumexp 4096x1024", lambda: np_logsumexp(x), ["logsumexp", "--rows", "4096", "--cols", "1024"]))
+        cases.append(("softmax 4096x1024", lambda: np_softmax(x), ["softmax", "--rows", "4096", "--cols", "1024"]))
+        ga = rng.standard_normal((1024, 1024)).astype(npd)
+        gb = rng.standard_normal((1024, 1024)).astype(npd)
+        cases.append(("gemm 1024^3", lambda: ga @ gb, ["gemm", "--m", "1024", "--n", "1024", "--k", "1024"]))
+        rw = rng.standard_normal((65536, 16)).astype(npd)
+        lp = (rng.standard_normal((65536, 16)) - 5).astype(npd)
+        lr = (rng.standard_normal((65536, 16)) - 5).astype(npd)
+        cases.append(("ctrl-step 65536x16", lambda: np_ctrl_step(rw, lp, lr),
+                      ["ctrl-step", "--groups", "65536", "--group-size", "16"]))
+        for name, fn, args in cases:
+            t_np = timeit(fn, a.repeats)
+            ours = run_ours(a.binary, args + ["--dtype", dtype, "--repeats", str(a.repeats)])
+            rows.append({"kernel": name, "dtype": dtype, "numpy_s": t_np, "ours_s": ours["median_s"],
+                         "ratio": t_np / ours["median_s"]})
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    if a.json:
+        for r in rows:
+            print(json.dumps(r))
+        return
+    print(f"OPENBLAS_NUM_THREADS={threads}, numpy {np.__version__}, medians of {a.repeats}")
+    print()
+    print("| kernel | dtype | numpy (ms) | ours (ms) | numpy / ours |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for r in rows:
+        print(f"| {r['kernel']} | {r['dtype']} | {r['numpy_s']*1e3:.2f} | {r['ours_s']*1e3:.2f} | {r['ratio']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Dispatch
+import InfAlignSolvers
+
+/// `infalign bench`: times one kernel on seeded generated data and prints one JSON object.
+struct BenchCommand: RenderingCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Time one kernel on generated data (seeded) and print JSON: median and min seconds, throughput.",
+    discussion: """
+      Kernels and their shape options: calibrate (--prompts --references --queries), logsumexp and softmax
+      (--rows --cols), gemm (--m --n --k), ctrl-step (--groups --group-size), analyze (--transform --beta
+      --procedure).
+      """)
+
+  enum Kernel: String, ExpressibleByArgument, CaseIterable {
+    case calibrate, logsumexp, softmax, gemm, ctrlStep = "ctrl-step", analyze
+  }
+  enum DType: String, ExpressibleByArgument { case float, double }
+
+  @Argument(help: "Kernel: calibrate, logsumexp, softmax, gemm, ctrl-step, analyze.") var kernel: Kernel
+  @Option(help: "float or double.") var dtype: DType = .double
+  @Option(help: "Timed repetitions (after one warm-up).") var repeats = 10
+  @Option(help: "Seed of the generated data.") var seed: UInt64 = 1
+  @Option var prompts = 1024
+  @Option var references = 1024
+  @Option var queries = 16
+  @Option var rows = 4096
+  @Option var cols = 1024
+  @Option var m = 1024
+  @Option var n = 1024
+  @Option var k = 1024
+  @Option var groups = 65_536
+  @Option var groupSize = 16
+  @Option var transform = "exp:5"
+  @Option var beta = 0.1
+  @Option var procedure = "bon:8"
+
+  func validate() throws {
+    if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
+    for (name, v) in [("prompts", prompts), ("references", references), ("queries", queries), ("rows", rows),
+                      ("cols", cols), ("m", m), ("n", n), ("k", k), ("groups", groups), ("group-size", groupSize)]
+    where v < 1 { throw ValidationError("--\(name) must be at least 1") }
+  }
+
+  func execute(into output: inout some TextOutputStream) throws {
+    switch dtype {
+    case .float: try measure(Float.self, into: &output)
+    case .double: try measure(Double.self, into: &output)
+    }
+  }
+
+  private func measure<T: BLASScalar>(_: T.Type, into output: inout some TextOutputStream) throws {
+    let workload = try BenchWorkload<T>(command: self)
+    var times: [Double] = []
+    try workload.run()  // warm-up
+    for _ in 0..<repeats {
+      let start = DispatchTime.now().uptimeNanoseconds
+      try workload.run()
+      times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+    }
+    times.sort()
+    let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    let shape = workload.shape.map { "\(Field.jsonString($0.key)):\($0.value)" }.joined(separator: ",")
+    output.write(
+      "{\"kernel\":\(Field.jsonString(kernel.rawValue)),\"shape\":{\(shape)},\"dtype\":\"\(dtype.rawValue)\","
+        + "\"repeats\":\(repeats),\"median_s\":\(median),\"min_s\":\(times[0]),"
+        + "\"throughput\":\(workload.work / median),\"unit\":\(Field.jsonString(workload.unit))}\n")
+  }
+}
+
+/// Generated data and the timed closure for one kernel.
+struct BenchWorkload<T: BLASScalar> {
+  let shape: [(key: String, value: Int)]
+  let work: Double
+  let unit: String
+  let run: () throws -> Void
+
+  init(command c: BenchCommand) throws {
+    var rng = Xoshiro256StarStar(seed: c.seed)
+    func normals(_ count: Int) -> [T] { Random.normals(count: count, using: &rng) }
+    switch c.kernel {
+    case .calibrate:
+      let refs = Matrix<T>(rows: c.prompts, columns: c.references, storage: normals(c.prompts * c.references))
+      let queries = Matrix<T>(rows: c.prompts, columns: c.queries, storage: normals(c.prompts * c.queries))
+      shape = [("prompts", c.prompts), ("references", c.references), ("queries", c.queries)]
+      work = Double(c.prompts * c.queries)
+      unit = "queries/s (including building the sorted table)"
+      run = { _ = try CalibrationTable(references: refs).calibrate(queries) }
+    case .logsumexp, .softmax:
+      let x = Matrix<T>(rows: c.rows, columns: c.cols, storage: normals(c.rows * c.cols))
+      var out = [T](repeating: 0, count: c.kernel == .softmax ? c.rows * c.cols : c.rows)
+      shape = [("rows", c.rows), ("cols", c.cols)]
+      work = Double(c.rows * c.cols)
+      unit = "elements/s"
+      let softmax = c.kernel == .softmax
+      run = {
+        try x.withUnsafeBufferPointer { (buf) throws(MathError) in
+          try out.withUnsafeMutableBufferPointer { (o) throws(MathError) in
+            if softmax {
+              try RowReductions.softmax(buf, rows: x.rows, columns: x.columns, into: o)
+            } else {
+              RowReductions.logSumExp(buf, rows: x.rows, columns: x.columns, into: o)
+            }
+          }
+        }
+      }
+    case .gemm:
+      let a = Matrix<T>(rows: c.m, columns: c.k, storage: normals(c.m * c.k))
+      let b = Matrix<T>(rows: c.k, columns: c.n, storage: normals(c.k * c.n))
+      var out = Matrix<T>(rows: c.m, columns: c.n)
+      shape = [("m", c.m), ("n", c.n), ("k", c.k)]
+      work = 2 * Double(c.m) * Double(c.n) * Double(c.k) / 1e9
+      unit = "GFLOP/s"
+      run = { BLAS.gemm(a, b, into: &out) }
+    case .ctrlStep:
+      let count = c.groups * c.groupSize
+      let rewards = normals(count), logp = normals(count).map { $0 - 5 }, logr = normals(count).map { $0 - 5 }
+      var advantages = [T](repeating: 0, count: count), gradient = advantages
+      let options = CTRLOptions(transform: try .exponential(rate: 3))
+      shape = [("groups", c.groups), ("group_size", c.groupSize)]
+      work = Double(count)
+      unit = "samples/s"
+      let (groups, size) = (c.groups, c.groupSize)
+      run = {
+        _ = try rewards.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+          try logp.withUnsafeBufferPointer { (lp) throws(InfAlignError) in
+            try logr.withUnsafeBufferPointer { (lr) throws(InfAlignError) in
+              try advantages.withUnsafeMutableBufferPointer { (a) throws(InfAlignError) in
+                try gradient.withUnsafeMutableBufferPointer { (g) throws(InfAlignError) in
+                  try CTRLStep.run(
+                    groups: groups, groupSize: size, rewards: r, policyLogProbs: lp, referenceLogProbs: lr,
+                    calibration: .group, options: options, outputs: CTRLOutputs(advantages: a, lossGradient: g))
+                }
+              }
+            }
+          }
+        }
+      }
+    case .analyze:
+      let phi = try parseTransform(c.transform)
+      let procedure = try parseProcedure(c.procedure)
+      shape = []
+      work = 1
+      unit = "analyses/s"
+      let beta = c.beta
+      run = { _ = try CalibratedSpace.analyze(transform: phi, beta: beta, procedure: procedure) }
+    }
+  }
+}
