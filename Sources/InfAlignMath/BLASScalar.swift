@@ -51,6 +51,10 @@ where RawSignificand: FixedWidthInteger {
   /// `‖x‖₂`, computed without overflow.
   static func blasNRM2(n: Int, x: UnsafePointer<Self>, incx: Int) -> Self
 
+  /// `Σ_j exp(x_j − shift)` over `n` values, storing each term into `store` when given; vectorized with
+  /// ``VectorExp`` (≤ 2 ulp per term).
+  static func expShiftedSum(_ x: UnsafePointer<Self>, _ n: Int, shift: Self, store: UnsafeMutablePointer<Self>?) -> Self
+
   /// Cholesky factorization (`potrf`), row-major, in place. Returns LAPACK's `info`.
   static func lapackPOTRF(_ uplo: Triangle, n: Int, a: UnsafeMutablePointer<Self>, lda: Int) -> Int
   /// Solve with a Cholesky factor (`potrs`), row-major; `b` is n×nrhs. Returns `info`.

@@ -281,26 +281,31 @@ extension RowReductions {
   }
 
   /// Max of one row; NaN if the row holds a NaN; −∞ if empty.
+  ///
+  /// Four independent scalar accumulators (compiled to `maxsd`/`maxss` chains that pipeline; generic SIMD masks
+  /// measured 1.6× slower here). A NaN never wins a `>` comparison, so NaN is detected separately.
   @inlinable
   static func rowMax<T: BLASScalar>(_ x: UnsafePointer<T>, _ n: Int) -> T {
+    var m0 = -T.infinity, m1 = m0, m2 = m0, m3 = m0
+    var sawNaN = false
     var j = 0
-    var acc = SIMD8<T>(repeating: -.infinity)
-    var sawNaN = SIMDMask<SIMD8<T>.MaskStorage>(repeating: false)
-    while j + 8 <= n {
-      let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<T>.self)
-      sawNaN .|= v .!= v
-      acc = pointwiseMax(acc, v)
-      j += 8
+    while j + 4 <= n {
+      let a = x[j], b = x[j + 1], c = x[j + 2], d = x[j + 3]
+      m0 = a > m0 ? a : m0
+      m1 = b > m1 ? b : m1
+      m2 = c > m2 ? c : m2
+      m3 = d > m3 ? d : m3
+      sawNaN = sawNaN || (a != a) || (b != b) || (c != c) || (d != d)
+      j += 4
     }
-    var m = acc.max()
-    if any(sawNaN) { return .nan }
     while j < n {
-      let v = x[j]
-      if v.isNaN { return .nan }
-      if v > m { m = v }
+      let a = x[j]
+      m0 = a > m0 ? a : m0
+      sawNaN = sawNaN || (a != a)
       j += 1
     }
-    return m
+    if sawNaN { return .nan }
+    return Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
   }
 
   @inlinable
@@ -331,31 +336,7 @@ extension RowReductions {
   static func expShiftedSum<T: BLASScalar>(
     _ x: UnsafePointer<T>, _ n: Int, shift: T, store: UnsafeMutablePointer<T>?
   ) -> T {
-    var s: T = 0
-    if let store {
-      for j in 0..<n {
-        let e = T.exp(x[j] - shift)
-        store[j] = e
-        s += e
-      }
-    } else {
-      // Four independent accumulators let the exp calls pipeline.
-      var s0: T = 0, s1: T = 0, s2: T = 0, s3: T = 0
-      var j = 0
-      while j + 4 <= n {
-        s0 += T.exp(x[j] - shift)
-        s1 += T.exp(x[j + 1] - shift)
-        s2 += T.exp(x[j + 2] - shift)
-        s3 += T.exp(x[j + 3] - shift)
-        j += 4
-      }
-      while j < n {
-        s0 += T.exp(x[j] - shift)
-        j += 1
-      }
-      s = (s0 + s1) + (s2 + s3)
-    }
-    return s
+    T.expShiftedSum(x, n, shift: shift, store: store)
   }
 
   @inlinable
