@@ -16,11 +16,31 @@ public enum RadixSort {
   ///
   /// - Parameter row: the row index reported in an error (for batched callers).
   /// - Throws: ``MathError/nonFinite(row:column:value:)`` for the first NaN; `buffer` is then unchanged.
-  /// - Complexity: O(n · passes), passes ≤ 4 (Float) or 6 (Double); no heap allocation (histograms live on the
-  ///   stack).
+  /// - Complexity: O(n · passes), passes ≤ 4 (Float) or 6 (Double); one histogram allocation (use the
+  ///   `histogram:` variant to reuse one across rows).
   @inlinable
   public static func sort<T: BLASScalar>(
     _ buffer: UnsafeMutableBufferPointer<T>, scratch: UnsafeMutableBufferPointer<T>, row: Int = 0
+  ) throws(MathError) {
+    let histogram = UnsafeMutablePointer<Int32>.allocate(capacity: histogramCapacity(T.self))
+    defer { histogram.deallocate() }
+    try sort(buffer, scratch: scratch, histogram: histogram, row: row)
+  }
+
+  /// Histogram slots needed to sort `T` (all digits' counts).
+  @inlinable
+  public static func histogramCapacity<T: BLASScalar>(_: T.Type) -> Int {
+    let bits = T.BitPattern.bitWidth
+    let digitBits = bits > 32 ? 11 : 8
+    return (1 << digitBits) * ((bits + digitBits - 1) / digitBits)
+  }
+
+  /// ``sort(_:scratch:row:)`` with a caller-provided histogram of ``histogramCapacity(_:)`` slots, so batched
+  /// callers allocate it once for all rows.
+  @inlinable
+  public static func sort<T: BLASScalar>(
+    _ buffer: UnsafeMutableBufferPointer<T>, scratch: UnsafeMutableBufferPointer<T>,
+    histogram: UnsafeMutablePointer<Int32>, row: Int = 0
   ) throws(MathError) {
     let n = buffer.count
     precondition(scratch.count >= n, "radix scratch has \(scratch.count) elements, needs \(n)")
@@ -36,7 +56,7 @@ public enum RadixSort {
     if n < insertionSortCutoff {
       insertionSort(keys, n)
     } else {
-      let sortedIn = lsdRadix(keys, other, n)
+      let sortedIn = lsdRadix(keys, other, n, histogram: histogram)
       if sortedIn != keys { keys.update(from: sortedIn, count: n) }
     }
     for j in 0..<n { base[j] = T(bitPattern: value(keys[j], T.self)) }
@@ -84,15 +104,14 @@ public enum RadixSort {
   /// 6 passes), ping-ponging between `a` and `b`; returns the buffer that holds the sorted keys.
   @inlinable
   static func lsdRadix<K: FixedWidthInteger & UnsignedInteger>(
-    _ a: UnsafeMutablePointer<K>, _ b: UnsafeMutablePointer<K>, _ n: Int
+    _ a: UnsafeMutablePointer<K>, _ b: UnsafeMutablePointer<K>, _ n: Int, histogram h: UnsafeMutablePointer<Int32>
   ) -> UnsafeMutablePointer<K> {
     let digitBits = K.bitWidth > 32 ? 11 : 8
     let radix = 1 << digitBits
     let mask = K(radix - 1)
     let digits = (K.bitWidth + digitBits - 1) / digitBits
-    return withUnsafeTemporaryAllocation(of: Int32.self, capacity: radix * digits) { hist in
-      let h = hist.baseAddress!
-      h.initialize(repeating: 0, count: radix * digits)
+    do {
+      h.update(repeating: 0, count: radix * digits)
       for i in 0..<n {
         var k = a[i]
         for d in 0..<digits {

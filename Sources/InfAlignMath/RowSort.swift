@@ -1,6 +1,6 @@
 /// Sorting every row of a row-major matrix, or of a ragged batch, with ``RadixSort``.
 ///
-/// One scratch buffer (the longest row) is allocated per call, never per row.
+/// One scratch buffer (the longest row) and one radix histogram are allocated per call, never per row.
 public enum RowSort {
   /// Sorts each of the `rows` rows of `buffer` (row-major, `columns` wide) ascending, in place.
   ///
@@ -15,9 +15,15 @@ public enum RowSort {
                  "buffer has \(buffer.count) elements, expected \(rows)×\(columns)")
     guard rows > 0, columns > 1, let base = buffer.baseAddress else { return }
     let scratch = UnsafeMutableBufferPointer<T>.allocate(capacity: columns)
-    defer { scratch.deallocate() }
+    let histogram = UnsafeMutablePointer<Int32>.allocate(capacity: RadixSort.histogramCapacity(T.self))
+    defer {
+      scratch.deallocate()
+      histogram.deallocate()
+    }
     for i in 0..<rows {
-      try RadixSort.sort(UnsafeMutableBufferPointer(start: base + i * columns, count: columns), scratch: scratch, row: i)
+      try RadixSort.sort(
+        UnsafeMutableBufferPointer(start: base + i * columns, count: columns), scratch: scratch, histogram: histogram,
+        row: i)
     }
   }
 
@@ -36,10 +42,14 @@ public enum RowSort {
     var longest = 0
     for i in 0..<rows { longest = Swift.max(longest, offsets[i + 1] - offsets[i]) }
     let scratch = UnsafeMutableBufferPointer<T>.allocate(capacity: Swift.max(longest, 1))
-    defer { scratch.deallocate() }
+    let histogram = UnsafeMutablePointer<Int32>.allocate(capacity: RadixSort.histogramCapacity(T.self))
+    defer {
+      scratch.deallocate()
+      histogram.deallocate()
+    }
     for i in 0..<rows {
       let row = UnsafeMutableBufferPointer(start: base + offsets[i], count: offsets[i + 1] - offsets[i])
-      try RadixSort.sort(row, scratch: scratch, row: i)
+      try RadixSort.sort(row, scratch: scratch, histogram: histogram, row: i)
     }
   }
 

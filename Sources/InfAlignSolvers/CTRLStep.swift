@@ -165,9 +165,11 @@ public enum CTRLStep {
 
     let scratch = UnsafeMutableBufferPointer<T>.allocate(capacity: 3 * Swift.max(g, 1))
     let validRow = UnsafeMutableBufferPointer<Bool>.allocate(capacity: Swift.max(g, 1))
+    let histogram = UnsafeMutablePointer<Int32>.allocate(capacity: RadixSort.histogramCapacity(T.self))
     defer {
       scratch.deallocate()
       validRow.deallocate()
+      histogram.deallocate()
     }
     let sortedValid = UnsafeMutableBufferPointer(rebasing: scratch[0..<g])
     let sortScratch = UnsafeMutableBufferPointer(rebasing: scratch[g..<(2 * g)])
@@ -214,7 +216,8 @@ public enum CTRLStep {
         }
         do {
           try RadixSort.sort(UnsafeMutableBufferPointer(rebasing: sortedValid[0..<m]),
-                             scratch: UnsafeMutableBufferPointer(rebasing: sortScratch[0..<m]), row: b)
+                             scratch: UnsafeMutableBufferPointer(rebasing: sortScratch[0..<m]), histogram: histogram,
+                             row: b)
         } catch {
           throw .math(error)  // unreachable: NaN rewards were rejected or masked above
         }
