@@ -1,0 +1,72 @@
+import ArgumentParser
+import InfAlignSolvers
+
+/// `infalign frontier`: the (KL, win rate) trade-off of several transforms over a range of KL budgets.
+struct FrontierCommand: RenderingCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "frontier",
+    abstract: "Table (and SVG chart) of KL vs win rate for several transforms, each at the β meeting each KL budget.")
+
+  @OptionGroup var setting: SettingOptions
+
+  @Option(help: "Comma-separated transforms: identity, exp:T, negexp:T, power:P, log, logit, table:FILE, optimal.")
+  var transforms: String = "identity,exp:5,optimal"
+
+  @Option(help: "KL budgets LO:HI:COUNT (evenly spaced, inclusive).")
+  var kl: String = "0.25:4:16"
+
+  @Option(help: "Grid points of the optimal transform.") var grid = 512
+
+  @Option(help: "Write an SVG line chart of inference-time win rate vs KL.") var plot: String?
+
+  @Option(help: "Output format: text, json or csv.") var format: OutputFormat = .text
+
+  func budgets() throws -> [Double] {
+    let parts = kl.split(separator: ":").map(String.init)
+    guard parts.count == 3, let lo = Double(parts[0]), let hi = Double(parts[1]), let count = Int(parts[2]),
+      count >= 1, lo > 0, hi >= lo, lo.isFinite, hi.isFinite
+    else { throw CLIError("--kl: expected LO:HI:COUNT with 0 < LO ≤ HI and COUNT ≥ 1, got \"\(kl)\"") }
+    return count == 1 ? [lo] : (0..<count).map { lo + (hi - lo) * Double($0) / Double(count - 1) }
+  }
+
+  func execute(into output: inout some TextOutputStream) throws {
+    let (procedure, reference) = try setting.parsed()
+    let klBudgets = try budgets()
+    let names = transforms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    if names.isEmpty { throw CLIError("--transforms: give at least one transform") }
+    var rows: [Row] = []
+    var series: [SVGChart.Series] = []
+    let progress = Progress(label: "frontier")
+    for name in names {
+      var points: [(x: Double, y: Double)] = []
+      for budget in klBudgets {
+        let point = try FrontierPoint.compute(
+          transform: name, kl: budget, procedure: procedure, reference: reference, grid: grid)
+        rows.append(.point(point, transform: name))
+        points.append((point.kl, point.winRate))
+        progress.report("\(name) KL \(budget)")
+      }
+      series.append(.init(name: name, points: points))
+    }
+    progress.finish()
+    if let plot {
+      let title = "Inference-time win rate vs KL (\(procedure)\(reference == procedure ? "" : " vs \(reference)"))"
+      try SVGChart(title: title, xLabel: "KL(π ‖ π_ref)", yLabel: "win rate of \(procedure) vs \(reference)",
+                   series: series).write(to: plot)
+    }
+    output.write(Render.rows(rows, as: format))
+  }
+}
+
+/// One frontier point for a transform given by name.
+enum FrontierPoint {
+  static func compute(
+    transform name: String, kl: Double, procedure: Procedure, reference: Procedure, grid: Int
+  ) throws -> CalibratedPoint {
+    if name == "optimal" {
+      throw CLIError("--transforms: optimal is not available in this build")
+    }
+    let phi = try parseTransform(name, option: "--transforms")
+    return try CalibratedSpace.analyze(transform: phi, kl: kl, procedure: procedure, reference: reference)
+  }
+}

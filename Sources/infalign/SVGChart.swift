@@ -1,0 +1,104 @@
+import Foundation
+
+/// A small SVG line chart: one `<path>` per series, labelled axes with ticks, and a legend. Readable in any
+/// browser; no dependencies.
+struct SVGChart {
+  struct Series {
+    var name: String
+    var points: [(x: Double, y: Double)]
+  }
+
+  var title: String
+  var xLabel: String
+  var yLabel: String
+  var series: [Series]
+  var width = 720.0
+  var height = 460.0
+
+  private static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+  func render() -> String {
+    let all = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
+    let (x0, x1) = Self.range(all.map(\.x))
+    let (y0, y1) = Self.range(all.map(\.y))
+    let left = 70.0, right = 190.0, top = 40.0, bottom = 55.0
+    let plotW = width - left - right, plotH = height - top - bottom
+    func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * plotW }
+    func py(_ y: Double) -> Double { top + (1 - (y - y0) / (y1 - y0)) * plotH }
+    var svg = """
+      <?xml version="1.0" encoding="UTF-8"?>
+      <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
+      viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
+      <rect x="0" y="0" width="\(Int(width))" height="\(Int(height))" fill="white"/>
+      <text x="\(left + plotW / 2)" y="22" text-anchor="middle" font-size="15">\(Self.escape(title))</text>
+
+      """
+    // Axes, ticks and grid.
+    svg += "<g stroke=\"#444\" stroke-width=\"1\">"
+    svg += "<line x1=\"\(left)\" y1=\"\(top + plotH)\" x2=\"\(left + plotW)\" y2=\"\(top + plotH)\"/>"
+    svg += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(top + plotH)\"/></g>\n"
+    for t in Self.ticks(x0, x1) {
+      svg += "<line x1=\"\(px(t))\" y1=\"\(top)\" x2=\"\(px(t))\" y2=\"\(top + plotH)\" stroke=\"#ddd\"/>"
+      svg += "<text x=\"\(px(t))\" y=\"\(top + plotH + 16)\" text-anchor=\"middle\">\(Self.label(t))</text>\n"
+    }
+    for t in Self.ticks(y0, y1) {
+      svg += "<line x1=\"\(left)\" y1=\"\(py(t))\" x2=\"\(left + plotW)\" y2=\"\(py(t))\" stroke=\"#ddd\"/>"
+      svg += "<text x=\"\(left - 6)\" y=\"\(py(t) + 4)\" text-anchor=\"end\">\(Self.label(t))</text>\n"
+    }
+    svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 14)\" text-anchor=\"middle\">\(Self.escape(xLabel))</text>\n"
+    svg += "<text transform=\"translate(18 \(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">"
+      + "\(Self.escape(yLabel))</text>\n"
+    // Series and legend.
+    for (i, s) in series.enumerated() {
+      let color = Self.palette[i % Self.palette.count]
+      let points = s.points.filter { $0.x.isFinite && $0.y.isFinite }
+      let d = points.enumerated().map { j, p in "\(j == 0 ? "M" : "L")\(Self.round(px(p.x))),\(Self.round(py(p.y)))" }
+        .joined(separator: " ")
+      svg += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"><title>\(Self.escape(s.name))</title></path>\n"
+      let ly = top + 10 + Double(i) * 20
+      svg += "<line x1=\"\(left + plotW + 15)\" y1=\"\(ly)\" x2=\"\(left + plotW + 40)\" y2=\"\(ly)\" stroke=\"\(color)\" "
+        + "stroke-width=\"2\"/><text x=\"\(left + plotW + 46)\" y=\"\(ly + 4)\">\(Self.escape(s.name))</text>\n"
+    }
+    return svg + "</svg>\n"
+  }
+
+  static func range(_ values: [Double]) -> (Double, Double) {
+    guard let lo = values.min(), let hi = values.max() else { return (0, 1) }
+    if lo == hi { return (lo - 0.5, hi + 0.5) }
+    let pad = (hi - lo) * 0.04
+    return (lo - pad, hi + pad)
+  }
+
+  /// About six "nice" ticks (1, 2, 5 × 10^k steps) inside [lo, hi].
+  static func ticks(_ lo: Double, _ hi: Double) -> [Double] {
+    let raw = (hi - lo) / 6
+    let magnitude = pow(10, floor(log10(raw)))
+    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+    var t = ceil(lo / step) * step
+    var out: [Double] = []
+    while t <= hi + step * 1e-9 {
+      out.append(abs(t) < step * 1e-9 ? 0 : t)
+      t += step
+    }
+    return out
+  }
+
+  static func label(_ x: Double) -> String {
+    let s = String(format: "%.4g", x)
+    return s
+  }
+
+  static func round(_ x: Double) -> String { String(format: "%.2f", x) }
+
+  static func escape(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+      .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+  }
+
+  /// Writes the chart atomically.
+  func write(to path: String) throws {
+    let file = try AtomicFile(path: path)
+    try file.write(render())
+    try file.commit()
+  }
+}
