@@ -1,0 +1,184 @@
+import RealModule
+
+/// The end-to-end experiment of the paper's claim, on a seeded ``SyntheticTask``: at matched KL budgets, align the
+/// reference policy over each prompt's candidates with
+/// - `raw`: the raw reward,
+/// - `calibrated`: the calibrated reward (identity transform),
+/// - `ctrl-exp`: CTRL with the parametric transform tuned in calibrated space for the procedure (`exp:t` for
+///   best-of-N, `negexp:t` for worst-of-N),
+/// - `ctrl-optimal`: CTRL with the optimal transform for the procedure (when a solver is supplied),
+///
+/// and report each aligned policy's exact standard and inference-time win rates against the reference.
+///
+/// Every method uses the exact KL-RL optimum over the candidates, `π ∝ π_ref·exp(R̃/β)` (MATH.md §6), with one β
+/// per method and budget chosen so that the KL averaged over prompts equals the budget. Win rates are exact over
+/// the candidate sets, with the true (raw) rewards ranking candidates.
+public enum AlignmentExperiment {
+  /// Settings of the experiment.
+  public struct Configuration: Sendable {
+    public var prompts = 256
+    /// Candidates per prompt; KL budgets should stay well below `log(candidates)`, the most a policy over the
+    /// candidates can spend.
+    public var candidates = 512
+    public var referenceSamples = 512
+    public var featureCount = 8
+    public var klBudgets: [Double] = [0.5, 1, 2, 4]
+    public var procedures: [Procedure] = [try! .bestOf(4), try! .worstOf(4)]
+    public var seed: UInt64 = 1
+
+    public init() {}
+  }
+
+  /// One (method, procedure, KL budget) result.
+  public struct Row: Sendable, Equatable {
+    public var method: String
+    public var procedure: String
+    public var transform: String
+    public var kl: Double
+    public var beta: Double
+    public var winRate: Double
+    public var standardWinRate: Double
+  }
+
+  /// Finds the optimal transform of a procedure at a KL budget (calibrated space), for `ctrl-optimal`.
+  public typealias OptimalTransformSolver = @Sendable (_ procedure: Procedure, _ kl: Double) throws -> Transform
+
+  /// Runs the experiment.
+  ///
+  /// - Parameter optimal: the optimal-transform solver; without it the `ctrl-optimal` rows are omitted.
+  /// - Throws: ``InfAlignError`` from calibration, tuning or the β solves.
+  public static func run(
+    _ configuration: Configuration, optimal: OptimalTransformSolver? = nil,
+    progress: ((String) -> Void)? = nil
+  ) throws -> [Row] {
+    let c = configuration
+    let task = SyntheticTask<Double>(
+      prompts: c.prompts, candidates: c.candidates, featureCount: c.featureCount,
+      referenceSamples: c.referenceSamples, seed: c.seed)
+    let table = try CalibrationTable(references: task.referenceRewards)
+    let calibrated = try table.calibrate(task.rewards, options: .init(smoothing: true))
+    var rows: [Row] = []
+    for procedure in c.procedures {
+      let isWorst: Bool
+      if case .worstOf = procedure.kind { isWorst = true } else { isWorst = false }
+      for budget in c.klBudgets {
+        var methods: [(String, String, Matrix<Double>)] = [
+          ("raw", "raw reward", task.rewards), ("calibrated", "identity", calibrated),
+        ]
+        let tuned = try ParametricTuning.tune(
+          family: isWorst ? .negativeExponential : .exponential, kl: budget, procedure: procedure)
+        methods.append(("ctrl-exp", tuned.point.transform.description, apply(tuned.point.transform, to: calibrated)))
+        if let optimal {
+          let phi = try optimal(procedure, budget)
+          methods.append(("ctrl-optimal", "optimal", apply(phi, to: calibrated)))
+        }
+        for (method, transform, reward) in methods {
+          let beta = try TiltedCandidates.beta(
+            forMeanKL: budget, referenceLogProbs: task.referenceLogProbs, rewards: reward)
+          let policy = try TiltedCandidates.logPolicy(
+            referenceLogProbs: task.referenceLogProbs, rewards: reward, beta: beta)
+          let kl = TiltedCandidates.meanKL(logPolicy: policy, referenceLogProbs: task.referenceLogProbs)
+          let (w, standard) = CandidateWinRates.mean(
+            logPolicy: policy, referenceLogProbs: task.referenceLogProbs, rewards: task.rewards,
+            procedure: procedure)
+          rows.append(Row(method: method, procedure: procedure.description, transform: transform, kl: kl, beta: beta,
+                          winRate: w, standardWinRate: standard))
+          progress?("\(procedure) KL \(budget) \(method)")
+        }
+      }
+    }
+    return rows
+  }
+
+  static func apply(_ phi: Transform, to m: Matrix<Double>) -> Matrix<Double> {
+    var out = m
+    out.withUnsafeMutableBufferPointer { phi.apply(to: $0) }
+    return out
+  }
+}
+
+/// The exact KL-RL optimum over finite candidate sets, `log π = ℓ_ref + R̃/β − logsumexp(ℓ_ref + R̃/β)` per row,
+/// with one β for the batch (internal to the experiment).
+enum TiltedCandidates {
+  static func logPolicy(
+    referenceLogProbs: Matrix<Double>, rewards: Matrix<Double>, beta: Double
+  ) throws(InfAlignError) -> Matrix<Double> {
+    var logits = referenceLogProbs
+    let inverse = 1 / beta
+    rewards.withUnsafeBufferPointer { r in
+      logits.withUnsafeMutableBufferPointer { l in for i in l.indices { l[i] += r[i] * inverse } }
+    }
+    do { return try RowReductions.logSoftmax(logits) } catch { throw .math(error) }
+  }
+
+  /// `mean_b Σ_k π_bk (log π_bk − ℓ_ref,bk)`.
+  static func meanKL(logPolicy: Matrix<Double>, referenceLogProbs: Matrix<Double>) -> Double {
+    var total = 0.0
+    for i in 0..<logPolicy.count {
+      let lp = logPolicy.storage[i]
+      if lp > -.infinity { total += Double.exp(lp) * (lp - referenceLogProbs.storage[i]) }
+    }
+    return total / Double(logPolicy.rows)
+  }
+
+  /// The batch β whose mean KL equals `kl` (KL decreases in β), root-found in log β.
+  static func beta(
+    forMeanKL kl: Double, referenceLogProbs: Matrix<Double>, rewards: Matrix<Double>
+  ) throws(InfAlignError) -> Double {
+    let spread = (rewards.storage.max() ?? 1) - (rewards.storage.min() ?? 0)
+    let centre = Double.log(spread > 0 ? spread : 1)
+    func residual(_ logBeta: Double) -> Double {
+      guard let p = try? logPolicy(referenceLogProbs: referenceLogProbs, rewards: rewards, beta: Double.exp(logBeta))
+      else { return .nan }
+      return meanKL(logPolicy: p, referenceLogProbs: referenceLogProbs) - kl
+    }
+    do {
+      let x = try BrentRoot.solve(
+        residual, expandingFrom: centre - 1, centre + 1, domain: .bounded(lower: centre - 60, upper: centre + 60),
+        absoluteTolerance: 1e-12)
+      return Double.exp(x)
+    } catch {
+      throw .invalidParameter(
+        name: "KL budget", value: kl, reason: "cannot be met by tilting the reference policy over the candidates")
+    }
+  }
+}
+
+/// Exact win rates of a discrete policy over each prompt's candidates against the reference (internal to the
+/// experiment): candidates are ordered by reward, the served distributions have CDFs `g(F)` at the reward levels,
+/// ties count ½ (MATH.md §1).
+enum CandidateWinRates {
+  static func mean(
+    logPolicy: Matrix<Double>, referenceLogProbs: Matrix<Double>, rewards: Matrix<Double>, procedure: Procedure
+  ) -> (winRate: Double, standard: Double) {
+    let k = rewards.columns
+    var order = [Int](repeating: 0, count: k)
+    var totalW = 0.0, totalS = 0.0
+    for b in 0..<rewards.rows {
+      let r = rewards.row(b), base = b * k
+      order = Array(0..<k).sorted { r[base + $0] < r[base + $1] }
+      var fP = 0.0, fR = 0.0
+      var w = 0.0, s = 0.0
+      var j = 0
+      while j < k {
+        // One reward level: all candidates tied with order[j].
+        var pMass = 0.0, rMass = 0.0
+        let level = r[base + order[j]]
+        while j < k && r[base + order[j]] == level {
+          pMass += Double.exp(logPolicy.storage[base + order[j]])
+          rMass += Double.exp(referenceLogProbs.storage[base + order[j]])
+          j += 1
+        }
+        let (fP1, fR1) = (Swift.min(1, fP + pMass), Swift.min(1, fR + rMass))
+        let servedP = procedure.value(fP1) - procedure.value(fP)
+        let servedR0 = procedure.value(fR), servedR1 = procedure.value(fR1)
+        w += servedP * (servedR0 + 0.5 * (servedR1 - servedR0))
+        s += pMass * (fR + 0.5 * rMass)
+        (fP, fR) = (fP1, fR1)
+      }
+      totalW += w
+      totalS += s
+    }
+    return (totalW / Double(rewards.rows), totalS / Double(rewards.rows))
+  }
+}

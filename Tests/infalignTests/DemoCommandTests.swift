@@ -1,0 +1,34 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import infalign
+
+@Test func demoPrintsOneObjectPerMethodProcedureAndBudget() throws {
+  let dir = temporaryDirectory()
+  let json = try run(["demo", "--prompts", "16", "--candidates", "128", "--kl", "0.5,1", "--format", "json",
+                      "--plot", dir + "/demo.svg"])
+  let rows = jsonLines(json)
+  #expect(rows.count == 2 * 2 * 3)  // procedures × budgets × methods (no optimal solver in this build)
+  for row in rows {
+    for key in ["method", "procedure", "kl", "beta", "win_rate", "standard_win_rate"] { #expect(row[key] != nil, "\(key)") }
+    #expect(["raw", "calibrated", "ctrl-exp", "ctrl-optimal"].contains(row["method"] as? String ?? ""))
+  }
+  let svg = try String(contentsOfFile: dir + "/demo.svg", encoding: .utf8)
+  let parser = XMLParser(data: Data(svg.utf8))
+  #expect(parser.parse())
+  #expect(svg.components(separatedBy: "<path ").count - 1 == 6)
+}
+
+@Test func frontierTableAndPlot() throws {
+  let dir = temporaryDirectory()
+  let csv = try run(["frontier", "--procedure", "bon:4", "--transforms", "identity,exp:5", "--kl", "0.5:2:4",
+                     "--format", "csv", "--plot", dir + "/f.svg"])
+  let lines = csv.split(separator: "\n")
+  #expect(lines.first == "procedure,transform,beta,kl,win_rate,standard_win_rate,log_z" && lines.count == 9)
+  let svg = try String(contentsOfFile: dir + "/f.svg", encoding: .utf8)
+  #expect(XMLParser(data: Data(svg.utf8)).parse())
+  #expect(svg.components(separatedBy: "<path ").count - 1 == 2)
+  #expect(throws: (any Error).self) { try run(["frontier", "--kl", "2:1:3"]) }
+}
