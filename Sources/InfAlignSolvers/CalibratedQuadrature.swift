@@ -10,7 +10,8 @@ import RealModule
 ///    `Φ(1)/β`, computed with `expm1`/`log1p` forms), so nothing cancels.
 /// 2. Panels are graded geometrically (ratio 2) toward both ends, down to a width set by the log density's slope
 ///    there (`10⁻²/|h'|`), with Gauss–Legendre of order ``order`` on each; caller-given breakpoints (kinks of a
-///    tabulated transform) are added as panel edges.
+///    tabulated transform) are added as panel edges; then any panel holding non-negligible mass whose log density
+///    spans more than 8 is halved, repeatedly (interior cliffs).
 /// 3. Everything is shifted by the largest log density before `exp`; `F` is accumulated from below on the lower
 ///    half and `S` from above on the upper half, with the spectral cumulative matrix inside each panel, so both
 ///    are accurate where they are small.
@@ -56,27 +57,62 @@ public struct CalibratedQuadrature: Sendable {
     let n = Self.order
     let lowerEdges = Self.edges(slope: slopeAtZero, kinks: breakpoints.filter { $0 > 0 && $0 < 0.5 })
     let upperEdges = Self.edges(slope: slopeAtOne, kinks: breakpoints.filter { $0 >= 0.5 && $0 < 1 }.map { 1 - $0 })
-    let panels = lowerEdges.count - 1 + upperEdges.count - 1
-    let count = panels * n
+    // Panels with their node values; refined below where h varies too much to be integrated by one panel.
+    var panels: [Panel] = []
+    func evaluate(_ a: Double, _ b: Double, _ upperHalf: Bool) throws(InfAlignError) -> Panel {
+      var values = [Double](repeating: 0, count: n)
+      let half = (b - a) / 2
+      for i in 0..<n {
+        let x = a + half * (1 + gl.rule.nodes[i])
+        let h = upperHalf ? upper(x) : lower(x)
+        if h.isNaN || h == .infinity {
+          throw .invalidParameter(
+            name: "log density", value: h,
+            reason: "the density exp(Φ/β) is not normalizable: it is \(h) at u = \(upperHalf ? 1 - x : x)")
+        }
+        values[i] = h
+      }
+      return Panel(a: a, b: b, upper: upperHalf, h: values)
+    }
+    for (edges, upperHalf) in [(lowerEdges, false), (upperEdges, true)] {
+      for p in 0..<(edges.count - 1) { panels.append(try evaluate(edges[p], edges[p + 1], upperHalf)) }
+    }
+    // Adaptive refinement: a panel whose log density spans more than 8 (a factor e^8 in the density) while holding
+    // non-negligible mass is halved, up to 40 levels (interior cliffs, e.g. negexp with tiny β).
+    for _ in 0..<40 {
+      let top = panels.reduce(-Double.infinity) { Swift.max($0, $1.h.max() ?? -.infinity) }
+      var refined: [Panel] = []
+      var changed = false
+      for panel in panels {
+        let hi = panel.h.max() ?? -.infinity
+        let finite = panel.h.filter { $0 > -.infinity }
+        let lo = finite.min() ?? hi
+        let spread = finite.count < panel.h.count && hi > -.infinity ? Double.infinity : hi - lo
+        if hi > top - 60 && spread > 8 && panel.b - panel.a > 1e-300 * 4 && (panel.b - panel.a) > panel.a * 1e-12 {
+          let mid = (panel.a + panel.b) / 2
+          refined.append(try evaluate(panel.a, mid, panel.upper))
+          refined.append(try evaluate(mid, panel.b, panel.upper))
+          changed = true
+        } else {
+          refined.append(panel)
+        }
+      }
+      panels = refined
+      if !changed { break }
+    }
+    panels.sort { ($0.upper ? 1 : 0, $0.a) < ($1.upper ? 1 : 0, $1.a) }
+    let count = panels.count * n
     position.reserveCapacity(count); isUpper.reserveCapacity(count); weight.reserveCapacity(count)
     logDensity.reserveCapacity(count)
-
     var shift = -Double.infinity
-    for (edges, upperHalf) in [(lowerEdges, false), (upperEdges, true)] {
-      for p in 0..<(edges.count - 1) {
-        let a = edges[p], b = edges[p + 1], half = (b - a) / 2
-        for i in 0..<n {
-          let x = a + half * (1 + gl.rule.nodes[i])
-          let h = upperHalf ? upper(x) : lower(x)
-          if h.isNaN || h == .infinity {
-            throw .invalidParameter(
-              name: "log density", value: h,
-              reason: "the density exp(Φ/β) is not normalizable: it is \(h) at u = \(upperHalf ? 1 - x : x)")
-          }
-          position.append(x); isUpper.append(upperHalf); weight.append(half * gl.rule.weights[i])
-          logDensity.append(h)
-          shift = Swift.max(shift, h)
-        }
+    for panel in panels {
+      let half = (panel.b - panel.a) / 2
+      for i in 0..<n {
+        position.append(panel.a + half * (1 + gl.rule.nodes[i]))
+        isUpper.append(panel.upper)
+        weight.append(half * gl.rule.weights[i])
+        logDensity.append(panel.h[i])
+        shift = Swift.max(shift, panel.h[i])
       }
     }
     if shift == -.infinity {
@@ -97,28 +133,30 @@ public struct CalibratedQuadrature: Sendable {
     var cumulative = [Double](repeating: 0, count: count)
     var lowerTotal = 0.0, upperTotal = 0.0, firstMoment = 0.0
     var node = 0
-    for (edges, upperHalf) in [(lowerEdges, false), (upperEdges, true)] {
-      var running = 0.0
-      for p in 0..<(edges.count - 1) {
-        let half = (edges[p + 1] - edges[p]) / 2
-        let start = node
-        for i in 0..<n {
-          let v = Double.exp(logDensity[start + i] - shift)
-          e[start + i] = v
-          if v > 0 { firstMoment += weight[start + i] * v * (logDensity[start + i] - shift) }
-        }
-        var panelMass = 0.0
-        for i in 0..<n {
-          var c = 0.0
-          for j in 0..<n { c += gl.matrix[i * n + j] * e[start + j] }
-          cumulative[start + i] = running + half * c
-          panelMass += weight[start + i] * e[start + i]
-        }
-        running += panelMass
-        node += n
+    var running = 0.0
+    for (index, panel) in panels.enumerated() {
+      if index > 0 && panel.upper != panels[index - 1].upper {
+        lowerTotal = running
+        running = 0
       }
-      if upperHalf { upperTotal = running } else { lowerTotal = running }
+      let half = (panel.b - panel.a) / 2
+      let start = node
+      for i in 0..<n {
+        let v = Double.exp(logDensity[start + i] - shift)
+        e[start + i] = v
+        if v > 0 { firstMoment += weight[start + i] * v * (logDensity[start + i] - shift) }
+      }
+      var panelMass = 0.0
+      for i in 0..<n {
+        var c = 0.0
+        for j in 0..<n { c += gl.matrix[i * n + j] * e[start + j] }
+        cumulative[start + i] = running + half * c
+        panelMass += weight[start + i] * e[start + i]
+      }
+      running += panelMass
+      node += n
     }
+    if panels.last?.upper == true { upperTotal = running } else { lowerTotal = running }
     let z = lowerTotal + upperTotal
     if nearlyUniform {
       var m = 0.0, moment = 0.0
@@ -145,6 +183,14 @@ public struct CalibratedQuadrature: Sendable {
         survival[j] = Swift.min(1, Swift.max(0, ((lowerTotal - cumulative[j]) + upperTotal) / z))
       }
     }
+  }
+
+  /// One panel of one half, with `h` at its Gauss–Legendre nodes.
+  struct Panel {
+    var a: Double
+    var b: Double
+    var upper: Bool
+    var h: [Double]
   }
 
   /// Panel edges on [0, ½] in one half's coordinate: halving from ½ down to `10⁻²/slope` (at least one panel

@@ -21,7 +21,7 @@ public enum TransformFamily: String, Sendable, CaseIterable {
   /// The parameter range searched by ``ParametricTuning/tune(family:kl:procedure:reference:range:)``.
   public var defaultRange: ClosedRange<Double> {
     switch self {
-    case .exponential, .negativeExponential: return 1e-2...100
+    case .exponential, .negativeExponential: return 1e-2...500
     case .power: return 0.05...50
     }
   }
