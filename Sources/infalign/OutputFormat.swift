@@ -22,6 +22,12 @@ enum Field {
     }
   }
 
+  /// For aligned text tables: numbers to 8 significant digits (JSON and CSV keep full precision).
+  var display: String {
+    if case let .number(x) = self { return String(format: "%.8g", x) }
+    return text
+  }
+
   var json: String {
     switch self {
     case let .string(s): return Field.jsonString(s)
@@ -70,7 +76,7 @@ enum Render {
       return ([header] + lines).joined(separator: "\n") + "\n"
     case .text:
       let keys = first.map(\.key)
-      let cells = rows.map { $0.map(\.value.text) }
+      let cells = rows.map { $0.map(\.value.display) }
       var widths = keys.map(\.count)
       for row in cells { for (i, c) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
       func line(_ items: [String]) -> String {
