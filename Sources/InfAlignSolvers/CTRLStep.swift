@@ -136,7 +136,8 @@ public enum CTRLStep {
   /// - Throws: ``InfAlignError/nonFinite(field:prompt:index:value:)`` naming the array, group and sample (with
   ///   `.throwError`); ``InfAlignError/emptyReferences(prompt:count:)`` when group calibration has fewer than two
   ///   valid samples in a group (with `.throwError`; masked otherwise); ``InfAlignError/shapeMismatch(_:)`` when
-  ///   a table has a different number of groups.
+  ///   a table has a different number of groups; ``InfAlignError/nonFinite(field:prompt:index:value:)`` when the
+  ///   transform overflows `T` (e.g. `exp:100` in `Float`).
   /// - Complexity: O(groups × G log G) with group calibration, O(groups × G log M) with a table.
   @inlinable
   public static func run<T: BLASScalar>(
@@ -245,6 +246,11 @@ public enum CTRLStep {
         }
         outputs.calibrated?[j] = c
         let phi = options.transform.apply(c)
+        if !phi.isFinite {
+          // e.g. exp(t·u) with t > 88 overflows Float: never pass an ∞/NaN reward on silently.
+          throw .nonFinite(field: "transformed reward (Φ overflows; use Double or a smaller parameter)", prompt: b,
+                           index: i, value: Double(phi))
+        }
         outputs.transformed?[j] = phi
         let rho = policyLogProbs[j] - referenceLogProbs[j]
         let r = beta == 0 ? phi : phi - beta * rho

@@ -234,7 +234,8 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
     if loo && m < 2 { throw .emptyReferences(prompt: prompt, count: m) }
     let effective = loo ? m - 1 : m
     let offset: T = (options.smoothing ? 0.5 : 0) - (loo ? 0.5 : 0)
-    let scale: T = 1 / T(options.smoothing ? effective + 1 : effective)
+    // Divide (not multiply by a rounded reciprocal) so that e.g. 4.5/5 is exactly the nearest value to 0.9.
+    let denominator = T(options.smoothing ? effective + 1 : effective)
     for j in 0..<k {
       let q = queries[j]
       if !q.isFinite { throw .nonFinite(field: "reward", prompt: prompt, index: j, value: Double(q)) }
@@ -243,7 +244,7 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
         throw .shapeMismatch(
           "leave-one-out: query \(j) of prompt \(prompt) (value \(q)) is not one of that prompt's references")
       }
-      out[j] = (count + offset) * scale
+      out[j] = (count + offset) / denominator
     }
   }
 }

@@ -160,3 +160,17 @@ private func data(_ seed: UInt64, _ b: Int, _ g: Int) -> ([[Double]], [[Double]]
                      referenceLogProbs: Matrix(rows: 2, columns: 1), calibration: .group)
   }
 }
+
+@Test func transformOverflowInFloatIsATypedError() throws {
+  let rewards = Matrix<Float>([[1, 2, 3, 4]])
+  let zeros = Matrix<Float>(rows: 1, columns: 4)
+  #expect(throws: InfAlignError.self) {
+    try CTRLStep.run(rewards: rewards, policyLogProbs: zeros, referenceLogProbs: zeros, calibration: .group,
+                     options: CTRLOptions(transform: try .exponential(rate: 200)))
+  }
+  // The same in Double is fine.
+  let r = try CTRLStep.run(rewards: Matrix<Double>([[1, 2, 3, 4]]), policyLogProbs: Matrix(rows: 1, columns: 4),
+                           referenceLogProbs: Matrix(rows: 1, columns: 4), calibration: .group,
+                           options: CTRLOptions(transform: try .exponential(rate: 200)))
+  #expect(r.advantages.storage.allSatisfy { $0.isFinite })
+}

@@ -1,0 +1,39 @@
+import InfAlignSolvers
+import Testing
+
+/// The library snippet of README.md, kept compiling and running.
+@Test func readmeSnippetRuns() throws {
+  let referenceRewards = Matrix<Float>(rows: 2, columns: 4, storage: [0.2, 1.5, -0.3, 2.2, 10, 40, 25, 5])
+  let policyRewards = Matrix<Float>(rows: 2, columns: 2, storage: [1.0, 2.5, 30, 50])
+  let groups = 2
+  let rewards: [Float] = (0..<32).map { Float($0 % 7) }
+  let logpArray = [Float](repeating: -3, count: 32), logpRefArray = [Float](repeating: -3.2, count: 32)
+  var advantagesArray = [Float](repeating: 0, count: 32), gradientArray = advantagesArray
+
+  // Calibrated space: which transform and β for best-of-4 under a KL budget of 1?
+  let bon4 = try Procedure(parsing: "bon:4")
+  let tuned = try ParametricTuning.tune(family: .exponential, kl: 1, procedure: bon4)
+  #expect(tuned.parameter > 0 && abs(tuned.point.kl - 1) < 1e-8 && tuned.point.winRate > 0.5)
+
+  // Calibrate rewards against reference samples (B prompts × M references), then transform.
+  let table = try CalibrationTable(references: referenceRewards)
+  let calibrated = try table.calibrate(policyRewards, options: .init(smoothing: true))
+  #expect(calibrated.storage == [0.5, 0.9, 0.7, 0.9])
+
+  // One CTRL step inside a training loop, on caller-owned buffers.
+  let summary = try rewards.withUnsafeBufferPointer { (rewards) throws(InfAlignError) in
+    try logpArray.withUnsafeBufferPointer { (logp) throws(InfAlignError) in
+      try logpRefArray.withUnsafeBufferPointer { (logpRef) throws(InfAlignError) in
+        try advantagesArray.withUnsafeMutableBufferPointer { (advantages) throws(InfAlignError) in
+          try gradientArray.withUnsafeMutableBufferPointer { (gradient) throws(InfAlignError) in
+            try CTRLStep.run(
+              groups: groups, groupSize: 16, rewards: rewards, policyLogProbs: logp, referenceLogProbs: logpRef,
+              calibration: .group, options: CTRLOptions(transform: tuned.point.transform),
+              outputs: CTRLOutputs(advantages: advantages, lossGradient: gradient))
+          }
+        }
+      }
+    }
+  }
+  #expect(summary.maskedCount == 0 && summary.loss.isFinite && abs(summary.meanK1 - 0.2) < 1e-5)
+}
