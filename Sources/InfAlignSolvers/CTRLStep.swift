@@ -297,7 +297,7 @@ public enum CTRLStep {
         // 5. PPO clipped surrogate term; the gradient is scaled by 1/(valid count) in the last pass.
         let logRatio = oldPolicyLogProbs.map { policyLogProbs[j] - $0[j] } ?? 0
         let logRatioC = Swift.min(Swift.max(logRatio, -clampC), clampC)
-        let ratio = T.exp(logRatioC)
+        let ratio = oldPolicyLogProbs == nil ? 1 : T.exp(logRatioC)  // on-policy: the ratio is exactly 1
         let advantage = outputs.advantages[j]
         let unclipped = ratio * advantage
         let clippedTerm = Swift.min(Swift.max(ratio, 1 - eps), 1 + eps) * advantage
