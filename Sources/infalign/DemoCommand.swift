@@ -11,7 +11,7 @@ struct DemoCommand: RenderingCommand {
   @Option(help: "Number of prompts.") var prompts = 256
   @Option(help: "Candidates per prompt (KL budgets must stay well below log of it).") var candidates = 512
   @Option(help: "N of the best-of-N and worst-of-N procedures.") var n = 4
-  @Option(help: "Comma-separated KL budgets.") var kl: String = "0.5,1,2,4"
+  @Option(help: "Comma-separated KL budgets.") var kl: String = "0.5,1,2"
   @Option(help: "Write an SVG chart of inference-time win rate vs KL per method and procedure.") var plot: String?
   @Option(help: "Output format: text, json or csv.") var format: OutputFormat = .text
 
@@ -51,7 +51,9 @@ struct DemoCommand: RenderingCommand {
   }
 }
 
-/// The optimal-transform solver used by the demo, when available.
+/// The optimal-transform solver used by the demo (`ctrl-optimal`).
 enum DemoOptimal {
-  static let solver: AlignmentExperiment.OptimalTransformSolver? = nil
+  static let solver: AlignmentExperiment.OptimalTransformSolver? = { procedure, kl in
+    try OptimalTransform.solve(procedure: procedure, kl: kl, grid: 1024).transform
+  }
 }

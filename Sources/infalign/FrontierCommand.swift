@@ -64,7 +64,8 @@ enum FrontierPoint {
     transform name: String, kl: Double, procedure: Procedure, reference: Procedure, grid: Int
   ) throws -> CalibratedPoint {
     if name == "optimal" {
-      throw CLIError("--transforms: optimal is not available in this build")
+      let r = try OptimalTransform.solve(procedure: procedure, reference: reference, kl: kl, grid: grid)
+      return try CalibratedSpace.analyze(transform: r.transform, beta: r.beta, procedure: procedure, reference: reference)
     }
     let phi = try parseTransform(name, option: "--transforms")
     return try CalibratedSpace.analyze(transform: phi, kl: kl, procedure: procedure, reference: reference)

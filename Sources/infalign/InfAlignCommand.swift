@@ -11,7 +11,7 @@ struct InfAlignCommand: ParsableCommand {
       Procedures: standard, bon:N, won:N, order:K:N, mix:W*P+W*P. Transforms: identity, exp:T, negexp:T, log, logit,
       power:P, optimal, table:FILE (CSV u,R).
       """,
-    subcommands: [DemoCommand.self, AnalyzeCommand.self, FrontierCommand.self, CalibrateCommand.self, WinRateCommand.self, BenchCommand.self, TuningTableCommand.self])
+    subcommands: [DemoCommand.self, AnalyzeCommand.self, OptimalCommand.self, FrontierCommand.self, CalibrateCommand.self, WinRateCommand.self, BenchCommand.self, TuningTableCommand.self])
 }
 
 /// A subcommand that renders its result into a text stream (stdout when run from the shell, a string in tests).

@@ -29,17 +29,16 @@ struct TuningTableCommand: RenderingCommand {
         let procedure = try kind == "bon" ? Procedure.bestOf(count) : Procedure.worstOf(count)
         for budget in budgets {
           let tuned = try ParametricTuning.tune(family: family, kl: budget, procedure: procedure)
-          let optimal = try OptimalReference.winRate(procedure: procedure, kl: budget, grid: grid)
+          let optimal = OptimalReference.winRate(procedure: procedure, kl: budget, grid: grid)
           var row: Row = [
             ("procedure", .string(procedure.description)), ("kl", .number(budget)),
             ("transform", .string("\(family.rawValue):\(Self.short(tuned.parameter))")),
             ("parameter", .number(tuned.parameter)), ("beta", .number(tuned.point.beta)),
             ("win_rate", .number(tuned.point.winRate)),
           ]
-          if let optimal {
-            row.append(("optimal_win_rate", .number(optimal)))
-            row.append(("gap", .number(optimal - tuned.point.winRate)))
-          }
+          // A budget the optimal transform cannot resolve on the grid is printed as NaN (empty in markdown).
+          row.append(("optimal_win_rate", .number(optimal ?? .nan)))
+          row.append(("gap", .number((optimal ?? .nan) - tuned.point.winRate)))
           rows.append(row)
           progress.report("\(procedure) KL \(budget)")
         }
@@ -61,7 +60,10 @@ struct TuningTableCommand: RenderingCommand {
     var s = "| " + keys.joined(separator: " | ") + " |\n|" + keys.map { _ in " --- |" }.joined() + "\n"
     for row in rows {
       s += "| " + row.map { field -> String in
-        if case let .number(x) = field.value { return String(format: field.key == "gap" ? "%.2e" : "%.6g", x) }
+        if case let .number(x) = field.value {
+          if x.isNaN { return "—" }
+          return String(format: field.key == "gap" ? "%.2e" : "%.6g", x)
+        }
         return field.value.text
       }.joined(separator: " | ") + " |\n"
     }
@@ -69,7 +71,9 @@ struct TuningTableCommand: RenderingCommand {
   }
 }
 
-/// The optimal transform's win rate at a KL budget, when the solver is available.
+/// The optimal transform's win rate at a KL budget; nil when the solver cannot resolve it on the grid.
 enum OptimalReference {
-  static func winRate(procedure: Procedure, kl: Double, grid: Int) throws -> Double? { nil }
+  static func winRate(procedure: Procedure, kl: Double, grid: Int) -> Double? {
+    try? OptimalTransform.solve(procedure: procedure, kl: kl, grid: grid).winRate
+  }
 }

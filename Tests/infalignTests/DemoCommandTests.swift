@@ -10,7 +10,7 @@ import Testing
   let json = try run(["demo", "--prompts", "16", "--candidates", "128", "--kl", "0.5,1", "--format", "json",
                       "--plot", dir + "/demo.svg"])
   let rows = jsonLines(json)
-  #expect(rows.count == 2 * 2 * 3)  // procedures × budgets × methods (no optimal solver in this build)
+  #expect(rows.count == 2 * 2 * 4)  // procedures × budgets × methods
   for row in rows {
     for key in ["method", "procedure", "kl", "beta", "win_rate", "standard_win_rate"] { #expect(row[key] != nil, "\(key)") }
     #expect(["raw", "calibrated", "ctrl-exp", "ctrl-optimal"].contains(row["method"] as? String ?? ""))
@@ -18,7 +18,7 @@ import Testing
   let svg = try String(contentsOfFile: dir + "/demo.svg", encoding: .utf8)
   let parser = XMLParser(data: Data(svg.utf8))
   #expect(parser.parse())
-  #expect(svg.components(separatedBy: "<path ").count - 1 == 6)
+  #expect(svg.components(separatedBy: "<path ").count - 1 == 8)
 }
 
 @Test func frontierTableAndPlot() throws {

@@ -1,0 +1,86 @@
+import Foundation
+import InfAlignSolvers
+import Testing
+
+/// For the standard procedure the optimal transform is the identity (up to an affine map).
+@Test func standardOptimalIsIdentity() throws {
+  for beta in [0.05, 0.3, 2.0] {
+    let r = try OptimalTransform.solve(procedure: .standard, beta: beta, grid: 512)
+    guard case let .tabulated(table) = r.transform.kind else { Issue.record("not tabulated"); return }
+    let slope = table.values.last! / table.grid.last!
+    for (u, value) in zip(table.grid, table.values) { #expect(abs(value - slope * u) <= 1e-6 * max(1, abs(slope))) }
+    let identity = try CalibratedSpace.analyze(transform: .identity, beta: beta, procedure: .standard)
+    #expect(abs(r.kl - identity.kl) <= 1e-9 * identity.kl && abs(r.winRate - identity.winRate) <= 1e-12)
+  }
+}
+
+/// The piecewise-exponential machinery against the general calibrated-space quadrature of the same tabulated
+/// transform (an independent integration scheme).
+@Test func piecewiseDensityMatchesGeneralQuadrature() throws {
+  let grid = (0...64).map { Double($0) / 64 }
+  let values = grid.map { 0.7 * $0 * $0 + sin(5 * $0) * 0.2 }
+  let transform = try Transform.tabulated(grid: grid, values: values)
+  for beta in [0.05, 0.5] {
+    for procedure in [Procedure.standard, try .bestOf(8), try .worstOf(4)] {
+      let d = PiecewiseExponentialDensity(grid: grid, h: values.map { $0 / beta })
+      let p = try CalibratedSpace.analyze(transform: transform, beta: beta, procedure: procedure)
+      #expect(abs(d.logZ - p.logZ) <= 1e-12 * max(1, abs(p.logZ)))
+      #expect(abs(d.kl - p.kl) <= 1e-10 * max(1e-3, p.kl))
+      #expect(abs(d.winRate(policy: procedure, reference: procedure) - p.winRate) <= 1e-11)
+      #expect(abs(d.standardWinRate - p.standardWinRate) <= 1e-12)
+    }
+  }
+}
+
+/// The two solvers of the discretized objective agree: direct L-BFGS ascent from the identity (cold) and the fixed
+/// point polished by L-BFGS (best-of-N: concave, one optimum); where the density is smooth on the grid, the plain
+/// nodal fixed point agrees too.
+@Test func fixedPointAndGradientSolversAgree() throws {
+  for (procedure, beta) in [(try Procedure.bestOf(4), 0.1), (try Procedure.bestOf(8), 0.2)] {
+    let cold = try OptimalTransform.solve(procedure: procedure, beta: beta, grid: 128, method: .gradient)
+    let polished = try OptimalTransform.solve(procedure: procedure, beta: beta, grid: 128, method: .polished)
+    #expect(abs(cold.objective - polished.objective) <= 1e-7, "\(procedure): \(cold.objective) vs \(polished.objective)")
+    #expect(abs(cold.winRate - polished.winRate) <= 1e-5 && abs(cold.kl - polished.kl) <= 1e-4, "\(procedure)")
+  }
+  // The nodal fixed point is O(Δ²) below the discretized maximum (6e-7 at 256 points): 1e-7 at the default grid.
+  let a = try OptimalTransform.solve(procedure: .bestOf(4), beta: 0.1, grid: 1024, method: .fixedPoint)
+  let b = try OptimalTransform.solve(procedure: .bestOf(4), beta: 0.1, grid: 1024, method: .polished)
+  // J = W − β·KL is flat at the optimum, so the solvers agree on J; W and KL alone move along the flat direction.
+  #expect(abs(a.objective - b.objective) <= 1e-7)
+  #expect(b.objective >= a.objective - 1e-12)
+}
+
+/// The best-of-N policy f = N u^{N−1} (KL = log N − (N−1)/N, BoN-vs-BoN win rate N/(N+1)) lies on or under the
+/// BoN optimal frontier.
+@Test(arguments: [2, 8])
+func bestOfNPolicyIsUnderTheFrontier(n: Int) throws {
+  let nd = Double(n)
+  let kl = log(nd) - (nd - 1) / nd
+  let optimal = try OptimalTransform.solve(procedure: .bestOf(n), kl: kl, grid: 256)
+  #expect(abs(optimal.kl - kl) <= 1e-8 * kl)
+  #expect(optimal.winRate >= nd / (nd + 1) - 1e-9, "N=\(n): \(optimal.winRate) vs \(nd / (nd + 1))")
+}
+
+/// At a KL budget the optimal transform's win rate is at least every parametric transform's (each at its own β).
+@Test func optimalBeatsParametricTransformsAtEqualKL() throws {
+  for (procedure, family) in [(try Procedure.bestOf(4), TransformFamily.exponential),
+                              (try Procedure.worstOf(4), TransformFamily.negativeExponential)] {
+    for kl in [0.5, 1.0] {
+      let optimal = try OptimalTransform.solve(procedure: procedure, kl: kl, grid: 256)
+      for t in [1.0, 5.0, 20.0] {
+        let p = try CalibratedSpace.analyze(transform: family.transform(t), kl: kl, procedure: procedure)
+        #expect(optimal.winRate >= p.winRate - 1e-9, "\(procedure) KL \(kl) \(family):\(t)")
+      }
+      let identity = try CalibratedSpace.analyze(transform: .identity, kl: kl, procedure: procedure)
+      #expect(optimal.winRate >= identity.winRate - 1e-9)
+    }
+  }
+}
+
+@Test func worstOfNComparesStationaryPointsAndErrors() throws {
+  let r = try OptimalTransform.solve(procedure: .worstOf(8), beta: 0.05, grid: 256)
+  #expect(r.stationaryPoints >= 1 && r.winRate > 0.5)
+  #expect(throws: InfAlignError.self) { try OptimalTransform.solve(procedure: .standard, beta: 0) }
+  #expect(throws: InfAlignError.self) { try OptimalTransform.solve(procedure: .standard, beta: 1, grid: 4) }
+  #expect(throws: InfAlignError.self) { try OptimalTransform.solve(procedure: .standard, kl: -1) }
+}
