@@ -74,11 +74,12 @@ public enum AlignmentExperiment {
           methods.append(("ctrl-optimal", "optimal", apply(phi, to: calibrated)))
         }
         for (method, transform, reward) in methods {
-          let beta = try TiltedCandidates.beta(
+          let beta = try TiltedPolicy.betaForBatch(
             forMeanKL: budget, referenceLogProbs: task.referenceLogProbs, rewards: reward)
-          let policy = try TiltedCandidates.logPolicy(
-            referenceLogProbs: task.referenceLogProbs, rewards: reward, beta: beta)
-          let kl = TiltedCandidates.meanKL(logPolicy: policy, referenceLogProbs: task.referenceLogProbs)
+          let policy = try TiltedPolicy.logPolicy(
+            referenceLogProbs: task.referenceLogProbs, rewards: reward, betas: [beta])
+          let kls = try TiltedPolicy.kl(logPolicy: policy, referenceLogProbs: task.referenceLogProbs)
+          let kl = kls.reduce(0, +) / Double(kls.count)
           let (w, standard) = CandidateWinRates.mean(
             logPolicy: policy, referenceLogProbs: task.referenceLogProbs, rewards: task.rewards,
             procedure: procedure)
@@ -95,53 +96,6 @@ public enum AlignmentExperiment {
     var out = m
     out.withUnsafeMutableBufferPointer { phi.apply(to: $0) }
     return out
-  }
-}
-
-/// The exact KL-RL optimum over finite candidate sets, `log π = ℓ_ref + R̃/β − logsumexp(ℓ_ref + R̃/β)` per row,
-/// with one β for the batch (internal to the experiment).
-enum TiltedCandidates {
-  static func logPolicy(
-    referenceLogProbs: Matrix<Double>, rewards: Matrix<Double>, beta: Double
-  ) throws(InfAlignError) -> Matrix<Double> {
-    var logits = referenceLogProbs
-    let inverse = 1 / beta
-    rewards.withUnsafeBufferPointer { r in
-      logits.withUnsafeMutableBufferPointer { l in for i in l.indices { l[i] += r[i] * inverse } }
-    }
-    do { return try RowReductions.logSoftmax(logits) } catch { throw .math(error) }
-  }
-
-  /// `mean_b Σ_k π_bk (log π_bk − ℓ_ref,bk)`.
-  static func meanKL(logPolicy: Matrix<Double>, referenceLogProbs: Matrix<Double>) -> Double {
-    var total = 0.0
-    for i in 0..<logPolicy.count {
-      let lp = logPolicy.storage[i]
-      if lp > -.infinity { total += Double.exp(lp) * (lp - referenceLogProbs.storage[i]) }
-    }
-    return total / Double(logPolicy.rows)
-  }
-
-  /// The batch β whose mean KL equals `kl` (KL decreases in β), root-found in log β.
-  static func beta(
-    forMeanKL kl: Double, referenceLogProbs: Matrix<Double>, rewards: Matrix<Double>
-  ) throws(InfAlignError) -> Double {
-    let spread = (rewards.storage.max() ?? 1) - (rewards.storage.min() ?? 0)
-    let centre = Double.log(spread > 0 ? spread : 1)
-    func residual(_ logBeta: Double) -> Double {
-      guard let p = try? logPolicy(referenceLogProbs: referenceLogProbs, rewards: rewards, beta: Double.exp(logBeta))
-      else { return .nan }
-      return meanKL(logPolicy: p, referenceLogProbs: referenceLogProbs) - kl
-    }
-    do {
-      let x = try BrentRoot.solve(
-        residual, expandingFrom: centre - 1, centre + 1, domain: .bounded(lower: centre - 60, upper: centre + 60),
-        absoluteTolerance: 1e-12)
-      return Double.exp(x)
-    } catch {
-      throw .invalidParameter(
-        name: "KL budget", value: kl, reason: "cannot be met by tilting the reference policy over the candidates")
-    }
   }
 }
 
