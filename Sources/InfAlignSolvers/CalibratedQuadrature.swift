@@ -57,10 +57,14 @@ public struct CalibratedQuadrature: Sendable {
     let n = Self.order
     let lowerEdges = Self.edges(slope: slopeAtZero, kinks: breakpoints.filter { $0 > 0 && $0 < 0.5 })
     let upperEdges = Self.edges(slope: slopeAtOne, kinks: breakpoints.filter { $0 >= 0.5 && $0 < 1 }.map { 1 - $0 })
-    // Panels with their node values; refined below where h varies too much to be integrated by one panel.
+    // Panels with their node values (h of panel p at hs[p.offset ..< p.offset + n], one flat buffer, so building
+    // the table costs a fixed handful of allocations); refined below where h varies too much for one panel.
+    var hs: [Double] = []
+    hs.reserveCapacity(8 * n * (lowerEdges.count + upperEdges.count))
     var panels: [Panel] = []
+    panels.reserveCapacity(4 * (lowerEdges.count + upperEdges.count))
     func evaluate(_ a: Double, _ b: Double, _ upperHalf: Bool) throws(InfAlignError) -> Panel {
-      var values = [Double](repeating: 0, count: n)
+      let offset = hs.count
       let half = (b - a) / 2
       for i in 0..<n {
         let x = a + half * (1 + gl.rule.nodes[i])
@@ -70,24 +74,29 @@ public struct CalibratedQuadrature: Sendable {
             name: "log density", value: h,
             reason: "the density exp(Φ/β) is not normalizable: it is \(h) at u = \(upperHalf ? 1 - x : x)")
         }
-        values[i] = h
+        hs.append(h)
       }
-      return Panel(a: a, b: b, upper: upperHalf, h: values)
+      return Panel(a: a, b: b, upper: upperHalf, offset: offset)
     }
-    for (edges, upperHalf) in [(lowerEdges, false), (upperEdges, true)] {
-      for p in 0..<(edges.count - 1) { panels.append(try evaluate(edges[p], edges[p + 1], upperHalf)) }
-    }
+    for p in 0..<(lowerEdges.count - 1) { panels.append(try evaluate(lowerEdges[p], lowerEdges[p + 1], false)) }
+    for p in 0..<(upperEdges.count - 1) { panels.append(try evaluate(upperEdges[p], upperEdges[p + 1], true)) }
     // Adaptive refinement: a panel whose log density spans more than 8 (a factor e^8 in the density) while holding
     // non-negligible mass is halved, up to 40 levels (interior cliffs, e.g. negexp with tiny β).
+    var refined: [Panel] = []
+    refined.reserveCapacity(panels.capacity)
     for _ in 0..<40 {
-      let top = panels.reduce(-Double.infinity) { Swift.max($0, $1.h.max() ?? -.infinity) }
-      var refined: [Panel] = []
+      var top = -Double.infinity
+      for panel in panels { for i in 0..<n { top = Swift.max(top, hs[panel.offset + i]) } }
+      refined.removeAll(keepingCapacity: true)
       var changed = false
       for panel in panels {
-        let hi = panel.h.max() ?? -.infinity
-        let finite = panel.h.filter { $0 > -.infinity }
-        let lo = finite.min() ?? hi
-        let spread = finite.count < panel.h.count && hi > -.infinity ? Double.infinity : hi - lo
+        var hi = -Double.infinity, lo = Double.infinity, vanishes = false
+        for i in 0..<n {
+          let h = hs[panel.offset + i]
+          hi = Swift.max(hi, h)
+          if h == -.infinity { vanishes = true } else { lo = Swift.min(lo, h) }
+        }
+        let spread = vanishes && hi > -.infinity ? Double.infinity : (lo.isFinite ? hi - lo : 0)
         if hi > top - 60 && spread > 8 && panel.b - panel.a > 1e-300 * 4 && (panel.b - panel.a) > panel.a * 1e-12 {
           let mid = (panel.a + panel.b) / 2
           refined.append(try evaluate(panel.a, mid, panel.upper))
@@ -97,7 +106,7 @@ public struct CalibratedQuadrature: Sendable {
           refined.append(panel)
         }
       }
-      panels = refined
+      swap(&panels, &refined)
       if !changed { break }
     }
     panels.sort { ($0.upper ? 1 : 0, $0.a) < ($1.upper ? 1 : 0, $1.a) }
@@ -111,8 +120,8 @@ public struct CalibratedQuadrature: Sendable {
         position.append(panel.a + half * (1 + gl.rule.nodes[i]))
         isUpper.append(panel.upper)
         weight.append(half * gl.rule.weights[i])
-        logDensity.append(panel.h[i])
-        shift = Swift.max(shift, panel.h[i])
+        logDensity.append(hs[panel.offset + i])
+        shift = Swift.max(shift, hs[panel.offset + i])
       }
     }
     if shift == -.infinity {
@@ -185,12 +194,13 @@ public struct CalibratedQuadrature: Sendable {
     }
   }
 
-  /// One panel of one half, with `h` at its Gauss–Legendre nodes.
+  /// One panel of one half; `h` at its Gauss–Legendre nodes is stored at `offset ..< offset + order` of a flat
+  /// buffer.
   struct Panel {
     var a: Double
     var b: Double
     var upper: Bool
-    var h: [Double]
+    var offset: Int
   }
 
   /// Panel edges on [0, ½] in one half's coordinate: halving from ½ down to `10⁻²/slope` (at least one panel

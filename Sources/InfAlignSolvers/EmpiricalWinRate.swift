@@ -57,6 +57,8 @@ public enum EmpiricalWinRate {
   /// the reference; one estimate per prompt into `out`.
   ///
   /// - Complexity: O(Σ (n_b + m_b) log(n_b + m_b)); scratch allocated once per call.
+  @_specialize(where T == Float)
+  @_specialize(where T == Double)
   public static func estimate<T: BLASScalar>(
     policy: UnsafeBufferPointer<T>, policyOffsets: UnsafeBufferPointer<Int>, reference: UnsafeBufferPointer<T>,
     referenceOffsets: UnsafeBufferPointer<Int>, procedure: Procedure, into out: UnsafeMutableBufferPointer<Double>,

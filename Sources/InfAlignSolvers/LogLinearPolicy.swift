@@ -22,6 +22,8 @@ public struct LogLinearPolicy<T: BLASScalar>: Sendable {
   /// `P × (B·K)`: logits, then log π after ``evaluate(theta:gradient:)``.
   public private(set) var logPolicy: Matrix<T>
   private var gradientLogits: Matrix<T>
+  /// The objective of each configuration from the last ``evaluate(theta:gradient:)``.
+  public private(set) var objectives: [T]
 
   /// - Throws: ``InfAlignError/shapeMismatch(_:)`` for inconsistent shapes; ``InfAlignError/invalidParameter(name:value:reason:)``
   ///   for β ≤ 0.
@@ -47,12 +49,18 @@ public struct LogLinearPolicy<T: BLASScalar>: Sendable {
     self.betas = betas
     self.logPolicy = Matrix(rows: betas.count, columns: b * k)
     self.gradientLogits = Matrix(rows: betas.count, columns: b * k)
+    self.objectives = [T](repeating: 0, count: betas.count)
   }
 
   /// Forward and backward pass: returns the objective of each configuration and writes `∂J/∂Θ` (`d × P`) into
   /// `gradient`.
   ///
+  /// The returned array is the stored ``objectives``: the call allocates nothing unless the caller still holds the
+  /// array returned by the previous call.
+  ///
   /// - Complexity: two GEMMs of `(B·K)·d·P` multiply-adds, plus O(P·B·K) row work.
+  @_specialize(where T == Float)
+  @_specialize(where T == Double)
   public mutating func evaluate(theta: Matrix<T>, gradient: inout Matrix<T>) throws(InfAlignError) -> [T] {
     precondition(theta.rows == featureCount && theta.columns == configurations,
                  "Θ must be \(featureCount)×\(configurations), got \(theta.rows)×\(theta.columns)")
@@ -72,7 +80,8 @@ public struct LogLinearPolicy<T: BLASScalar>: Sendable {
     } catch {
       throw .math(error)
     }
-    var objectives = [T](repeating: 0, count: configurations)
+    var objectives: [T] = []
+    swap(&objectives, &self.objectives)  // keeps the buffer uniquely referenced while it is written
     let inverseB = 1 / T(prompts)
     let rewards = self.rewards, betas = self.betas
     let logPolicy = self.logPolicy
@@ -104,7 +113,8 @@ public struct LogLinearPolicy<T: BLASScalar>: Sendable {
         }
       }
     }
+    self.objectives = objectives
     BLAS.gemm(features, gradientLogits, transA: .transpose, transB: .transpose, into: &gradient)
-    return objectives
+    return self.objectives
   }
 }

@@ -12,6 +12,8 @@ public enum TiltedPolicy {
   /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` for β ≤ 0;
   ///   ``InfAlignError/shapeMismatch(_:)`` for mismatched shapes; ``InfAlignError/math(_:)`` for a row with no
   ///   reference mass or NaN.
+  @_specialize(where T == Float)
+  @_specialize(where T == Double)
   public static func logPolicy<T: BLASScalar>(
     referenceLogProbs: Matrix<T>, rewards: Matrix<T>, betas: [T]
   ) throws(InfAlignError) -> Matrix<T> {
@@ -44,6 +46,8 @@ public enum TiltedPolicy {
   }
 
   /// Per-prompt `KL(π ‖ π_ref) = Σ_k π_k (log π_k − ℓ_ref,k)` (with normalized `ℓ_ref`); terms with `π_k = 0` are 0.
+  @_specialize(where T == Float)
+  @_specialize(where T == Double)
   public static func kl<T: BLASScalar>(logPolicy: Matrix<T>, referenceLogProbs: Matrix<T>) throws(InfAlignError) -> [T] {
     let reference = try normalized(referenceLogProbs)
     var out = [T](repeating: 0, count: logPolicy.rows)
@@ -59,6 +63,8 @@ public enum TiltedPolicy {
   }
 
   /// Per-prompt expected reward `Σ_k π_k R̃_k`.
+  @_specialize(where T == Float)
+  @_specialize(where T == Double)
   public static func expectedReward<T: BLASScalar>(logPolicy: Matrix<T>, rewards: Matrix<T>) -> [T] {
     (0..<logPolicy.rows).map { row in
       (0..<logPolicy.columns).reduce(T(0)) { $0 + T.exp(logPolicy[row, $1]) * rewards[row, $1] }
@@ -69,6 +75,8 @@ public enum TiltedPolicy {
   ///
   /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` naming the prompt and the largest KL it can
   ///   reach (`−log π_ref` of its best candidates' total reference mass, as β → 0).
+  @_specialize(where T == Float)
+  @_specialize(where T == Double)
   public static func betaPerPrompt<T: BLASScalar>(
     forKL kl: Double, referenceLogProbs: Matrix<T>, rewards: Matrix<T>
   ) throws(InfAlignError) -> [T] {
@@ -98,6 +106,8 @@ public enum TiltedPolicy {
     T(try betaForMeanKL(kl, referenceLogProbs, rewards))
   }
 
+  @_specialize(where T == Float)
+  @_specialize(where T == Double)
   static func betaForMeanKL<T: BLASScalar>(
     _ kl: Double, _ referenceLogProbs: Matrix<T>, _ rewards: Matrix<T>
   ) throws(InfAlignError) -> Double {

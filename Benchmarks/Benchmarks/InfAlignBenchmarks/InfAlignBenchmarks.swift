@@ -19,6 +19,9 @@ let benchmarks: @Sendable () -> Void = {
   gemmBenchmarks()
   analysisBenchmarks()
   ctrlStepBenchmarks()
+  optimalTransformBenchmarks()
+  policyBenchmarks()
+  empiricalWinRateBenchmarks()
 }
 
 /// Seeded standard normal data.
