@@ -54,6 +54,10 @@ where RawSignificand: FixedWidthInteger {
   /// `Σ_j exp(x_j − shift)` over `n` values, storing each term into `store` when given; vectorized with
   /// ``VectorExp`` (≤ 2 ulp per term).
   static func expShiftedSum(_ x: UnsafePointer<Self>, _ n: Int, shift: Self, store: UnsafeMutablePointer<Self>?) -> Self
+  /// Mid-rank counts of `k` queries against an unsorted run of `n` values, by SIMD compares
+  /// (``MidRank/countsUnsorted(_:_:queries:_:into:)``).
+  static func midRankCountsUnsorted(
+    _ a: UnsafePointer<Self>, _ n: Int, _ queries: UnsafePointer<Self>, _ k: Int, _ out: UnsafeMutablePointer<Self>)
 
   /// Cholesky factorization (`potrf`), row-major, in place. Returns LAPACK's `info`.
   static func lapackPOTRF(_ uplo: Triangle, n: Int, a: UnsafeMutablePointer<Self>, lda: Int) -> Int

@@ -160,6 +160,12 @@ public enum RowReductions {
   ) throws(MathError) {
     precondition(x.count == rows * columns, "input has \(x.count) elements, expected \(rows)×\(columns)")
     guard let base = x.baseAddress else { return }
+    if !allowInfinity {
+      if let index = firstNonFinite(base, x.count) {
+        throw .nonFinite(row: index / columns, column: index % columns, value: Double(base[index]))
+      }
+      return
+    }
     for i in 0..<rows {
       let xi = base + i * columns
       for j in 0..<columns {

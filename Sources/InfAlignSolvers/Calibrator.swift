@@ -89,8 +89,8 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   init(validating references: UnsafeBufferPointer<T>, offsets: [Int]) throws(InfAlignError) {
     let rows = offsets.count - 1
     for b in 0..<rows {
-      for j in offsets[b]..<offsets[b + 1] where !references[j].isFinite {
-        throw .nonFinite(field: "reference reward", prompt: b, index: j - offsets[b], value: Double(references[j]))
+      if let j = RowReductions.firstNonFinite(references.baseAddress! + offsets[b], offsets[b + 1] - offsets[b]) {
+        throw .nonFinite(field: "reference reward", prompt: b, index: j, value: Double(references[offsets[b] + j]))
       }
     }
     var sorted = Array(references)
@@ -226,6 +226,15 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   /// Calibrates `k` queries of one prompt against its `m` sorted references.
   @inlinable
   func calibrateRun(
+    _ refs: UnsafePointer<T>, _ m: Int, prompt: Int, _ queries: UnsafePointer<T>?,
+    _ out: UnsafeMutablePointer<T>?, _ k: Int, _ options: CalibrationOptions
+  ) throws(InfAlignError) {
+    try Self.calibrateSorted(refs, m, prompt: prompt, queries, out, k, options)
+  }
+
+  /// Calibrates `k` queries of one prompt against its `m` sorted references (the table's and the one-shot path).
+  @inlinable
+  static func calibrateSorted(
     _ refs: UnsafePointer<T>, _ m: Int, prompt: Int, _ queries: UnsafePointer<T>?,
     _ out: UnsafeMutablePointer<T>?, _ k: Int, _ options: CalibrationOptions
   ) throws(InfAlignError) {

@@ -10,15 +10,15 @@ struct BenchCommand: RenderingCommand {
     discussion: """
       Kernels and their shape options: calibrate (--prompts --references --queries), logsumexp and softmax
       (--rows --cols), gemm (--m --n --k), ctrl-step (--groups --group-size), analyze (--transform --beta
-      --procedure).
+      --procedure), optimal (--grid --beta --procedure; the optimal transform at one β, fixed-point solver).
       """)
 
   enum Kernel: String, ExpressibleByArgument, CaseIterable {
-    case calibrate, logsumexp, softmax, gemm, ctrlStep = "ctrl-step", analyze
+    case calibrate, logsumexp, softmax, gemm, ctrlStep = "ctrl-step", analyze, optimal
   }
   enum DType: String, ExpressibleByArgument { case float, double }
 
-  @Argument(help: "Kernel: calibrate, logsumexp, softmax, gemm, ctrl-step, analyze.") var kernel: Kernel
+  @Argument(help: "Kernel: calibrate, logsumexp, softmax, gemm, ctrl-step, analyze, optimal.") var kernel: Kernel
   @Option(help: "float or double.") var dtype: DType = .double
   @Option(help: "Timed repetitions (after one warm-up).") var repeats = 10
   @Option(help: "Seed of the generated data.") var seed: UInt64 = 1
@@ -35,11 +35,13 @@ struct BenchCommand: RenderingCommand {
   @Option var transform = "exp:5"
   @Option var beta = 0.1
   @Option var procedure = "bon:8"
+  @Option var grid = 1024
 
   func validate() throws {
     if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
     for (name, v) in [("prompts", prompts), ("references", references), ("queries", queries), ("rows", rows),
-                      ("cols", cols), ("m", m), ("n", n), ("k", k), ("groups", groups), ("group-size", groupSize)]
+                      ("cols", cols), ("m", m), ("n", n), ("k", k), ("groups", groups), ("group-size", groupSize),
+                      ("grid", grid)]
     where v < 1 { throw ValidationError("--\(name) must be at least 1") }
   }
 
@@ -85,8 +87,8 @@ struct BenchWorkload<T: BLASScalar> {
       let queries = Matrix<T>(rows: c.prompts, columns: c.queries, storage: normals(c.prompts * c.queries))
       shape = [("prompts", c.prompts), ("references", c.references), ("queries", c.queries)]
       work = Double(c.prompts * c.queries)
-      unit = "queries/s (including building the sorted table)"
-      run = { _ = try CalibrationTable(references: refs).calibrate(queries) }
+      unit = "queries/s (one-shot: references used once)"
+      run = { _ = try OneShotCalibration.calibrate(references: refs, queries: queries) }
     case .logsumexp, .softmax:
       let x = Matrix<T>(rows: c.rows, columns: c.cols, storage: normals(c.rows * c.cols))
       var out = [T](repeating: 0, count: c.kernel == .softmax ? c.rows * c.cols : c.rows)
@@ -145,6 +147,13 @@ struct BenchWorkload<T: BLASScalar> {
       unit = "analyses/s"
       let beta = c.beta
       run = { _ = try CalibratedSpace.analyze(transform: phi, beta: beta, procedure: procedure) }
+    case .optimal:
+      let procedure = try parseProcedure(c.procedure)
+      shape = [("grid", c.grid)]
+      work = 1
+      unit = "solves/s"
+      let (beta, grid) = (c.beta, c.grid)
+      run = { _ = try OptimalTransform.solve(procedure: procedure, beta: beta, grid: grid) }
     }
   }
 }

@@ -41,13 +41,13 @@ struct CalibrateCommand: RenderingCommand {
 
     func flush() throws {
       if batch.isEmpty { return }
-      let table: CalibrationTable<Double>
-      do { table = try CalibrationTable(references: batch.map(\.referenceRewards)) } catch {
-        throw CLIError("\(input): \(error)")
-      }
-      let queries = leaveOneOut ? batch.map(\.referenceRewards) : batch.map(\.rewards)
+      // References are used once per batch: one-shot calibration (direct counts for few queries, else a sort).
+      let references = batch.map(\.referenceRewards)
+      let queries = leaveOneOut ? references : batch.map(\.rewards)
       let calibrated: [[Double]]
-      do { calibrated = try table.calibrate(queries, options: options) } catch {
+      do {
+        calibrated = try OneShotCalibration.calibrate(references: references, queries: queries, options: options)
+      } catch {
         if case let .emptyReferences(prompt, count) = error {
           throw CLIError("\(input):\(batch[prompt].line): prompt \(batch[prompt].idText) has \(count) reference reward(s); leave-one-out needs at least 2")
         }

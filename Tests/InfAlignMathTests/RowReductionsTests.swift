@@ -131,3 +131,21 @@ private func checkNaN<T: BLASScalar>(_: T.Type) throws {
   #expect(special[0] == 0 && special[1] == .infinity && special[2].isNaN && special[3] == Foundation.exp(-800.0))
   #expect(special[4] == .infinity && special[5] == 1 && special[6] == 1 && special[7] == 1)
 }
+
+/// The first non-finite value is found at every position, across SIMD blocks and tails, for NaN and ±∞.
+@Test func firstNonFiniteFindsEveryPosition() {
+  for n in [1, 7, 8, 9, 63, 64, 65, 130] {
+    var x = [Double](repeating: 1.5, count: n)
+    #expect(x.withUnsafeBufferPointer { RowReductions.firstNonFinite($0.baseAddress!, n) } == nil)
+    for i in 0..<n {
+      for bad in [Double.nan, .infinity, -.infinity] {
+        x[i] = bad
+        if i + 1 < n { x[n - 1] = .nan }
+        #expect(x.withUnsafeBufferPointer { RowReductions.firstNonFinite($0.baseAddress!, n) } == i, "n=\(n) i=\(i)")
+        x = [Double](repeating: 1.5, count: n)
+      }
+    }
+  }
+  let f: [Float] = [1, 2, .greatestFiniteMagnitude, -.infinity]
+  #expect(f.withUnsafeBufferPointer { RowReductions.firstNonFinite($0.baseAddress!, 4) } == 3)
+}

@@ -1,0 +1,106 @@
+/// Mid-rank counts against an *unsorted* run, by direct comparison: `#{i : a_i < q} + ½·#{i : a_i = q}` for each
+/// of `k` queries, in O(k·n) compares and no sort.
+///
+/// For a few queries per prompt this beats sorting the references (a radix sort costs 10–30 ns per key, a compare
+/// here ~0.1–0.2 ns per (query, reference) pair at SSE2 width), so one-shot calibration with `k ≲ 64` queries per
+/// prompt uses it; repeated calibration against the same references should sort once (``RowSort``) and search
+/// (``MidRank/count(_:_:_:)``).
+///
+/// Each block of four queries streams the run once; per pair of lanes it adds the masks of `a < q` and `a ≤ q`
+/// (all-ones lanes, i.e. −1), so the sum is `−(#less + #lessOrEqual) = −2·midRank`: two compares and two integer
+/// adds per element, no branch. Results are exact (the counts are integers, halved at the end).
+extension MidRank {
+  /// Mid-rank counts of `queries[0..<k]` against the unsorted run `a[0..<n]`, into `out[0..<k]`.
+  ///
+  /// Values must not be NaN (a NaN query counts 0; a NaN reference is never less than or equal to anything).
+  ///
+  /// - Complexity: O(k·n), no allocation.
+  @inlinable
+  public static func countsUnsorted<T: BLASScalar>(
+    _ a: UnsafePointer<T>, _ n: Int, queries: UnsafePointer<T>, _ k: Int, into out: UnsafeMutablePointer<T>
+  ) {
+    T.midRankCountsUnsorted(a, n, queries, k, out)
+  }
+}
+
+extension Double {
+  @inlinable
+  public static func midRankCountsUnsorted(
+    _ a: UnsafePointer<Double>, _ n: Int, _ q: UnsafePointer<Double>, _ k: Int, _ out: UnsafeMutablePointer<Double>
+  ) {
+    var j = 0
+    while j < k {
+      let w = Swift.min(4, k - j), last = w - 1
+      // A short block repeats its last query in the spare slots (computed, not written).
+      let q0 = SIMD2<Double>(repeating: q[j]), q1 = SIMD2<Double>(repeating: q[j + Swift.min(1, last)])
+      let q2 = SIMD2<Double>(repeating: q[j + Swift.min(2, last)]), q3 = SIMD2<Double>(repeating: q[j + last])
+      var c0 = SIMD2<Int64>.zero, c1 = c0, c2 = c0, c3 = c0
+      var i = 0
+      while i + 4 <= n {
+        let r = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD2<Double>.self)
+        let s = UnsafeRawPointer(a + i + 2).loadUnaligned(as: SIMD2<Double>.self)
+        c0 &+= ((r .< q0)._storage &+ (r .<= q0)._storage) &+ ((s .< q0)._storage &+ (s .<= q0)._storage)
+        c1 &+= ((r .< q1)._storage &+ (r .<= q1)._storage) &+ ((s .< q1)._storage &+ (s .<= q1)._storage)
+        c2 &+= ((r .< q2)._storage &+ (r .<= q2)._storage) &+ ((s .< q2)._storage &+ (s .<= q2)._storage)
+        c3 &+= ((r .< q3)._storage &+ (r .<= q3)._storage) &+ ((s .< q3)._storage &+ (s .<= q3)._storage)
+        i += 4
+      }
+      var twice = (-c0.wrappedSum(), -c1.wrappedSum(), -c2.wrappedSum(), -c3.wrappedSum())
+      while i < n {
+        let x = a[i]
+        twice.0 += (x < q0[0] ? 1 : 0) + (x <= q0[0] ? 1 : 0)
+        twice.1 += (x < q1[0] ? 1 : 0) + (x <= q1[0] ? 1 : 0)
+        twice.2 += (x < q2[0] ? 1 : 0) + (x <= q2[0] ? 1 : 0)
+        twice.3 += (x < q3[0] ? 1 : 0) + (x <= q3[0] ? 1 : 0)
+        i += 1
+      }
+      out[j] = Double(twice.0) / 2
+      if w > 1 { out[j + 1] = Double(twice.1) / 2 }
+      if w > 2 { out[j + 2] = Double(twice.2) / 2 }
+      if w > 3 { out[j + 3] = Double(twice.3) / 2 }
+      j += 4
+    }
+  }
+}
+
+extension Float {
+  @inlinable
+  public static func midRankCountsUnsorted(
+    _ a: UnsafePointer<Float>, _ n: Int, _ q: UnsafePointer<Float>, _ k: Int, _ out: UnsafeMutablePointer<Float>
+  ) {
+    var j = 0
+    while j < k {
+      let w = Swift.min(4, k - j), last = w - 1
+      let q0 = SIMD4<Float>(repeating: q[j]), q1 = SIMD4<Float>(repeating: q[j + Swift.min(1, last)])
+      let q2 = SIMD4<Float>(repeating: q[j + Swift.min(2, last)]), q3 = SIMD4<Float>(repeating: q[j + last])
+      // Int32 lanes: each gains at most 4 per 8 elements, so n < 2³¹ is safe.
+      var c0 = SIMD4<Int32>.zero, c1 = c0, c2 = c0, c3 = c0
+      var i = 0
+      while i + 8 <= n {
+        let r = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD4<Float>.self)
+        let s = UnsafeRawPointer(a + i + 4).loadUnaligned(as: SIMD4<Float>.self)
+        c0 &+= ((r .< q0)._storage &+ (r .<= q0)._storage) &+ ((s .< q0)._storage &+ (s .<= q0)._storage)
+        c1 &+= ((r .< q1)._storage &+ (r .<= q1)._storage) &+ ((s .< q1)._storage &+ (s .<= q1)._storage)
+        c2 &+= ((r .< q2)._storage &+ (r .<= q2)._storage) &+ ((s .< q2)._storage &+ (s .<= q2)._storage)
+        c3 &+= ((r .< q3)._storage &+ (r .<= q3)._storage) &+ ((s .< q3)._storage &+ (s .<= q3)._storage)
+        i += 8
+      }
+      var twice = (
+        -Int(c0.wrappedSum()), -Int(c1.wrappedSum()), -Int(c2.wrappedSum()), -Int(c3.wrappedSum())
+      )
+      while i < n {
+        let x = a[i]
+        twice.0 += (x < q0[0] ? 1 : 0) + (x <= q0[0] ? 1 : 0)
+        twice.1 += (x < q1[0] ? 1 : 0) + (x <= q1[0] ? 1 : 0)
+        twice.2 += (x < q2[0] ? 1 : 0) + (x <= q2[0] ? 1 : 0)
+        twice.3 += (x < q3[0] ? 1 : 0) + (x <= q3[0] ? 1 : 0)
+        i += 1
+      }
+      out[j] = Float(twice.0) / 2
+      if w > 1 { out[j + 1] = Float(twice.1) / 2 }
+      if w > 2 { out[j + 2] = Float(twice.2) / 2 }
+      if w > 3 { out[j + 3] = Float(twice.3) / 2 }
+      j += 4
+    }
+  }
+}
