@@ -72,6 +72,63 @@ def np_ctrl_step(rewards, logp, logr, t=3.0, eps=0.2, clamp=20.0):
     return loss, grad, k3, rho
 
 
+def scipy_optimal(n_best, beta, cells):
+    """The best-of-N (vs best-of-N) optimal transform as a competent scipy user would solve it: maximize
+    W - beta*KL over a piecewise-constant density on `cells` cells, log-parametrized (softmax), with L-BFGS-B and the
+    analytic gradient. W = 1 - int g(F(u)) g_ref'(u) du with F piecewise linear, so Gauss-Legendre with N points per
+    cell is exact. Returns (objective, win rate, KL)."""
+    x, w = np.polynomial.legendre.leggauss(n_best)
+    s, w = (x + 1) / 2, w / 2
+    d = 1.0 / cells
+    u = (np.arange(cells)[:, None] + s[None, :]) * d
+    weighted_gref = n_best * u ** (n_best - 1) * w[None, :] * d
+
+    def evaluate(h):
+        e = np.exp(h - h.max())
+        p = e / e.sum()
+        c = np.concatenate(([0.0], np.cumsum(p)))
+        f = c[:-1, None] + (c[1:, None] - c[:-1, None]) * s[None, :]
+        win = 1 - (f ** n_best * weighted_gref).sum()
+        dg = n_best * f ** (n_best - 1) * weighted_gref
+        dc = np.zeros(cells + 1)
+        dc[:-1] -= (dg * (1 - s)[None, :]).sum(axis=1)
+        dc[1:] -= (dg * s[None, :]).sum(axis=1)
+        dw_dp = np.cumsum(dc[::-1])[::-1][1:]
+        logp = np.log(np.maximum(p, 1e-300))
+        kl = (p * logp).sum() + np.log(cells)
+        dj_dp = dw_dp - beta * (logp + 1)
+        return win - beta * kl, p * (dj_dp - (p * dj_dp).sum()), win, kl
+
+    res = optimize.minimize(lambda h: tuple(-v for v in evaluate(h)[:2]), np.zeros(cells), jac=True,
+                            method="L-BFGS-B", options={"maxiter": 20000, "ftol": 1e-16, "gtol": 1e-12, "maxcor": 20})
+    j, _, win, kl = evaluate(res.x)
+    return j, win, kl
+
+
+def run_optimal(binary, grid, n_best, beta):
+    out = subprocess.run([binary, "optimal", "--procedure", f"bon:{n_best}", "--beta", str(beta), "--grid", str(grid),
+                          "--format", "json"], check=True, capture_output=True, text=True).stdout
+    return json.loads(out.splitlines()[0])
+
+
+def compare_optimal(binary, repeats, n_best=4, beta=0.1):
+    """Our optimal transform vs the scipy one, timed on the same grid sizes, with each side's error against a
+    converged reference (ours on a 16384-point grid): the objective W - beta*KL, the win rate and the KL."""
+    exact = run_optimal(binary, 16384, n_best, beta)
+    rows = []
+    for grid in (512, 2048):
+        result = {}
+        t_sp = timeit(lambda: result.update(zip(("j", "w", "kl"), scipy_optimal(n_best, beta, grid))), max(3, repeats // 2))
+        ours_t = run_ours(binary, ["optimal", "--grid", str(grid), "--procedure", f"bon:{n_best}", "--beta", str(beta),
+                                   "--repeats", str(repeats)])["median_s"]
+        ours = run_optimal(binary, grid, n_best, beta)
+        rows.append({"grid": grid, "scipy_s": t_sp, "ours_s": ours_t, "ratio": t_sp / ours_t,
+                     "scipy_err_w": abs(result["w"] - exact["win_rate"]), "ours_err_w": abs(ours["win_rate"] - exact["win_rate"]),
+                     "scipy_err_j": abs(result["j"] - exact["objective"]),
+                     "ours_err_j": abs(ours["objective"] - exact["objective"])})
+    return rows
+
+
 def run_ours(binary, args):
     out = subprocess.run([binary, "bench", *args], check=True, capture_output=True, text=True).stdout
     return json.loads(out)
@@ -83,6 +140,7 @@ def main():
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--dtypes", default="double,float")
     p.add_argument("--json", action="store_true", help="print raw rows as JSON lines instead of a table")
+    p.add_argument("--skip-optimal", action="store_true", help="skip the optimal-transform comparison with scipy")
     a = p.parse_args()
     rng = np.random.default_rng(1)
     rows = []
@@ -110,8 +168,9 @@ def main():
             rows.append({"kernel": name, "dtype": dtype, "numpy_s": t_np, "ours_s": ours["median_s"],
                          "ratio": t_np / ours["median_s"]})
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    optimal_rows = [] if a.skip_optimal else compare_optimal(a.binary, a.repeats)
     if a.json:
-        for r in rows:
+        for r in rows + optimal_rows:
             print(json.dumps(r))
         return
     print(f"OPENBLAS_NUM_THREADS={threads}, numpy {np.__version__}, medians of {a.repeats}")
@@ -120,6 +179,16 @@ def main():
     print("| --- | --- | ---: | ---: | ---: |")
     for r in rows:
         print(f"| {r['kernel']} | {r['dtype']} | {r['numpy_s']*1e3:.2f} | {r['ours_s']*1e3:.2f} | {r['ratio']:.2f} |")
+    if optimal_rows:
+        print()
+        print("Optimal transform, bon:4 vs bon:4, beta = 0.1 (double). Errors against ours on a 16384-point grid;")
+        print("scipy: L-BFGS-B on a piecewise-constant log-parametrized density with the analytic gradient.")
+        print()
+        print("| grid | scipy (ms) | ours (ms) | scipy / ours | win-rate error scipy | ours | objective error scipy | ours |")
+        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for r in optimal_rows:
+            print(f"| {r['grid']} | {r['scipy_s']*1e3:.1f} | {r['ours_s']*1e3:.2f} | {r['ratio']:.1f} | "
+                  f"{r['scipy_err_w']:.1e} | {r['ours_err_w']:.1e} | {r['scipy_err_j']:.1e} | {r['ours_err_j']:.1e} |")
 
 
 if __name__ == "__main__":

@@ -197,8 +197,10 @@ public enum OptimalTransform {
   ) throws(InfAlignError) -> OptimalTransformResult {
     let n = v.count
     var x = startR.map { $0 / beta }
+    let referenceDerivatives = PiecewiseExponentialDensity.referenceDerivatives(grid: v, reference: reference)
     func map(_ h: [Double]) -> [Double] {
-      PiecewiseExponentialDensity(grid: v, h: h).optimalR(policy: procedure, reference: reference).map { $0 / beta }
+      PiecewiseExponentialDensity(grid: v, h: h).optimalR(policy: procedure, referenceDerivatives: referenceDerivatives)
+        .map { $0 / beta }
     }
     let depth = 6
     var xs: [[Double]] = [], fs: [[Double]] = []

@@ -132,19 +132,51 @@ public struct PiecewiseExponentialDensity: Sendable {
 
   /// The fixed-point map of MATH.md §5 at grid points: `R(v) = ∫₀^v g_ref'(u)·g'(F(u)) du`, `R(0) = 0`.
   public func optimalR(policy: some CDFMap, reference: some CDFMap) -> [Double] {
-    var r = [Double](repeating: 0, count: grid.count)
+    optimalR(policy: policy, referenceDerivatives: Self.referenceDerivatives(grid: grid, reference: reference))
+  }
+
+  /// `g_ref'(u)` at every Gauss–Legendre node of every cell of `grid`, in ``forEachNode`` order: it depends on the
+  /// grid only, so an iterative solver computes it once.
+  public static func referenceDerivatives(grid: [Double], reference: some CDFMap) -> [Double] {
     let rule = Self.rule
+    var out = [Double](repeating: 0, count: (grid.count - 1) * rule.order)
+    for i in 0..<(grid.count - 1) {
+      let width = grid[i + 1] - grid[i]
+      for q in 0..<rule.order {
+        // u = v_i + Δ·s and 1 − u = (1 − v_{i+1}) + Δ·(1 − s), each accurate on its side.
+        let s = (rule.nodes[q] + 1) / 2
+        out[i * rule.order + q] = reference.derivative(
+          cdf: grid[i] + width * s, survival: (1 - grid[i + 1]) + width * (1 - s))
+      }
+    }
+    return out
+  }
+
+  /// ``optimalR(policy:reference:)`` with `g_ref'` at the nodes precomputed (``referenceDerivatives(grid:reference:)``).
+  ///
+  /// Per node: one `expm1` for the in-cell CDF (the cell's `e^{h_i}` is hoisted) and one `g'(F)`.
+  public func optimalR(policy: some CDFMap, referenceDerivatives: [Double]) -> [Double] {
+    let rule = Self.rule, m = rule.order
+    precondition(referenceDerivatives.count == (grid.count - 1) * m, "reference derivatives do not match the grid")
+    var r = [Double](repeating: 0, count: grid.count)
+    let s = rule.nodes.map { ($0 + 1) / 2 }, halfWeights = rule.weights.map { $0 / 2 }
+    let inverseTotal = 1 / total
     for i in 0..<(grid.count - 1) {
       let width = grid[i + 1] - grid[i]
       let a = h[i] - shift, x = h[i + 1] - h[i]
+      let scale = width * Double.exp(a) * inverseTotal
+      let below = cdfAtGrid[i], above = (total - massBelow[i]) * inverseTotal
       var cell = 0.0
-      for q in 0..<rule.order {
-        let s = (rule.nodes[q] + 1) / 2
-        let u = grid[i] + width * s
-        let partial = Self.cellMass(width * s, a, a + x * s) / total
-        let F = cdfAtGrid[i] + partial
-        let S = Swift.max(0, (total - massBelow[i]) / total - partial)
-        cell += rule.weights[q] / 2 * reference.derivative(cdf: u, survival: 1 - u) * policy.derivative(cdf: F, survival: S)
+      for q in 0..<m {
+        let y = x * s[q]
+        // Mass of [v_i, v_i + Δ·s] over Z: Δ·s·e^a·(e^y − 1)/y; the direct difference for steep cells, where
+        // e^a·expm1(y) could overflow.
+        let partial = abs(x) < 40
+          ? scale * (y == 0 ? s[q] : Double.expMinusOne(y) / x)
+          : Self.cellMass(width * s[q], a, a + y) * inverseTotal
+        let F = below + partial
+        let S = Swift.max(0, above - partial)
+        cell += halfWeights[q] * referenceDerivatives[i * m + q] * policy.derivative(cdf: F, survival: S)
       }
       r[i + 1] = r[i] + width * cell
     }

@@ -9,9 +9,9 @@ extension Procedure: CDFMap {
     case .standard:
       return F
     case let .bestOf(n):
-      return F >= 0.5 ? Double.exp(Double(n) * Double.log(onePlus: -S)) : Double.pow(F, n)
+      return F >= 0.5 ? Double.exp(Double(n) * Double.log(onePlus: -S)) : Self.power(F, n)
     case let .worstOf(n):
-      return S <= 0.5 ? 1 - Double.pow(S, n) : -Double.expMinusOne(Double(n) * Double.log(onePlus: -F))
+      return S <= 0.5 ? 1 - Self.power(S, n) : -Double.expMinusOne(Double(n) * Double.log(onePlus: -F))
     case let .orderStatistic(k, n):
       // P(Bin(N, F) ≥ k) = 1 − P(Bin(N, S) ≥ N − k + 1).
       return F <= 0.5 ? Binomial.upperTail(k, n, F) : 1 - Binomial.upperTail(n - k + 1, n, S)
@@ -31,10 +31,10 @@ extension Procedure: CDFMap {
       return 1
     case let .bestOf(n):
       if n == 1 { return 1 }
-      return Double(n) * (F >= 0.5 ? Double.exp(Double(n - 1) * Double.log(onePlus: -S)) : Double.pow(F, n - 1))
+      return Double(n) * (F >= 0.5 ? Double.exp(Double(n - 1) * Double.log(onePlus: -S)) : Self.power(F, n - 1))
     case let .worstOf(n):
       if n == 1 { return 1 }
-      return Double(n) * (S <= 0.5 ? Double.pow(S, n - 1) : Double.exp(Double(n - 1) * Double.log(onePlus: -F)))
+      return Double(n) * (S <= 0.5 ? Self.power(S, n - 1) : Double.exp(Double(n - 1) * Double.log(onePlus: -F)))
     case let .orderStatistic(k, n):
       return Double(n) * (F <= 0.5 ? Binomial.pmf(k - 1, n - 1, F) : Binomial.pmf(n - k, n - 1, S))
     case let .mixture(components):
@@ -45,5 +45,18 @@ extension Procedure: CDFMap {
       }
       return total / weights
     }
+  }
+
+  /// `x^n` for `x ∈ [0, 1]` and `n ≥ 0` by repeated squaring: at most `2·log₂ n` multiplications (relative error
+  /// ≲ `2·log₂ n` ulp, ~2e-15 for N = 256), 5–10× cheaper than `pow` in the solvers' inner loops.
+  @inlinable
+  static func power(_ x: Double, _ n: Int) -> Double {
+    var result = 1.0, base = x, e = n
+    while e > 0 {
+      if e & 1 == 1 { result *= base }
+      e >>= 1
+      if e > 0 { base *= base }
+    }
+    return result
   }
 }
