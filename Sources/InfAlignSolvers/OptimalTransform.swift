@@ -64,7 +64,9 @@ public enum OptimalTransform {
     }
     guard grid >= 8 else { throw .invalidParameter(name: "grid", value: Double(grid), reason: "need at least 8 points") }
     let reference = reference ?? procedure
-    let v = (0...grid).map { Double($0) / Double(grid) }
+    let v = Self.grid(
+      cells: grid, slopeAtZero: reference.derivative(cdf: 0, survival: 1) * procedure.derivative(cdf: 0, survival: 1) / beta,
+      slopeAtOne: reference.derivative(cdf: 1, survival: 0) * procedure.derivative(cdf: 1, survival: 0) / beta)
     var starts: [[Double]] = [v]  // identity
     var concave = true
     if case .worstOf = procedure.kind { concave = false }
@@ -158,6 +160,37 @@ public enum OptimalTransform {
         name: "KL budget", value: kl,
         reason: "out of reach for the optimal transform of \(procedure) on a \(grid)-point grid")
     }
+  }
+
+  /// The solver's grid: about `cells` cells of width `1/cells`, graded toward an end where the optimal log density
+  /// `h = R/β` is steep. At an end with slope `|h'| = g_ref'·g'(F)/β` (`F = 0` at u = 0, `1` at u = 1) the first
+  /// cell is `¼/|h'|` wide (floor 1e-15) and widths grow with the distance `d` from the end as `max(¼/|h'|, d/5)` up
+  /// to `1/cells`, so every cell spans a small rise of `h` through the boundary layer (width ~`β/N²` for best-of-N at
+  /// u = 1, worst-of-N at u = 0). On 1024 uniform cells bon:32 at β = 0.1 is off by 1e-3 in the win rate, and at
+  /// β = 0.003 the fixed point settles on a spurious under-resolved solution; grading adds ~20–150 points.
+  public static func grid(cells: Int, slopeAtZero: Double, slopeAtOne: Double) -> [Double] {
+    let width = 1 / Double(cells)
+    /// Distances from the end at which graded points sit, ending where the width reaches `width`.
+    func graded(_ slope: Double) -> [Double] {
+      let first = Swift.max(1e-15, 0.25 / Swift.max(abs(slope), 1e-300))
+      if first >= width { return [] }
+      var d = 0.0, out: [Double] = []
+      while true {
+        let w = Swift.max(first, d / 5)
+        if w >= width { break }
+        d += w
+        out.append(d)
+      }
+      return out
+    }
+    let lower = graded(slopeAtZero), upper = graded(slopeAtOne)
+    let a = lower.last ?? 0, b = 1 - (upper.last ?? 0)
+    let middle = Swift.max(1, Int((Double(cells) * (b - a)).rounded(.up)))
+    var v = [0.0] + lower
+    for i in 1..<middle { v.append(a + (b - a) * Double(i) / Double(middle)) }
+    v += upper.reversed().map { 1 - $0 }
+    v.append(1)
+    return v
   }
 
   // MARK: Solvers
