@@ -81,24 +81,8 @@ public enum OptimalTransform {
     var lastError: InfAlignError? = nil
     for start in starts {
       do {
-        let r: OptimalTransformResult
-        switch method {
-        case .fixedPoint:
-          do {
-            r = try fixedPoint(procedure, reference, beta, v, start, tolerance, Swift.min(maxIterations, 1500))
-          } catch {
-            // Anderson can cycle at some β: L-BFGS on the objective is globally convergent for concave J.
-            r = try gradientAscent(procedure, reference, beta, v, start.map { $0 / beta }, maxIterations)
-          }
-        case .gradient:
-          r = try gradientAscent(procedure, reference, beta, v, start.map { $0 / beta }, maxIterations)
-        case .polished:
-          // The fixed point can cycle for small β; L-BFGS from the start is globally convergent for concave J.
-          let warm = try? fixedPoint(procedure, reference, beta, v, start, tolerance, 400)
-          let from = warm.map { w in v.map { w.transform.value($0) / beta } } ?? start.map { $0 / beta }
-          let polished = try gradientAscent(procedure, reference, beta, v, from, maxIterations)
-          r = warm.map { polished.objective >= $0.objective ? polished : $0 } ?? polished
-        }
+        let r = try refining(procedure, reference, beta, v, start, method, tolerance, maxIterations,
+                             maximumPoints: Swift.max(16 * grid, 16_384))
         if !distinct.contains(where: { abs($0 - r.objective) <= 1e-9 * Swift.max(1, abs(r.objective)) }) {
           distinct.append(r.objective)
         }
@@ -127,11 +111,13 @@ public enum OptimalTransform {
     }
     var failure: InfAlignError? = nil
     var cache: [Double: OptimalTransformResult] = [:]
+    var largest: OptimalTransformResult? = nil  // the largest KL any solve reached, for the error message
     func residual(_ logBeta: Double, _ solver: Method) -> Double {
       do {
         let r = try solve(procedure: procedure, reference: reference, beta: Double.exp(logBeta), grid: grid,
                           method: solver)
         if solver == method { cache[logBeta] = r }
+        if r.kl > largest?.kl ?? -1 { largest = r }
         return Double.log(r.kl) - Double.log(kl)
       } catch {
         failure = error
@@ -155,6 +141,15 @@ public enum OptimalTransform {
       if abs(r.kl - kl) <= 1e-8 * kl { return r }
       throw MathError.noConvergence(method: "β for KL", iterations: 0, estimate: r.kl, tolerance: 1e-8)
     } catch {
+      if let largest, largest.kl < kl {
+        // Typical for worst-of-N: the win rate reaches 1 to double precision before the budget is spent, and for
+        // smaller β the objective W − β·KL is decided by rounding.
+        throw .invalidParameter(
+          name: "KL budget", value: kl,
+          reason: "out of reach for the optimal transform of \(procedure): the largest KL reached is \(largest.kl) "
+            + "(β = \(largest.beta)), where the win rate is already 1 − \(1 - largest.winRate); a larger budget buys "
+            + "nothing in double precision")
+      }
       if let failure { throw failure }
       throw .invalidParameter(
         name: "KL budget", value: kl,
@@ -200,9 +195,22 @@ public enum OptimalTransform {
   /// can exploit quadrature error (a win rate above 1 for won:32 at β = 0.01 with a bound of 40).
   static let maximumCellRise = 10.0
 
+  /// The rise the gradient solver may reach while searching: steeper than ``maximumCellRise`` so it can find where
+  /// the optimum is steep; ``refining`` then splits those cells and solves again.
+  static let explorationCellRise = 40.0
+
+  /// Cells whose log density stays this far below its maximum carry a relative mass below e^-50 ≈ 2e-22: their
+  /// quadrature error cannot reach any figure, so their rise does not count (worst-of-N at small β has `h` falling
+  /// by ~N²/β over the switched-off lower range).
+  static let negligibleLogDensity = 50.0
+
+  /// The largest rise of `h` over one cell whose density is not negligible.
   static func steepestCell(_ h: [Double]) -> Double {
+    let floor = (h.max() ?? 0) - negligibleLogDensity
     var steepest = 0.0
-    for i in 1..<h.count { steepest = Swift.max(steepest, abs(h[i] - h[i - 1])) }
+    for i in 1..<h.count where Swift.max(h[i], h[i - 1]) >= floor {
+      steepest = Swift.max(steepest, abs(h[i] - h[i - 1]))
+    }
     return steepest
   }
 
@@ -210,20 +218,8 @@ public enum OptimalTransform {
     _ procedure: Procedure, _ reference: Procedure, _ beta: Double, _ v: [Double], _ h: [Double], iterations: Int,
     residual: Double, method: Method
   ) throws(InfAlignError) -> OptimalTransformResult {
-    if steepestCell(h) > maximumCellRise {
-      throw .invalidParameter(
-        name: "beta", value: beta,
-        reason: "the optimal density is too peaked for a \(v.count - 1)-cell grid (log density rises by "
-          + "\(Int(steepestCell(h))) over one cell); use a larger grid or a larger β / smaller KL budget")
-    }
     let density = PiecewiseExponentialDensity(grid: v, h: h)
     let w = density.winRate(policy: procedure, reference: reference), kl = density.kl
-    guard w >= -1e-9 && w <= 1 + 1e-9 && kl >= -1e-12 && w.isFinite && kl.isFinite else {
-      throw .invalidParameter(
-        name: "beta", value: beta,
-        reason: "the \(v.count - 1)-cell grid does not resolve the optimum (win rate \(w), KL \(kl)); use a larger grid "
-          + "or a larger β / smaller KL budget")
-    }
     let r = h.map { ($0 - h[0]) * beta }
     return OptimalTransformResult(
       transform: try .tabulated(grid: v, values: r, source: "optimal(\(procedure), β=\(beta))"), beta: beta, kl: kl,
@@ -337,7 +333,7 @@ public enum OptimalTransform {
     var h = start
     func objectiveAndGradient(_ h: [Double]) -> (Double, [Double]) {
       // Steps that leave the grid's resolution are rejected by the line search.
-      if steepestCell(h) > maximumCellRise { return (-.infinity, [Double](repeating: 0, count: n)) }
+      if steepestCell(h) > explorationCellRise { return (-.infinity, [Double](repeating: 0, count: n)) }
       let d = PiecewiseExponentialDensity(grid: v, h: h)
       let rAtNodes = d.optimalRWithNodes(policy: procedure, reference: reference).nodes
       var w = 0.0, mean = 0.0
