@@ -9,11 +9,14 @@ extension OptimalTransform {
   ) throws(InfAlignError) -> OptimalTransformResult {
     switch method {
     case .fixedPoint:
+      var closest = start.map { $0 / beta }
       do {
-        return try fixedPoint(procedure, reference, beta, v, start, tolerance, Swift.min(maxIterations, 1500))
+        return try fixedPoint(procedure, reference, beta, v, start, tolerance, Swift.min(maxIterations, 1500),
+                              closest: &closest)
       } catch {
-        // Anderson can cycle at some β: L-BFGS on the objective is globally convergent for concave J.
-        return try gradientAscent(procedure, reference, beta, v, start.map { $0 / beta }, maxIterations)
+        // Anderson can cycle at some β: L-BFGS on the objective is globally convergent for concave J; it starts
+        // from the fixed point's closest iterate (from a cold start it takes thousands of iterations).
+        return try gradientAscent(procedure, reference, beta, v, closest, maxIterations)
       }
     case .gradient:
       return try gradientAscent(procedure, reference, beta, v, start.map { $0 / beta }, maxIterations)
@@ -26,9 +29,9 @@ extension OptimalTransform {
     }
   }
 
-  /// Solves on `v`, then, while some cell's log density rises by more than ``maximumCellRise``, splits every cell
-  /// rising by more than half of it into pieces rising by about a quarter of it (at most 16 per round), and solves
-  /// again from the previous
+  /// Solves on `v`, then, while some cell's log density rises by more than half of ``maximumCellRise`` (the gradient
+  /// solver is held to the full bound, so a solution at the bound is never accepted), splits every cell rising by
+  /// more than a quarter of it into pieces rising by about a quarter (at most 16 per round), and solves again from the previous
   /// solution interpolated onto the finer grid. This resolves interior cliffs whose place depends on β (worst-of-N
   /// switches its density on past a threshold that moves inward as β falls), which grading the ends cannot.
   ///
@@ -43,7 +46,7 @@ extension OptimalTransform {
       let r = try solveOnGrid(procedure, reference, beta, v, startR, method, tolerance, maxIterations)
       guard case let .tabulated(table) = r.transform.kind else { preconditionFailure("solvers return tables") }
       let h = table.values.map { $0 / beta }
-      if steepestCell(h) <= maximumCellRise {
+      if steepestCell(h) <= maximumCellRise / 2 {
         guard r.winRate >= -1e-9 && r.winRate <= 1 + 1e-9 && r.kl >= -1e-12 && r.winRate.isFinite && r.kl.isFinite
         else {
           throw .invalidParameter(
@@ -58,7 +61,7 @@ extension OptimalTransform {
       for i in 1..<v.count {
         let rise = abs(h[i] - h[i - 1])
         // At most 16 pieces per round: a cliff narrower than the cell shows its true steepness only once resolved.
-        let pieces = rise > maximumCellRise / 2 && Swift.max(h[i], h[i - 1]) >= floor
+        let pieces = rise > maximumCellRise / 4 && Swift.max(h[i], h[i - 1]) >= floor
           ? Int(Swift.min(16, (rise / (maximumCellRise / 4)).rounded(.up))) : 1
         for k in 1..<pieces { finer.append(v[i - 1] + (v[i] - v[i - 1]) * Double(k) / Double(pieces)) }
         finer.append(v[i])

@@ -190,14 +190,11 @@ public enum OptimalTransform {
 
   // MARK: Solvers
 
-  /// The largest rise of the log density over one cell that the grid represents faithfully: 8-point Gauss–Legendre
-  /// integrates `e^{xs}` on a cell to 1.6e-8 relative at `x = 10` (8.7e-10 at 8, 8e-3 at 40). Beyond it the solvers
-  /// can exploit quadrature error (a win rate above 1 for won:32 at β = 0.01 with a bound of 40).
+  /// The largest rise of the log density over one cell the gradient solver may take: 8-point Gauss–Legendre
+  /// integrates `e^{xs}` on a cell to 1.6e-8 relative at `x = 10` (1.2e-12 at 5, 8e-3 at 40). Beyond it the solvers
+  /// exploit quadrature error (a win rate above 1 for won:32 at β = 0.01 with a bound of 40). A result is accepted
+  /// only when no cell rises by more than half of it (``OptimalTransform/refining``).
   static let maximumCellRise = 10.0
-
-  /// The rise the gradient solver may reach while searching: steeper than ``maximumCellRise`` so it can find where
-  /// the optimum is steep; ``refining`` then splits those cells and solves again.
-  static let explorationCellRise = 40.0
 
   /// Cells whose log density stays this far below its maximum carry a relative mass below e^-50 ≈ 2e-22: their
   /// quadrature error cannot reach any figure, so their rise does not count (worst-of-N at small β has `h` falling
@@ -230,9 +227,10 @@ public enum OptimalTransform {
   /// Anderson-accelerated damped fixed point on `h = R/β`.
   static func fixedPoint(
     _ procedure: Procedure, _ reference: Procedure, _ beta: Double, _ v: [Double], _ startR: [Double],
-    _ tolerance: Double, _ maxIterations: Int
+    _ tolerance: Double, _ maxIterations: Int, closest: UnsafeMutablePointer<[Double]>? = nil
   ) throws(InfAlignError) -> OptimalTransformResult {
     let n = v.count
+    var smallest = Double.infinity  // the iterate with the smallest residual goes to `closest` (a warm start)
     var x = startR.map { $0 / beta }
     let referenceDerivatives = PiecewiseExponentialDensity.referenceDerivatives(grid: v, reference: reference)
     func map(_ h: [Double]) -> [Double] {
@@ -257,6 +255,10 @@ public enum OptimalTransform {
       if norm * beta <= tolerance * Swift.max(1, (g.max() ?? 0) * beta) {
         return try result(procedure, reference, beta, v, g, iterations: iteration, residual: norm * beta,
                           method: .fixedPoint)
+      }
+      if norm < smallest, let closest {
+        smallest = norm
+        closest.pointee = g
       }
       if norm < 0.9 * bestNorm {
         bestNorm = norm
@@ -333,7 +335,7 @@ public enum OptimalTransform {
     var h = start
     func objectiveAndGradient(_ h: [Double]) -> (Double, [Double]) {
       // Steps that leave the grid's resolution are rejected by the line search.
-      if steepestCell(h) > explorationCellRise { return (-.infinity, [Double](repeating: 0, count: n)) }
+      if steepestCell(h) > maximumCellRise { return (-.infinity, [Double](repeating: 0, count: n)) }
       let d = PiecewiseExponentialDensity(grid: v, h: h)
       let rAtNodes = d.optimalRWithNodes(policy: procedure, reference: reference).nodes
       var w = 0.0, mean = 0.0
