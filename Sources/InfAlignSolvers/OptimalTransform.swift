@@ -141,14 +141,14 @@ public enum OptimalTransform {
       if abs(r.kl - kl) <= 1e-8 * kl { return r }
       throw MathError.noConvergence(method: "β for KL", iterations: 0, estimate: r.kl, tolerance: 1e-8)
     } catch {
-      if let largest, largest.kl < kl {
+      if let largest, largest.kl < kl || largest.winRate > 1 - 1e-12 {
         // Typical for worst-of-N: the win rate reaches 1 to double precision before the budget is spent, and for
-        // smaller β the objective W − β·KL is decided by rounding.
+        // smaller β the objective W − β·KL (hence KL as a function of β) is decided by rounding.
         throw .invalidParameter(
           name: "KL budget", value: kl,
-          reason: "out of reach for the optimal transform of \(procedure): the largest KL reached is \(largest.kl) "
-            + "(β = \(largest.beta)), where the win rate is already 1 − \(1 - largest.winRate); a larger budget buys "
-            + "nothing in double precision")
+          reason: "out of reach for the optimal transform of \(procedure): at KL \(largest.kl) (β = \(largest.beta)) "
+            + "the win rate is already 1 − \(1 - largest.winRate); past that a larger budget buys nothing in double "
+            + "precision and β cannot be located")
       }
       if let failure { throw failure }
       throw .invalidParameter(

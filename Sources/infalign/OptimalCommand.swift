@@ -11,7 +11,7 @@ struct OptimalCommand: RenderingCommand {
   @Option(help: "KL weight β (give exactly one of --beta and --kl).") var beta: Double?
   @Option(help: "KL budget.") var kl: Double?
   @Option(help: "Grid points.") var grid = OptimalTransform.defaultGrid
-  @Option(help: "Solver: fixed-point or gradient.") var method: String = "fixed-point"
+  @Option(help: "Solver: fixed-point (default, a few ms), gradient (L-BFGS from the identity) or polished (fixed point, then L-BFGS).") var method: String = "fixed-point"
   @Option(help: "Write the tabulated transform as CSV (u,R), readable with --transform table:FILE.") var output: String?
   @Option(help: "Output format: text, json or csv.") var format: OutputFormat = .text
 
@@ -23,7 +23,7 @@ struct OptimalCommand: RenderingCommand {
   func execute(into out: inout some TextOutputStream) throws {
     let (procedure, reference) = try setting.parsed()
     guard let solver = OptimalTransform.Method(rawValue: method) else {
-      throw CLIError("--method: expected fixed-point or gradient, got \"\(method)\"")
+      throw CLIError("--method: expected fixed-point, gradient or polished, got \"\(method)\"")
     }
     let result: OptimalTransformResult
     if let beta {

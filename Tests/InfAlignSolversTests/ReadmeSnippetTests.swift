@@ -15,10 +15,16 @@ import Testing
   let tuned = try ParametricTuning.tune(family: .exponential, kl: 1, procedure: bon4)
   #expect(tuned.parameter > 0 && abs(tuned.point.kl - 1) < 1e-8 && tuned.point.winRate > 0.5)
 
+  // The optimal transform for the same budget: a tabulated R(u), usable wherever a Transform is taken.
+  let optimal = try OptimalTransform.solve(procedure: bon4, kl: 1)
+  #expect(abs(optimal.kl - 1) < 1e-8 && optimal.winRate >= tuned.point.winRate)
+
   // Calibrate rewards against reference samples (B prompts × M references), then transform.
+  let calibrated = try OneShotCalibration.calibrate(
+    references: referenceRewards, queries: policyRewards, options: .init(smoothing: true))
   let table = try CalibrationTable(references: referenceRewards)
-  let calibrated = try table.calibrate(policyRewards, options: .init(smoothing: true))
-  #expect(calibrated.storage == [0.5, 0.9, 0.7, 0.9])
+  let again = try table.calibrate(policyRewards, options: .init(smoothing: true))
+  #expect(calibrated.storage == [0.5, 0.9, 0.7, 0.9] && again.storage == calibrated.storage)
 
   // One CTRL step inside a training loop, on caller-owned buffers.
   let summary = try rewards.withUnsafeBufferPointer { (rewards) throws(InfAlignError) in
