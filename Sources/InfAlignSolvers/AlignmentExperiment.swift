@@ -80,7 +80,7 @@ public enum AlignmentExperiment {
             referenceLogProbs: task.referenceLogProbs, rewards: reward, betas: [beta])
           let kls = try TiltedPolicy.kl(logPolicy: policy, referenceLogProbs: task.referenceLogProbs)
           let kl = kls.reduce(0, +) / Double(kls.count)
-          let (w, standard) = CandidateWinRates.mean(
+          let (w, standard) = try DiscreteWinRate.mean(
             logPolicy: policy, referenceLogProbs: task.referenceLogProbs, rewards: task.rewards,
             procedure: procedure)
           rows.append(Row(method: method, procedure: procedure.description, transform: transform, kl: kl, beta: beta,
@@ -96,44 +96,5 @@ public enum AlignmentExperiment {
     var out = m
     out.withUnsafeMutableBufferPointer { phi.apply(to: $0) }
     return out
-  }
-}
-
-/// Exact win rates of a discrete policy over each prompt's candidates against the reference (internal to the
-/// experiment): candidates are ordered by reward, the served distributions have CDFs `g(F)` at the reward levels,
-/// ties count ½ (MATH.md §1).
-enum CandidateWinRates {
-  static func mean(
-    logPolicy: Matrix<Double>, referenceLogProbs: Matrix<Double>, rewards: Matrix<Double>, procedure: Procedure
-  ) -> (winRate: Double, standard: Double) {
-    let k = rewards.columns
-    var order = [Int](repeating: 0, count: k)
-    var totalW = 0.0, totalS = 0.0
-    for b in 0..<rewards.rows {
-      let r = rewards.row(b), base = b * k
-      order = Array(0..<k).sorted { r[base + $0] < r[base + $1] }
-      var fP = 0.0, fR = 0.0
-      var w = 0.0, s = 0.0
-      var j = 0
-      while j < k {
-        // One reward level: all candidates tied with order[j].
-        var pMass = 0.0, rMass = 0.0
-        let level = r[base + order[j]]
-        while j < k && r[base + order[j]] == level {
-          pMass += Double.exp(logPolicy.storage[base + order[j]])
-          rMass += Double.exp(referenceLogProbs.storage[base + order[j]])
-          j += 1
-        }
-        let (fP1, fR1) = (Swift.min(1, fP + pMass), Swift.min(1, fR + rMass))
-        let servedP = procedure.value(fP1) - procedure.value(fP)
-        let servedR0 = procedure.value(fR), servedR1 = procedure.value(fR1)
-        w += servedP * (servedR0 + 0.5 * (servedR1 - servedR0))
-        s += pMass * (fR + 0.5 * rMass)
-        (fP, fR) = (fP1, fR1)
-      }
-      totalW += w
-      totalS += s
-    }
-    return (totalW / Double(rewards.rows), totalS / Double(rewards.rows))
   }
 }
