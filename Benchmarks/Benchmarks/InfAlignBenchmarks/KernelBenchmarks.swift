@@ -42,6 +42,23 @@ func calibrationBenchmarks() {
     }
     blackHole(out)
   }
+  Benchmark("Calibrate-B1024-M1024-K16-one-shot") { benchmark in
+    // The one-shot path (direct SIMD counts, no sort for K ≤ 64): what `infalign calibrate` runs.
+    var out = [Double](repeating: 0, count: b * k)
+    try refs.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+      try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
+        try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
+          benchmark.startMeasurement()
+          for _ in benchmark.scaledIterations {
+            try OneShotCalibration.calibrate(
+              references: r, referenceColumns: m, queries: q, queryColumns: k, rows: b, into: o)
+          }
+          benchmark.stopMeasurement()
+        }
+      }
+    }
+    blackHole(out)
+  }
   Benchmark("Calibrate-B1024-M1024-K16-reused-table") { benchmark in
     let table = try refs.withUnsafeBufferPointer { (r) throws(InfAlignError) in
       try CalibrationTable(references: r, rows: b, columns: m)
