@@ -21,12 +21,7 @@ public enum RowReductions {
   public static func max<T: BLASScalar>(
     _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
   ) {
-    checkShape(x.count, rows: rows, columns: columns, outCount: out.count, expectedOut: rows)
-    guard let base = x.baseAddress else {
-      for i in 0..<rows { out[i] = -.infinity }
-      return
-    }
-    for i in 0..<rows { out[i] = rowMax(base + i * columns, columns) }
+    reduceRows(x, rows: rows, columns: columns, into: out) { rowMax($0, $1) }
   }
 
   /// The log-sum-exp `log Σ_j exp(x_ij)` of each row, max-shifted.
@@ -36,12 +31,21 @@ public enum RowReductions {
   public static func logSumExp<T: BLASScalar>(
     _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
   ) {
+    reduceRows(x, rows: rows, columns: columns, into: out) { rowLogSumExp($0, $1) }
+  }
+
+  /// `out[i] = reduce(row i, columns)`; −∞ for every row when `x` has no storage (zero columns).
+  @inlinable
+  static func reduceRows<T: BLASScalar>(
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>,
+    _ reduce: (UnsafePointer<T>, Int) -> T
+  ) {
     checkShape(x.count, rows: rows, columns: columns, outCount: out.count, expectedOut: rows)
     guard let base = x.baseAddress else {
       for i in 0..<rows { out[i] = -.infinity }
       return
     }
-    for i in 0..<rows { out[i] = rowLogSumExp(base + i * columns, columns) }
+    for i in 0..<rows { out[i] = reduce(base + i * columns, columns) }
   }
 
   /// The softmax of each row into `out` (`rows × columns`). `out` may be the same memory as `x` (in place).

@@ -160,16 +160,7 @@ private func samples() throws -> [Sample] {
     "log:2", "log:abc", "logit:0.5", "table:phi.csv", "optimal", "Identity", "my-phi",
   ])
   func parseErrorsNameTheText(_ text: String) {
-    do {
-      let transform = try Transform(parsing: text)
-      Issue.record("\"\(text)\" parsed as \(transform)")
-    } catch {
-      guard case let .parse(kind, failedText, reason) = error else { Issue.record("\(error)"); return }
-      #expect(kind == "transform")
-      #expect(failedText == text)
-      #expect(error.description.contains("\"\(text)\""), "\(error)")
-      #expect(!reason.isEmpty)
-    }
+    expectParseError(kind: "transform", text) { (t) throws(InfAlignError) in try Transform(parsing: t) }
   }
 
   @Test func parseErrorQuotesTheConstraint() {
