@@ -164,7 +164,9 @@ public enum CTRLStep {
     let eps = T(options.clipEpsilon)
     let beta = T(options.klCoefficient)
 
-    let scratch = UnsafeMutableBufferPointer<T>.allocate(capacity: 3 * Swift.max(g, 1))
+    // Per-group scratch rows (allocated once per call): the valid rewards in order, a sorted copy (large groups),
+    // the calibrated-then-transformed values and e^{−ρ} of the valid samples, and the KL-folded reward per sample.
+    let scratch = UnsafeMutableBufferPointer<T>.allocate(capacity: 6 * Swift.max(g, 1))
     let validRow = UnsafeMutableBufferPointer<Bool>.allocate(capacity: Swift.max(g, 1))
     let histogram = UnsafeMutablePointer<Int32>.allocate(capacity: RadixSort.histogramCapacity(T.self))
     defer {
@@ -172,9 +174,15 @@ public enum CTRLStep {
       validRow.deallocate()
       histogram.deallocate()
     }
-    let sortedValid = UnsafeMutableBufferPointer(rebasing: scratch[0..<g])
-    let sortScratch = UnsafeMutableBufferPointer(rebasing: scratch[g..<(2 * g)])
-    let reward = UnsafeMutableBufferPointer(rebasing: scratch[(2 * g)..<(3 * g)])
+    let validRewards = scratch.baseAddress!, sorted = validRewards + g, sortScratch = validRewards + 2 * g
+    let phi = validRewards + 3 * g, expRho = validRewards + 4 * g, reward = validRewards + 5 * g
+    // Φ = ±exp(t·u) is evaluated by the vectorized exp (within 2 ulp of `Transform.apply`); other kinds per sample.
+    var exponentialRate: T? = nil, negate = false
+    switch options.transform.kind {
+    case let .exponential(t): exponentialRate = T(t)
+    case let .negativeExponential(t): (exponentialRate, negate) = (-T(t), true)
+    default: break
+    }
 
     var masked = 0, validTotal = 0, clipped = 0
     var lossSum = 0.0, k1Sum = 0.0, k2Sum = 0.0, k3Sum = 0.0
@@ -207,62 +215,88 @@ public enum CTRLStep {
         for i in 0..<g { validRow[i] = false }
         nValid = 0
       }
-      // 2. Calibrate.
-      var m = 0
+      // 2. Calibrate the valid samples (compacted into phi[0..<m]), and −ρ clamped into expRho.
+      let m = nValid
+      var k = 0
+      for i in 0..<g where validRow[i] {
+        let j = base + i
+        validRewards[k] = rewards[j]
+        let rho = policyLogProbs[j] - referenceLogProbs[j]
+        expRho[k] = -Swift.min(Swift.max(rho, -clampC), clampC)
+        k += 1
+      }
       switch calibration {
       case .group:
-        for i in 0..<g where validRow[i] {
-          sortedValid[m] = rewards[base + i]
-          m += 1
+        // Mid-rank among the group, itself included (it adds ½), so leave-one-out subtracts ½.
+        if m <= OneShotCalibration.directQueryLimit {
+          T.midRankCountsUnsorted(validRewards, m, validRewards, m, phi)
+        } else {
+          sorted.update(from: validRewards, count: m)
+          do {
+            try RadixSort.sort(UnsafeMutableBufferPointer(start: sorted, count: m),
+                               scratch: UnsafeMutableBufferPointer(start: sortScratch, count: m), histogram: histogram,
+                               row: b)
+          } catch {
+            throw .math(error)  // unreachable: NaN rewards were rejected or masked above
+          }
+          for k in 0..<m { phi[k] = MidRank.count(UnsafePointer(sorted), m, validRewards[k]) }
         }
-        do {
-          try RadixSort.sort(UnsafeMutableBufferPointer(rebasing: sortedValid[0..<m]),
-                             scratch: UnsafeMutableBufferPointer(rebasing: sortScratch[0..<m]), histogram: histogram,
-                             row: b)
-        } catch {
-          throw .math(error)  // unreachable: NaN rewards were rejected or masked above
+        for k in 0..<m {
+          let count = phi[k] - T(0.5)
+          phi[k] = options.smoothing ? (count + T(0.5)) / T(m) : count / T(m - 1)
         }
-      case .table:
-        break
+      case .table(let table):
+        let refs = table.offsets[b + 1] - table.offsets[b]
+        table.sorted.withUnsafeBufferPointer { row in
+          for k in 0..<m {
+            let count = MidRank.count(row.baseAddress! + table.offsets[b], refs, validRewards[k])
+            phi[k] = options.smoothing ? (count + T(0.5)) / T(refs + 1) : count / T(refs)
+          }
+        }
       }
+      if let calibratedOut = outputs.calibrated {
+        k = 0
+        for i in 0..<g where validRow[i] {
+          calibratedOut[base + i] = phi[k]
+          k += 1
+        }
+      }
+      // 3. Transform (and e^{−ρ} for k3), vectorized where the kind allows.
+      if let rate = exponentialRate {
+        for k in 0..<m { phi[k] = rate * Transform.clampUnit(phi[k]) }
+        _ = T.expShiftedSum(phi, m, shift: 0, store: phi)
+        if negate { for k in 0..<m { phi[k] = -phi[k] } }
+      } else {
+        for k in 0..<m { phi[k] = options.transform.apply(phi[k]) }
+      }
+      _ = T.expShiftedSum(expRho, m, shift: 0, store: expRho)
       var sum = 0.0
+      k = 0
       for i in 0..<g {
         let j = base + i
         guard validRow[i] else {
           reward[i] = 0
           continue
         }
-        let c: T
-        switch calibration {
-        case .group:
-          let count = MidRank.count(UnsafePointer(sortedValid.baseAddress!), m, rewards[j]) - T(0.5)
-          c = options.smoothing ? (count + T(0.5)) / T(m) : count / T(m - 1)
-        case .table(let table):
-          let refs = table.offsets[b + 1] - table.offsets[b]
-          let count = table.sorted.withUnsafeBufferPointer {
-            MidRank.count($0.baseAddress! + table.offsets[b], refs, rewards[j])
-          }
-          c = options.smoothing ? (count + T(0.5)) / T(refs + 1) : count / T(refs)
-        }
-        outputs.calibrated?[j] = c
-        let phi = options.transform.apply(c)
-        if !phi.isFinite {
+        let value = phi[k]
+        k += 1
+        if !value.isFinite {
           // e.g. exp(t·u) with t > 88 overflows Float: never pass an ∞/NaN reward on silently.
           throw .nonFinite(field: "transformed reward (Φ overflows; use Double or a smaller parameter)", prompt: b,
-                           index: i, value: Double(phi))
+                           index: i, value: Double(value))
         }
-        outputs.transformed?[j] = phi
-        let rho = policyLogProbs[j] - referenceLogProbs[j]
-        let r = beta == 0 ? phi : phi - beta * rho
+        outputs.transformed?[j] = value
+        let r = beta == 0 ? value : value - beta * (policyLogProbs[j] - referenceLogProbs[j])
         reward[i] = r
         sum += Double(r)
       }
-      // 3. Advantages.
+      // 4. Advantages, KL estimators, PPO.
       let mean = nValid > 0 ? sum / Double(nValid) : 0
       var centred = 0.0
       for i in 0..<g where validRow[i] { centred += (Double(reward[i]) - mean) * (Double(reward[i]) - mean) }
       let std = nValid > 0 ? (centred / Double(nValid)).squareRoot() : 0
       let scale = options.normalizeByStd ? 1 / Swift.max(std, options.stdFloor) : 1
+      k = 0
       for i in 0..<g {
         let j = base + i
         guard validRow[i] else {
@@ -284,17 +318,17 @@ public enum CTRLStep {
         case .groupMean: a = ri - mean
         }
         outputs.advantages[j] = T(a * scale)
-        // 4. KL estimators.
+        // KL estimators; k3 = e^{−ρ} − 1 + ρ (ρ clamped), by its series where that difference cancels.
         let rho = policyLogProbs[j] - referenceLogProbs[j]
-        let rhoC = Swift.min(Swift.max(rho, -clampC), clampC)
-        let k3 = T.expMinusOne(-rhoC) + rhoC
+        let k3 = Self.k3(Swift.min(Swift.max(rho, -clampC), clampC), expMinusRho: expRho[k])
+        k += 1
         outputs.k1?[j] = rho
         outputs.k2?[j] = rho * rho / 2
         outputs.k3?[j] = k3
         k1Sum += Double(rho)
         k2Sum += Double(rho) * Double(rho) / 2
         k3Sum += Double(k3)
-        // 5. PPO clipped surrogate term; the gradient is scaled by 1/(valid count) in the last pass.
+        // PPO clipped surrogate term; the gradient is scaled by 1/(valid count) in the last pass.
         let logRatio = oldPolicyLogProbs.map { policyLogProbs[j] - $0[j] } ?? 0
         let logRatioC = Swift.min(Swift.max(logRatio, -clampC), clampC)
         let ratio = oldPolicyLogProbs == nil ? 1 : T.exp(logRatioC)  // on-policy: the ratio is exactly 1
@@ -318,4 +352,26 @@ public enum CTRLStep {
       meanK3: k3Sum * inverseCount, clippedFraction: Double(clipped) * inverseCount, maskedCount: masked)
   }
 
+
+  /// `k3 = e^{−ρ} − 1 + ρ` from `ρ` (already clamped) and `e^{−ρ}`. For `|ρ| < ¼` the difference cancels, so the
+  /// series `ρ²·Σ_{n≥0} (−ρ)^n/(n+2)!` (12 terms, truncation below 1e-18 relative) is used: exact to a few ulp
+  /// for every `ρ`, including tiny ones where `expm1(−ρ) + ρ` keeps only ~7 digits (5e-19 at ρ = 1e-9).
+  @inlinable @inline(__always)
+  static func k3<T: BLASScalar>(_ rho: T, expMinusRho e: T) -> T {
+    if abs(rho) >= T(0.25) { return (e - 1) + rho }
+    let y = -rho
+    var p = T(1.0 / 6_227_020_800)  // 1/13!
+    p = p * y + T(1.0 / 479_001_600)
+    p = p * y + T(1.0 / 39_916_800)
+    p = p * y + T(1.0 / 3_628_800)
+    p = p * y + T(1.0 / 362_880)
+    p = p * y + T(1.0 / 40_320)
+    p = p * y + T(1.0 / 5_040)
+    p = p * y + T(1.0 / 720)
+    p = p * y + T(1.0 / 120)
+    p = p * y + T(1.0 / 24)
+    p = p * y + T(1.0 / 6)
+    p = p * y + T(0.5)
+    return rho * rho * p
+  }
 }

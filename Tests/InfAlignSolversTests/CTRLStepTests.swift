@@ -115,10 +115,15 @@ private func data(_ seed: UInt64, _ b: Int, _ g: Int) -> ([[Double]], [[Double]]
   #expect(result.calibrated.storage == [0.5, 0.75, 1, 1, 1, 1])
   #expect(Array(result.advantages.row(1)) == [0, 0, 0])  // zero variance: 0, not NaN
   #expect(result.advantages.storage.allSatisfy { $0.isFinite })
-  // k3 for tiny ρ: ρ²/2 without cancellation noise.
-  let tiny = Matrix<Double>([[1e-9, 0, 0], [0, 0, 0]])
-  let k = try CTRLStep.run(rewards: rewards, policyLogProbs: tiny, referenceLogProbs: zeros, calibration: .table(refs))
-  #expect(isClose(k.k3[0, 0], 5e-19, 1e-6))
+  // k3 for small ρ by its series: ρ²/2 − ρ³/6 + ρ⁴/24 to full precision (expm1(−ρ) + ρ keeps ~7 digits at 1e-9),
+  // and continuous across the switch to e^{−ρ} − 1 + ρ at |ρ| = ¼.
+  let small = Matrix<Double>([[1e-9, -1e-4, 0.2499999], [0.25, -0.2499999, -0.25]])
+  let k = try CTRLStep.run(rewards: rewards, policyLogProbs: small, referenceLogProbs: zeros, calibration: .table(refs))
+  for (j, rho) in small.storage.enumerated() {
+    // exp(−ρ) − 1 + ρ summed in Double from the series' first terms and a long tail: an independent form.
+    let want = (2...30).reduce(0.0) { sum, n in sum + pow(-rho, Double(n)) / tgamma(Double(n + 1)) }
+    #expect(isClose(k.k3.storage[j], want, 4e-15), "ρ = \(rho): \(k.k3.storage[j]) vs \(want)")
+  }
   // Clamped: huge negative log-ratio stays finite.
   let huge = Matrix<Double>([[-1e4, 0, 0], [0, 0, 0]])
   let c = try CTRLStep.run(rewards: rewards, policyLogProbs: huge, referenceLogProbs: zeros, calibration: .table(refs))
@@ -173,4 +178,24 @@ private func data(_ seed: UInt64, _ b: Int, _ g: Int) -> ([[Double]], [[Double]]
                            referenceLogProbs: Matrix(rows: 1, columns: 4), calibration: .group,
                            options: CTRLOptions(transform: try .exponential(rate: 200)))
   #expect(r.advantages.storage.allSatisfy { $0.isFinite })
+}
+
+/// Group calibration counts directly for groups up to 64 samples and sorts beyond: both equal the brute-force
+/// leave-one-out mid-rank `(#less + ½·#equal among the others) / (G − 1)`, ties included.
+@Test(arguments: [16, 64, 65, 200])
+func groupCalibrationMatchesBruteForce(groupSize: Int) throws {
+  var rng = SolverTestRNG(UInt64(groupSize))
+  let rewards = (0..<(2 * groupSize)).map { _ in Double(rng.int(0..<(groupSize / 3))) }
+  let zeros = Matrix<Double>(rows: 2, columns: groupSize)
+  let result = try CTRLStep.run(
+    rewards: Matrix(rows: 2, columns: groupSize, storage: rewards), policyLogProbs: zeros, referenceLogProbs: zeros,
+    calibration: .group)
+  for b in 0..<2 {
+    let row = Array(rewards[(b * groupSize)..<((b + 1) * groupSize)])
+    for (i, r) in row.enumerated() {
+      let less = row.filter { $0 < r }.count, equal = row.filter { $0 == r }.count - 1
+      let want = (Double(less) + 0.5 * Double(equal)) / Double(groupSize - 1)
+      #expect(result.calibrated[b, i] == want, "G = \(groupSize), prompt \(b), sample \(i)")
+    }
+  }
 }
