@@ -9,4 +9,17 @@ public protocol CDFMap: Sendable {
   func value(cdf: Double, survival: Double) -> Double
   /// `g'(F)`, given `F` and `1 − F`.
   func derivative(cdf: Double, survival: Double) -> Double
+  /// `g'` at eight points at once (has a lane-by-lane default).
+  func derivatives(cdf: SIMD8<Double>, survival: SIMD8<Double>) -> SIMD8<Double>
+}
+
+extension CDFMap {
+  /// `g'` at eight points at once (the nodes of one quadrature cell). The default evaluates lane by lane;
+  /// ``Procedure`` vectorizes best-of-N and worst-of-N.
+  @inlinable
+  public func derivatives(cdf: SIMD8<Double>, survival: SIMD8<Double>) -> SIMD8<Double> {
+    var out = SIMD8<Double>()
+    for q in 0..<8 { out[q] = derivative(cdf: cdf[q], survival: survival[q]) }
+    return out
+  }
 }

@@ -238,7 +238,9 @@ public enum OptimalTransform {
         .map { $0 / beta }
     }
     let depth = 6
-    var xs: [[Double]] = [], fs: [[Double]] = []
+    // The last `depth` differences of iterates and residuals (newest last), each computed once.
+    var dX: [[Double]] = [], dF: [[Double]] = []
+    var previous_: (x: [Double], f: [Double])? = nil
     var alpha = 1.0
     var previous = Double.infinity
     var bestNorm = Double.infinity, sinceBest = 0
@@ -271,8 +273,9 @@ public enum OptimalTransform {
         // damping on each further stall).
         sinceBest = 0
         bestNorm = norm
-        xs.removeAll()
-        fs.removeAll()
+        dX.removeAll()
+        dF.removeAll()
+        previous_ = nil
         if anderson { anderson = false; alpha = Swift.min(alpha, 0.5) } else { alpha /= 2 }
         if alpha < 1e-6 { break }
       }
@@ -282,29 +285,28 @@ public enum OptimalTransform {
         return try result(procedure, reference, beta, v, g, iterations: iteration, residual: norm * beta,
                           method: .fixedPoint)
       }
-      xs.append(x)
-      fs.append(f)
-      if xs.count > depth + 1 {
-        xs.removeFirst()
-        fs.removeFirst()
+      if let p = previous_ {
+        dX.append((0..<n).map { x[$0] - p.x[$0] })
+        dF.append((0..<n).map { f[$0] - p.f[$0] })
+        if dX.count > depth {
+          dX.removeFirst()
+          dF.removeFirst()
+        }
       }
+      previous_ = (x, f)
       var next = [Double](repeating: 0, count: n)
       for i in 0..<n { next[i] = x[i] + alpha * f[i] }
-      let m = anderson ? xs.count - 1 : 0
+      let m = anderson ? dX.count : 0
       if m >= 1 {
         // γ minimizing ‖f_k − ΔF γ‖ (normal equations with a small ridge), then x ← x + αf − (ΔX + αΔF)γ.
         var gram = Matrix<Double>(rows: m, columns: m), rhs = Matrix<Double>(rows: m, columns: 1)
-        var dF = [[Double]](), dX = [[Double]]()
-        for j in 0..<m {
-          dF.append((0..<n).map { fs[j + 1][$0] - fs[j][$0] })
-          dX.append((0..<n).map { xs[j + 1][$0] - xs[j][$0] })
-        }
         var trace = 0.0
         for a in 0..<m {
-          for b in 0..<m {
+          for b in a..<m {
             var s = 0.0
             for i in 0..<n { s += dF[a][i] * dF[b][i] }
             gram[a, b] = s
+            gram[b, a] = s
           }
           trace += gram[a, a]
           var s = 0.0

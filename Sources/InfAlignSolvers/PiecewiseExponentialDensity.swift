@@ -1,10 +1,12 @@
 import RealModule
+import InfAlignMath
 
 /// The density `f = exp(h)/Z` on [0, 1] for a log density `h` that is piecewise linear on a grid
 /// `0 = v_0 < … < v_n = 1`: the discretization behind the optimal-transform solvers (MATH.md §5).
 ///
 /// Exact up to rounding where closed forms exist: each cell's mass `∫ e^h = Δ·e^{h_i}·(e^x − 1)/x` (`x` the rise of
-/// `h` over the cell, `expm1` for small `x`), hence `Z` and the CDF at grid points and inside cells. Expectations
+/// `h` over the cell; `expm1` for `|x| < ½`, a difference of exps elsewhere; at the 8 nodes of a cell the same with a
+/// Taylor series in place of `expm1`, vectorized), hence `Z` and the CDF at grid points and inside cells. Expectations
 /// (KL, win rates, the fixed-point map) use 8-point Gauss–Legendre per cell with the closed-form CDF at the nodes:
 /// the integrands are smooth inside cells, so this is exact to ~1e-15 for cells with `|x| ≲ 5`. Everything is shifted
 /// by `max h`, so no overflow for any β.
@@ -21,6 +23,7 @@ public struct PiecewiseExponentialDensity: Sendable {
   @usableFromInline let shift: Double
   @usableFromInline let massBelow: [Double]  // unnormalized cumulative mass (relative to e^shift)
   @usableFromInline let total: Double
+  @usableFromInline let expAtGrid: [Double]  // e^{h − shift} at grid points (≤ 1)
 
   @usableFromInline static let rule = GaussLegendre(order: 8)
 
@@ -29,9 +32,19 @@ public struct PiecewiseExponentialDensity: Sendable {
     precondition(grid.count == h.count && grid.count >= 2, "grid and values must have the same count (≥ 2)")
     let n = grid.count - 1
     let shift = h.max()!
+    var e = [Double](repeating: 0, count: n + 1)
+    h.withUnsafeBufferPointer { hp in
+      e.withUnsafeMutableBufferPointer { _ = Double.expShiftedSum(hp.baseAddress!, n + 1, shift: shift, store: $0.baseAddress!) }
+    }
     var below = [Double](repeating: 0, count: n + 1)
-    for i in 0..<n { below[i + 1] = below[i] + Self.cellMass(grid[i + 1] - grid[i], h[i] - shift, h[i + 1] - shift) }
+    for i in 0..<n {
+      let x = h[i + 1] - h[i], width = grid[i + 1] - grid[i]
+      // Δ·e^a·(e^x − 1)/x: expm1 where the difference would cancel, the difference of stored exps elsewhere.
+      let mass = abs(x) < 0.5 ? width * e[i] * (x == 0 ? 1 : Double.expMinusOne(x) / x) : width * (e[i + 1] - e[i]) / x
+      below[i + 1] = below[i] + mass
+    }
     let total = below[n]
+    self.expAtGrid = e
     self.grid = grid
     self.h = h
     self.shift = shift
@@ -40,6 +53,69 @@ public struct PiecewiseExponentialDensity: Sendable {
     self.logZ = shift + Double.log(total)
     self.cdfAtGrid = below.map { $0 / total }
     self.survivalAtGrid = below.map { (total - $0) / total }
+  }
+
+  /// `(e^x − 1)/x` for `|x| < ½` by its Taylor series (15 terms: truncation below 5e-17 relative); 1 at 0.
+  /// `bound ≥ max |x|` picks fewer terms when it allows: 7 below 1e-2 (truncation 3e-19), 12 below 0.1 (2e-22).
+  @inlinable @inline(__always)
+  static func expm1OverX(_ x: SIMD8<Double>, bound: Double) -> SIMD8<Double> {
+    typealias V = SIMD8<Double>
+    if bound < 1e-2 {
+      var p = V(repeating: 1.0 / 5040)
+      p = p * x + V(repeating: 1.0 / 720)
+      p = p * x + V(repeating: 1.0 / 120)
+      p = p * x + V(repeating: 1.0 / 24)
+      p = p * x + V(repeating: 1.0 / 6)
+      p = p * x + V(repeating: 1.0 / 2)
+      return p * x + V(repeating: 1.0)
+    }
+    if bound < 0.1 {
+      var p = V(repeating: 1.0 / 479001600)
+      p = p * x + V(repeating: 1.0 / 39916800)
+      p = p * x + V(repeating: 1.0 / 3628800)
+      p = p * x + V(repeating: 1.0 / 362880)
+      p = p * x + V(repeating: 1.0 / 40320)
+      p = p * x + V(repeating: 1.0 / 5040)
+      p = p * x + V(repeating: 1.0 / 720)
+      p = p * x + V(repeating: 1.0 / 120)
+      p = p * x + V(repeating: 1.0 / 24)
+      p = p * x + V(repeating: 1.0 / 6)
+      p = p * x + V(repeating: 1.0 / 2)
+      return p * x + V(repeating: 1.0)
+    }
+    // Horner for Σ_{k=0}^{14} x^k/(k+1)!, from 1/15! down to 1.
+    var p = V(repeating: 1.0 / 1307674368000)
+    p = p * x + V(repeating: 1.0 / 87178291200)
+    p = p * x + V(repeating: 1.0 / 6227020800)
+    p = p * x + V(repeating: 1.0 / 479001600)
+    p = p * x + V(repeating: 1.0 / 39916800)
+    p = p * x + V(repeating: 1.0 / 3628800)
+    p = p * x + V(repeating: 1.0 / 362880)
+    p = p * x + V(repeating: 1.0 / 40320)
+    p = p * x + V(repeating: 1.0 / 5040)
+    p = p * x + V(repeating: 1.0 / 720)
+    p = p * x + V(repeating: 1.0 / 120)
+    p = p * x + V(repeating: 1.0 / 24)
+    p = p * x + V(repeating: 1.0 / 6)
+    p = p * x + V(repeating: 1.0 / 2)
+    p = p * x + V(repeating: 1.0)
+    return p
+  }
+
+
+  /// The density `f` and the in-cell mass `∫_{v_i}^{u} f` (both over `Z`) at the 8 Gauss–Legendre nodes `u` of cell
+  /// `i`, as vectors: the series `Δs·e^a·(e^{xs} − 1)/(xs)` for a cell rising by `|x| < ½`, else the difference
+  /// `Δ·(e^{a+xs} − e^a)/x` of vectorized exps (`a + xs ≤ 0`, so nothing overflows).
+  @inlinable @inline(__always)
+  func cellNodes(_ i: Int, _ s: SIMD8<Double>, inverseTotal: Double) -> (density: SIMD8<Double>, mass: SIMD8<Double>) {
+    let width = grid[i + 1] - grid[i], x = h[i + 1] - h[i], e = expAtGrid[i]
+    if abs(x) < 0.5 {
+      let y = x * s
+      let q = Self.expm1OverX(y, bound: abs(x))
+      return (e * inverseTotal * (y * q + 1), (width * e * inverseTotal) * s * q)
+    }
+    let d = VectorExp.exp(SIMD8(repeating: h[i] - shift) + x * s)
+    return (d * inverseTotal, (d - e) * (width / x * inverseTotal))
   }
 
   /// `∫ over a cell of width Δ of e^{a + (b − a)s}` for log-values `a`, `b` at its ends (both ≤ 0 after the shift).
@@ -56,16 +132,15 @@ public struct PiecewiseExponentialDensity: Sendable {
   public func forEachNode(_ body: (_ cell: Int, _ u: Double, _ weightedDensity: Double, _ cdf: Double,
                                    _ survival: Double) -> Void) {
     let rule = Self.rule
+    let s = SIMD8<Double>(rule.nodes.map { ($0 + 1) / 2 }), halfWeights = SIMD8<Double>(rule.weights.map { $0 / 2 })
+    let inverseTotal = 1 / total
     for i in 0..<(grid.count - 1) {
       let width = grid[i + 1] - grid[i]
-      let a = h[i] - shift, x = h[i + 1] - h[i]
-      for q in 0..<rule.order {
-        let s = (rule.nodes[q] + 1) / 2
-        let density = Double.exp(a + x * s) / total
-        let partial = Self.cellMass(width * s, a, a + x * s) / total
-        let cdf = cdfAtGrid[i] + partial
-        let survival = (total - massBelow[i]) / total - partial
-        body(i, grid[i] + width * s, width * rule.weights[q] / 2 * density, cdf, Swift.max(0, survival))
+      let (density, partial) = cellNodes(i, s, inverseTotal: inverseTotal)
+      let weighted = density * halfWeights * width
+      let below = cdfAtGrid[i], above = (total - massBelow[i]) * inverseTotal
+      for q in 0..<8 {
+        body(i, grid[i] + width * s[q], weighted[q], below + partial[q], Swift.max(0, above - partial[q]))
       }
     }
   }
@@ -154,31 +229,25 @@ public struct PiecewiseExponentialDensity: Sendable {
 
   /// ``optimalR(policy:reference:)`` with `g_ref'` at the nodes precomputed (``referenceDerivatives(grid:reference:)``).
   ///
-  /// Per node: one `expm1` for the in-cell CDF (the cell's `e^{h_i}` is hoisted) and one `g'(F)`.
+  /// Per cell: the in-cell CDF at the 8 nodes in one vector (``cellNodes(_:_:inverseTotal:)``); per node one `g'(F)`.
   public func optimalR(policy: some CDFMap, referenceDerivatives: [Double]) -> [Double] {
     let rule = Self.rule, m = rule.order
+    precondition(m == 8, "the in-cell masses are vectorized over the 8 nodes of the rule")
     precondition(referenceDerivatives.count == (grid.count - 1) * m, "reference derivatives do not match the grid")
     var r = [Double](repeating: 0, count: grid.count)
-    let s = rule.nodes.map { ($0 + 1) / 2 }, halfWeights = rule.weights.map { $0 / 2 }
+    let s = SIMD8<Double>(rule.nodes.map { ($0 + 1) / 2 }), halfWeights = SIMD8<Double>(rule.weights.map { $0 / 2 })
     let inverseTotal = 1 / total
-    for i in 0..<(grid.count - 1) {
-      let width = grid[i + 1] - grid[i]
-      let a = h[i] - shift, x = h[i + 1] - h[i]
-      let scale = width * Double.exp(a) * inverseTotal
-      let below = cdfAtGrid[i], above = (total - massBelow[i]) * inverseTotal
-      var cell = 0.0
-      for q in 0..<m {
-        let y = x * s[q]
-        // Mass of [v_i, v_i + Δ·s] over Z: Δ·s·e^a·(e^y − 1)/y; the direct difference for steep cells, where
-        // e^a·expm1(y) could overflow.
-        let partial = abs(x) < 40
-          ? scale * (y == 0 ? s[q] : Double.expMinusOne(y) / x)
-          : Self.cellMass(width * s[q], a, a + y) * inverseTotal
+    referenceDerivatives.withUnsafeBufferPointer { gRef in
+      for i in 0..<(grid.count - 1) {
+        let width = grid[i + 1] - grid[i]
+        let partial = cellNodes(i, s, inverseTotal: inverseTotal).mass
+        let below = cdfAtGrid[i], above = (total - massBelow[i]) * inverseTotal
         let F = below + partial
-        let S = Swift.max(0, above - partial)
-        cell += halfWeights[q] * referenceDerivatives[i * m + q] * policy.derivative(cdf: F, survival: S)
+        let S = (above - partial).replacing(with: 0, where: above - partial .< 0)
+        let gRefNodes = UnsafeRawPointer(gRef.baseAddress! + i * 8).loadUnaligned(as: SIMD8<Double>.self)
+        let cell = (halfWeights * gRefNodes * policy.derivatives(cdf: F, survival: S)).sum()
+        r[i + 1] = r[i] + width * cell
       }
-      r[i + 1] = r[i] + width * cell
     }
     return r
   }
