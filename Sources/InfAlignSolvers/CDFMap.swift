@@ -18,6 +18,12 @@ extension CDFMap {
   /// ``Procedure`` vectorizes best-of-N and worst-of-N.
   @inlinable
   public func derivatives(cdf: SIMD8<Double>, survival: SIMD8<Double>) -> SIMD8<Double> {
+    derivativesLaneByLane(cdf: cdf, survival: survival)
+  }
+
+  /// ``derivative(cdf:survival:)`` at each of the eight lanes.
+  @inlinable
+  func derivativesLaneByLane(cdf: SIMD8<Double>, survival: SIMD8<Double>) -> SIMD8<Double> {
     var out = SIMD8<Double>()
     for q in 0..<8 { out[q] = derivative(cdf: cdf[q], survival: survival[q]) }
     return out

@@ -240,7 +240,7 @@ public enum OptimalTransform {
     let depth = 6
     // The last `depth` differences of iterates and residuals (newest last), each computed once.
     var dX: [[Double]] = [], dF: [[Double]] = []
-    var previous_: (x: [Double], f: [Double])? = nil
+    var lastIterate: (x: [Double], f: [Double])? = nil
     var alpha = 1.0
     var previous = Double.infinity
     var bestNorm = Double.infinity, sinceBest = 0
@@ -275,7 +275,7 @@ public enum OptimalTransform {
         bestNorm = norm
         dX.removeAll()
         dF.removeAll()
-        previous_ = nil
+        lastIterate = nil
         if anderson { anderson = false; alpha = Swift.min(alpha, 0.5) } else { alpha /= 2 }
         if alpha < 1e-6 { break }
       }
@@ -285,7 +285,7 @@ public enum OptimalTransform {
         return try result(procedure, reference, beta, v, g, iterations: iteration, residual: norm * beta,
                           method: .fixedPoint)
       }
-      if let p = previous_ {
+      if let p = lastIterate {
         dX.append((0..<n).map { x[$0] - p.x[$0] })
         dF.append((0..<n).map { f[$0] - p.f[$0] })
         if dX.count > depth {
@@ -293,7 +293,7 @@ public enum OptimalTransform {
           dF.removeFirst()
         }
       }
-      previous_ = (x, f)
+      lastIterate = (x, f)
       var next = [Double](repeating: 0, count: n)
       for i in 0..<n { next[i] = x[i] + alpha * f[i] }
       let m = anderson ? dX.count : 0
@@ -335,11 +335,12 @@ public enum OptimalTransform {
   ) throws(InfAlignError) -> OptimalTransformResult {
     let n = v.count
     var h = start
+    let referenceDerivatives = PiecewiseExponentialDensity.referenceDerivatives(grid: v, reference: reference)
     func objectiveAndGradient(_ h: [Double]) -> (Double, [Double]) {
       // Steps that leave the grid's resolution are rejected by the line search.
       if steepestCell(h) > maximumCellRise { return (-.infinity, [Double](repeating: 0, count: n)) }
       let d = PiecewiseExponentialDensity(grid: v, h: h)
-      let rAtNodes = d.optimalRWithNodes(policy: procedure, reference: reference).nodes
+      let rAtNodes = d.optimalRWithNodes(policy: procedure, referenceDerivatives: referenceDerivatives).nodes
       var w = 0.0, mean = 0.0
       var gradient = [Double](repeating: 0, count: n), weights = [Double](repeating: 0, count: n)
       var node = 0

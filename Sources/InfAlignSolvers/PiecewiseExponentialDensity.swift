@@ -26,6 +26,9 @@ public struct PiecewiseExponentialDensity: Sendable {
   @usableFromInline let expAtGrid: [Double]  // e^{h − shift} at grid points (≤ 1)
 
   @usableFromInline static let rule = GaussLegendre(order: 8)
+  /// The rule's nodes as fractions `s ∈ (0, 1)` of a cell, and its weights halved (for a cell of unit width).
+  @usableFromInline static let nodeFractions = SIMD8<Double>(rule.nodes.map { ($0 + 1) / 2 })
+  @usableFromInline static let halfWeights = SIMD8<Double>(rule.weights.map { $0 / 2 })
 
   /// - Precondition: `grid` strictly increasing from 0 to 1, `h` finite, same counts (≥ 2).
   public init(grid: [Double], h: [Double]) {
@@ -86,27 +89,25 @@ public struct PiecewiseExponentialDensity: Sendable {
     return p
   }
 
-  /// The density `f` and the in-cell mass `∫_{v_i}^{u} f` (both over `Z`) at the 8 Gauss–Legendre nodes `u` of cell
-  /// `i`, as vectors: the series `Δs·e^a·(e^{xs} − 1)/(xs)` for a cell rising by `|x| < ½`, else the difference
-  /// `Δ·(e^{a+xs} − e^a)/x` of vectorized exps (`a + xs ≤ 0`, so nothing overflows).
+  /// The density `f`, the CDF `F` and the survival `1 − F` (each accurate on its side) at the 8 Gauss–Legendre nodes
+  /// of cell `i`, as vectors. The in-cell mass `∫_{v_i}^{u} f` is the series `Δs·e^a·(e^{xs} − 1)/(xs)` for a cell
+  /// rising by `|x| < ½`, else the difference `Δ·(e^{a+xs} − e^a)/x` of vectorized exps (`a + xs ≤ 0`, so nothing
+  /// overflows).
   @inlinable @inline(__always)
-  func cellNodes(_ i: Int, _ s: SIMD8<Double>, inverseTotal: Double) -> (density: SIMD8<Double>, mass: SIMD8<Double>) {
+  func cellNodes(_ i: Int, inverseTotal: Double) -> (density: SIMD8<Double>, cdf: SIMD8<Double>, survival: SIMD8<Double>) {
+    let s = Self.nodeFractions
     let width = grid[i + 1] - grid[i], x = h[i + 1] - h[i], e = expAtGrid[i]
+    let density: SIMD8<Double>, mass: SIMD8<Double>
     if abs(x) < 0.5 {
       let y = x * s
       let q = Self.expm1OverX(y, bound: abs(x))
-      return (e * inverseTotal * (y * q + 1), (width * e * inverseTotal) * s * q)
+      (density, mass) = (e * inverseTotal * (y * q + 1), (width * e * inverseTotal) * s * q)
+    } else {
+      let d = VectorExp.exp(SIMD8(repeating: h[i] - shift) + x * s)
+      (density, mass) = (d * inverseTotal, (d - e) * (width / x * inverseTotal))
     }
-    let d = VectorExp.exp(SIMD8(repeating: h[i] - shift) + x * s)
-    return (d * inverseTotal, (d - e) * (width / x * inverseTotal))
-  }
-
-  /// `∫ over a cell of width Δ of e^{a + (b − a)s}` for log-values `a`, `b` at its ends (both ≤ 0 after the shift).
-  @inlinable
-  static func cellMass(_ width: Double, _ a: Double, _ b: Double) -> Double {
-    let x = b - a
-    if abs(x) < 1 { return width * Double.exp(a) * (x == 0 ? 1 : Double.expMinusOne(x) / x) }
-    return width * (Double.exp(b) - Double.exp(a)) / x
+    let above = (total - massBelow[i]) * inverseTotal - mass
+    return (density, cdfAtGrid[i] + mass, above.replacing(with: 0, where: above .< 0))
   }
 
   /// Calls `body(cell, u, weight·f(u), F(u), 1 − F(u))` at the Gauss–Legendre nodes of every cell, so that
@@ -114,17 +115,12 @@ public struct PiecewiseExponentialDensity: Sendable {
   @inlinable
   public func forEachNode(_ body: (_ cell: Int, _ u: Double, _ weightedDensity: Double, _ cdf: Double,
                                    _ survival: Double) -> Void) {
-    let rule = Self.rule
-    let s = SIMD8<Double>(rule.nodes.map { ($0 + 1) / 2 }), halfWeights = SIMD8<Double>(rule.weights.map { $0 / 2 })
-    let inverseTotal = 1 / total
+    let s = Self.nodeFractions, inverseTotal = 1 / total
     for i in 0..<(grid.count - 1) {
       let width = grid[i + 1] - grid[i]
-      let (density, partial) = cellNodes(i, s, inverseTotal: inverseTotal)
-      let weighted = density * halfWeights * width
-      let below = cdfAtGrid[i], above = (total - massBelow[i]) * inverseTotal
-      for q in 0..<8 {
-        body(i, grid[i] + width * s[q], weighted[q], below + partial[q], Swift.max(0, above - partial[q]))
-      }
+      let (density, cdf, survival) = cellNodes(i, inverseTotal: inverseTotal)
+      let weighted = density * Self.halfWeights * width
+      for q in 0..<8 { body(i, grid[i] + width * s[q], weighted[q], cdf[q], survival[q]) }
     }
   }
 
@@ -159,31 +155,30 @@ public struct PiecewiseExponentialDensity: Sendable {
   /// (spectral) integration matrix of the same rule (``CumulativeGaussLegendre``), exact for the smooth in-cell
   /// integrand. Used for the objective's gradient.
   public func optimalRWithNodes(policy: some CDFMap, reference: some CDFMap) -> (grid: [Double], nodes: [Double]) {
+    optimalRWithNodes(policy: policy, referenceDerivatives: Self.referenceDerivatives(grid: grid, reference: reference))
+  }
+
+  /// ``optimalRWithNodes(policy:reference:)`` with `g_ref'` at the nodes precomputed
+  /// (``referenceDerivatives(grid:reference:)``).
+  public func optimalRWithNodes(policy: some CDFMap, referenceDerivatives: [Double]) -> (grid: [Double], nodes: [Double]) {
     let cumulative = CumulativeGaussLegendre(order: Self.rule.order)
-    let rule = cumulative.rule
-    let m = rule.order
+    precondition(referenceDerivatives.count == (grid.count - 1) * 8, "reference derivatives do not match the grid")
     var r = [Double](repeating: 0, count: grid.count)
-    var nodes = [Double](repeating: 0, count: (grid.count - 1) * m)
-    var integrand = [Double](repeating: 0, count: m)
+    var nodes = [Double](repeating: 0, count: (grid.count - 1) * 8)
+    let inverseTotal = 1 / total
     for i in 0..<(grid.count - 1) {
       let width = grid[i + 1] - grid[i]
-      let a = h[i] - shift, x = h[i + 1] - h[i]
-      var cell = 0.0
-      for q in 0..<m {
-        let s = (rule.nodes[q] + 1) / 2
-        let u = grid[i] + width * s
-        let partial = Self.cellMass(width * s, a, a + x * s) / total
-        let F = cdfAtGrid[i] + partial
-        let S = Swift.max(0, (total - massBelow[i]) / total - partial)
-        integrand[q] = reference.derivative(cdf: u, survival: 1 - u) * policy.derivative(cdf: F, survival: S)
-        cell += rule.weights[q] / 2 * integrand[q]
+      let (_, F, S) = cellNodes(i, inverseTotal: inverseTotal)
+      let gRef = referenceDerivatives.withUnsafeBufferPointer {
+        UnsafeRawPointer($0.baseAddress! + i * 8).loadUnaligned(as: SIMD8<Double>.self)
       }
-      for q in 0..<m {
+      let integrand = gRef * policy.derivatives(cdf: F, survival: S)
+      for q in 0..<8 {
         var c = 0.0
-        for p in 0..<m { c += cumulative.matrix[q * m + p] * integrand[p] }
-        nodes[i * m + q] = r[i] + width / 2 * c
+        for p in 0..<8 { c += cumulative.matrix[q * 8 + p] * integrand[p] }
+        nodes[i * 8 + q] = r[i] + width / 2 * c
       }
-      r[i + 1] = r[i] + width * cell
+      r[i + 1] = r[i] + width * (Self.halfWeights * integrand).sum()
     }
     return (r, nodes)
   }
@@ -212,24 +207,17 @@ public struct PiecewiseExponentialDensity: Sendable {
 
   /// ``optimalR(policy:reference:)`` with `g_ref'` at the nodes precomputed (``referenceDerivatives(grid:reference:)``).
   ///
-  /// Per cell: the in-cell CDF at the 8 nodes in one vector (``cellNodes(_:_:inverseTotal:)``); per node one `g'(F)`.
+  /// Per cell: the CDF at the 8 nodes in one vector (``cellNodes(_:inverseTotal:)``) and `g'` of it as one vector.
   public func optimalR(policy: some CDFMap, referenceDerivatives: [Double]) -> [Double] {
-    let rule = Self.rule, m = rule.order
-    precondition(m == 8, "the in-cell masses are vectorized over the 8 nodes of the rule")
-    precondition(referenceDerivatives.count == (grid.count - 1) * m, "reference derivatives do not match the grid")
+    precondition(referenceDerivatives.count == (grid.count - 1) * 8, "reference derivatives do not match the grid")
     var r = [Double](repeating: 0, count: grid.count)
-    let s = SIMD8<Double>(rule.nodes.map { ($0 + 1) / 2 }), halfWeights = SIMD8<Double>(rule.weights.map { $0 / 2 })
     let inverseTotal = 1 / total
     referenceDerivatives.withUnsafeBufferPointer { gRef in
       for i in 0..<(grid.count - 1) {
-        let width = grid[i + 1] - grid[i]
-        let partial = cellNodes(i, s, inverseTotal: inverseTotal).mass
-        let below = cdfAtGrid[i], above = (total - massBelow[i]) * inverseTotal
-        let F = below + partial
-        let S = (above - partial).replacing(with: 0, where: above - partial .< 0)
+        let (_, F, S) = cellNodes(i, inverseTotal: inverseTotal)
         let gRefNodes = UnsafeRawPointer(gRef.baseAddress! + i * 8).loadUnaligned(as: SIMD8<Double>.self)
-        let cell = (halfWeights * gRefNodes * policy.derivatives(cdf: F, survival: S)).sum()
-        r[i + 1] = r[i] + width * cell
+        let cell = (Self.halfWeights * gRefNodes * policy.derivatives(cdf: F, survival: S)).sum()
+        r[i + 1] = r[i] + (grid[i + 1] - grid[i]) * cell
       }
     }
     return r

@@ -33,11 +33,11 @@ extension Procedure: CDFMap {
       if n == 1 { return 1 }
       // Up to N = 64 the power by squaring is within ~N ulp on both sides (F itself is accurate to an ulp near 1),
       // and 3–4× cheaper than exp∘log1p: this is the optimal-transform solver's inner loop.
-      if n <= 64 || F < 0.5 { return Double(n) * Self.power(F, n - 1) }
+      if n <= Self.powerLimit || F < 0.5 { return Double(n) * Self.power(F, n - 1) }
       return Double(n) * Double.exp(Double(n - 1) * Double.log(onePlus: -S))
     case let .worstOf(n):
       if n == 1 { return 1 }
-      if n <= 64 || S <= 0.5 { return Double(n) * Self.power(S, n - 1) }
+      if n <= Self.powerLimit || S <= 0.5 { return Double(n) * Self.power(S, n - 1) }
       return Double(n) * Double.exp(Double(n - 1) * Double.log(onePlus: -F))
     case let .orderStatistic(k, n):
       return Double(n) * (F <= 0.5 ? Binomial.pmf(k - 1, n - 1, F) : Binomial.pmf(n - k, n - 1, S))
@@ -58,16 +58,18 @@ extension Procedure: CDFMap {
     switch kind {
     case .standard:
       return SIMD8(repeating: 1)
-    case let .bestOf(n) where n <= 64:
+    case let .bestOf(n) where n <= Self.powerLimit:
       return n == 1 ? SIMD8(repeating: 1) : Double(n) * Self.power(F, n - 1)
-    case let .worstOf(n) where n <= 64:
+    case let .worstOf(n) where n <= Self.powerLimit:
       return n == 1 ? SIMD8(repeating: 1) : Double(n) * Self.power(S, n - 1)
     default:
-      var out = SIMD8<Double>()
-      for q in 0..<8 { out[q] = derivative(cdf: F[q], survival: S[q]) }
-      return out
+      return derivativesLaneByLane(cdf: F, survival: S)
     }
   }
+
+  /// Up to this N, `g'` of best-of-N and worst-of-N is a power by squaring on both sides of ½ (within ~N ulp);
+  /// beyond it, `exp((N−1)·log1p(·))` on the far side.
+  @usableFromInline static let powerLimit = 64
 
   /// ``power(_:_:)`` lane-wise.
   @inlinable

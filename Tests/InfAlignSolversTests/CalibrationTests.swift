@@ -159,25 +159,16 @@ private func checkOneShot<T: BLASScalar>(_: T.Type) throws {
   // Errors name the prompt and the value.
   var bad = refs
   bad[2][7] = .nan
-  do {
-    _ = try OneShotCalibration.calibrate(references: bad, queries: queries)
-    Issue.record("expected a non-finite error")
-  } catch {
-    #expect(error == .nonFinite(field: "reference reward", prompt: 2, index: 7, value: .nan))
+  #expect(throws: InfAlignError.nonFinite(field: "reference reward", prompt: 2, index: 7, value: .nan)) {
+    try OneShotCalibration.calibrate(references: bad, queries: queries)
   }
   var badQueries = queries
   badQueries[5][1] = .infinity
-  do {
-    _ = try OneShotCalibration.calibrate(references: refs, queries: badQueries)
-    Issue.record("expected a non-finite error")
-  } catch {
-    #expect(error == .nonFinite(field: "reward", prompt: 5, index: 1, value: .infinity))
+  #expect(throws: InfAlignError.nonFinite(field: "reward", prompt: 5, index: 1, value: .infinity)) {
+    try OneShotCalibration.calibrate(references: refs, queries: badQueries)
   }
-  do {
-    _ = try OneShotCalibration.calibrate(references: [[T(1)], []], queries: [[T(1)], [T(2)]])
-    Issue.record("expected an empty-reference error")
-  } catch {
-    #expect(error == .emptyReferences(prompt: 1, count: 0))
+  #expect(throws: InfAlignError.emptyReferences(prompt: 1, count: 0)) {
+    try OneShotCalibration.calibrate(references: [[T(1)], []], queries: [[T(1)], [T(2)]])
   }
 }
 
