@@ -19,10 +19,14 @@ let package = Package(
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
     ),
+    // The few row kernels whose speed is set by vector width, compiled for AVX2 and AVX-512 with a run-time
+    // choice (Swift cannot target wider units than baseline x86-64 without flags a library cannot impose).
+    .target(name: "CInfAlignSIMD"),
     .target(
       name: "InfAlignMath",
       dependencies: [
         "CBLAS",
+        "CInfAlignSIMD",
         .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),

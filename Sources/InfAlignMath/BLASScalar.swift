@@ -52,12 +52,17 @@ where RawSignificand: FixedWidthInteger {
   static func blasNRM2(n: Int, x: UnsafePointer<Self>, incx: Int) -> Self
 
   /// `Σ_j exp(x_j − shift)` over `n` values, storing each term into `store` when given; vectorized with
-  /// ``VectorExp`` (≤ 2 ulp per term).
-  static func expShiftedSum(_ x: UnsafePointer<Self>, _ n: Int, shift: Self, store: UnsafeMutablePointer<Self>?) -> Self
+  /// ``VectorExp`` at baseline, or the C kernels at AVX2 / AVX-512 width (≤ 2 ulp per term either way).
+  static func expShiftedSum(
+    _ x: UnsafePointer<Self>, _ n: Int, shift: Self, store: UnsafeMutablePointer<Self>?, isa: VectorISA) -> Self
+  /// The maximum of `x[0..<n]` (NaN if any value is NaN, −∞ if `n` is 0) at the width of `isa`, which must
+  /// not be ``VectorISA/baseline`` (the generic Swift path serves that level).
+  static func wideRowMax(_ isa: VectorISA, _ x: UnsafePointer<Self>, _ n: Int) -> Self
   /// Mid-rank counts of `k` queries against an unsorted run of `n` values, by SIMD compares
   /// (``MidRank/countsUnsorted(_:_:queries:_:into:)``).
   static func midRankCountsUnsorted(
-    _ a: UnsafePointer<Self>, _ n: Int, _ queries: UnsafePointer<Self>, _ k: Int, _ out: UnsafeMutablePointer<Self>)
+    _ a: UnsafePointer<Self>, _ n: Int, _ queries: UnsafePointer<Self>, _ k: Int, _ out: UnsafeMutablePointer<Self>,
+    isa: VectorISA)
 
   /// Cholesky factorization (`potrf`), row-major, in place. Returns LAPACK's `info`.
   static func lapackPOTRF(_ uplo: Triangle, n: Int, a: UnsafeMutablePointer<Self>, lda: Int) -> Int
@@ -73,6 +78,24 @@ where RawSignificand: FixedWidthInteger {
   static func lapackSYSV(
     _ uplo: Triangle, n: Int, nrhs: Int, a: UnsafeMutablePointer<Self>, lda: Int,
     ipiv: UnsafeMutablePointer<BLASInt>, b: UnsafeMutablePointer<Self>, ldb: Int) -> Int
+}
+
+extension BLASScalar {
+  /// ``expShiftedSum(_:_:shift:store:isa:)`` at ``VectorISA/active``.
+  @inlinable
+  public static func expShiftedSum(
+    _ x: UnsafePointer<Self>, _ n: Int, shift: Self, store: UnsafeMutablePointer<Self>?
+  ) -> Self {
+    expShiftedSum(x, n, shift: shift, store: store, isa: .active)
+  }
+
+  /// ``midRankCountsUnsorted(_:_:_:_:_:isa:)`` at ``VectorISA/active``.
+  @inlinable
+  public static func midRankCountsUnsorted(
+    _ a: UnsafePointer<Self>, _ n: Int, _ queries: UnsafePointer<Self>, _ k: Int, _ out: UnsafeMutablePointer<Self>
+  ) {
+    midRankCountsUnsorted(a, n, queries, k, out, isa: .active)
+  }
 }
 
 extension Float: BLASScalar {

@@ -292,10 +292,12 @@ extension RowReductions {
 
   /// Max of one row; NaN if the row holds a NaN; −∞ if empty.
   ///
-  /// Four independent scalar accumulators (compiled to `maxsd`/`maxss` chains that pipeline; generic SIMD masks
-  /// measured 1.6× slower here). A NaN never wins a `>` comparison, so NaN is detected separately.
+  /// At AVX2 or AVX-512 (``VectorISA/active``) this is a C kernel. The portable path below uses four independent
+  /// scalar accumulators (compiled to `maxsd`/`maxss` chains that pipeline; generic SIMD masks measured 1.6×
+  /// slower here). A NaN never wins a `>` comparison, so NaN is detected separately.
   @inlinable
-  static func rowMax<T: BLASScalar>(_ x: UnsafePointer<T>, _ n: Int) -> T {
+  static func rowMax<T: BLASScalar>(_ x: UnsafePointer<T>, _ n: Int, isa: VectorISA = .active) -> T {
+    if isa != .baseline { return T.wideRowMax(isa, x, n) }
     var m0 = -T.infinity, m1 = m0, m2 = m0, m3 = m0
     var sawNaN = false
     var j = 0
@@ -346,7 +348,7 @@ extension RowReductions {
   static func expShiftedSum<T: BLASScalar>(
     _ x: UnsafePointer<T>, _ n: Int, shift: T, store: UnsafeMutablePointer<T>?
   ) -> T {
-    T.expShiftedSum(x, n, shift: shift, store: store)
+    T.expShiftedSum(x, n, shift: shift, store: store, isa: .active)
   }
 
   @inlinable

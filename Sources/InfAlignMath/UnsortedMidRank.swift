@@ -1,3 +1,5 @@
+import CInfAlignSIMD
+
 /// Mid-rank counts against an *unsorted* run, by direct comparison: `#{i : a_i < q} + ½·#{i : a_i = q}` for each
 /// of `k` queries, in O(k·n) compares and no sort.
 ///
@@ -10,24 +12,31 @@
 /// (all-ones lanes, i.e. −1), so the sum is `−(#less + #lessOrEqual) = −2·midRank`: two compares and two integer
 /// adds per element, no branch. Results are exact (the counts are integers, halved at the end).
 extension MidRank {
-  /// Mid-rank counts of `queries[0..<k]` against the unsorted run `a[0..<n]`, into `out[0..<k]`.
+  /// Mid-rank counts of `queries[0..<k]` against the unsorted run `a[0..<n]`, into `out[0..<k]`, at the vector
+  /// width of `isa` (by default ``VectorISA/active``; the counts are exact at every width).
   ///
   /// Values must not be NaN (a NaN query counts 0; a NaN reference is never less than or equal to anything).
   ///
   /// - Complexity: O(k·n), no allocation.
   @inlinable
   public static func countsUnsorted<T: BLASScalar>(
-    _ a: UnsafePointer<T>, _ n: Int, queries: UnsafePointer<T>, _ k: Int, into out: UnsafeMutablePointer<T>
+    _ a: UnsafePointer<T>, _ n: Int, queries: UnsafePointer<T>, _ k: Int, into out: UnsafeMutablePointer<T>,
+    isa: VectorISA = .active
   ) {
-    T.midRankCountsUnsorted(a, n, queries, k, out)
+    T.midRankCountsUnsorted(a, n, queries, k, out, isa: isa)
   }
 }
 
 extension Double {
   @inlinable
   public static func midRankCountsUnsorted(
-    _ a: UnsafePointer<Double>, _ n: Int, _ q: UnsafePointer<Double>, _ k: Int, _ out: UnsafeMutablePointer<Double>
+    _ a: UnsafePointer<Double>, _ n: Int, _ q: UnsafePointer<Double>, _ k: Int, _ out: UnsafeMutablePointer<Double>,
+    isa: VectorISA
   ) {
+    if isa != .baseline {
+      precondition(isa <= VectorISA.detected, "\(isa) is not supported by this CPU")
+      return infalign_midrank_counts_f64(isa.rawValue, a, n, q, k, out)
+    }
     var j = 0
     while j < k {
       let w = Swift.min(4, k - j), last = w - 1
@@ -66,8 +75,13 @@ extension Double {
 extension Float {
   @inlinable
   public static func midRankCountsUnsorted(
-    _ a: UnsafePointer<Float>, _ n: Int, _ q: UnsafePointer<Float>, _ k: Int, _ out: UnsafeMutablePointer<Float>
+    _ a: UnsafePointer<Float>, _ n: Int, _ q: UnsafePointer<Float>, _ k: Int, _ out: UnsafeMutablePointer<Float>,
+    isa: VectorISA
   ) {
+    if isa != .baseline {
+      precondition(isa <= VectorISA.detected, "\(isa) is not supported by this CPU")
+      return infalign_midrank_counts_f32(isa.rawValue, a, n, q, k, out)
+    }
     var j = 0
     while j < k {
       let w = Swift.min(4, k - j), last = w - 1

@@ -1,3 +1,4 @@
+import CInfAlignSIMD
 import RealModule
 
 /// Vectorized `exp` for the row kernels: Cody–Waite reduction `x = n·ln2 + r`, `|r| ≤ ln2/2`, a Taylor polynomial
@@ -67,11 +68,17 @@ public enum VectorExp {
 }
 
 extension Double {
-  /// `Σ_j exp(x_j − shift)` over `n` values, storing each term into `store` when given (vectorized).
+  /// `Σ_j exp(x_j − shift)` over `n` values, storing each term into `store` when given, vectorized at the
+  /// width of `isa`.
   @inlinable
   public static func expShiftedSum(
-    _ x: UnsafePointer<Double>, _ n: Int, shift: Double, store: UnsafeMutablePointer<Double>?
+    _ x: UnsafePointer<Double>, _ n: Int, shift: Double, store: UnsafeMutablePointer<Double>?,
+    isa: VectorISA
   ) -> Double {
+    if isa != .baseline {
+      precondition(isa <= VectorISA.detected, "\(isa) is not supported by this CPU")
+      return infalign_exp_shifted_sum_f64(isa.rawValue, x, n, shift, store)
+    }
     var acc = SIMD8<Double>.zero
     let s8 = SIMD8<Double>(repeating: shift)
     var j = 0
@@ -93,11 +100,17 @@ extension Double {
 }
 
 extension Float {
-  /// `Σ_j exp(x_j − shift)` over `n` values, storing each term into `store` when given (vectorized).
+  /// `Σ_j exp(x_j − shift)` over `n` values, storing each term into `store` when given, vectorized at the
+  /// width of `isa`.
   @inlinable
   public static func expShiftedSum(
-    _ x: UnsafePointer<Float>, _ n: Int, shift: Float, store: UnsafeMutablePointer<Float>?
+    _ x: UnsafePointer<Float>, _ n: Int, shift: Float, store: UnsafeMutablePointer<Float>?,
+    isa: VectorISA
   ) -> Float {
+    if isa != .baseline {
+      precondition(isa <= VectorISA.detected, "\(isa) is not supported by this CPU")
+      return infalign_exp_shifted_sum_f32(isa.rawValue, x, n, shift, store)
+    }
     var acc = SIMD16<Float>.zero
     let s16 = SIMD16<Float>(repeating: shift)
     var j = 0

@@ -1,0 +1,47 @@
+#ifndef INFALIGN_SIMD_H
+#define INFALIGN_SIMD_H
+// Row kernels compiled for wider vector units than Swift's baseline x86-64 target (SSE2), chosen at run time.
+//
+// Swift cannot mark a function for AVX2 or AVX-512 without compiler flags that a library cannot impose on the
+// packages that depend on it; C can (`__attribute__((target(...)))`), so the few kernels whose speed is set by
+// vector width live here, each behind a level argument that the Swift side picks once per process
+// (`VectorISA.active` in InfAlignMath). On other architectures every level is 0 and nothing here is called.
+//
+// Levels: 0 baseline (the caller's portable Swift path), 1 AVX2 + FMA, 2 AVX-512F.
+// A kernel called with a level above `infalign_simd_detected_level()` is a programmer error.
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The widest level this CPU and OS support (cpuid with the OS's saved-state check), capped by the
+/// `INFALIGN_SIMD` environment variable when it is set to `baseline`, `avx2` or `avx512`.
+int infalign_simd_level(void);
+
+/// The widest level this CPU and OS support, ignoring the environment.
+int infalign_simd_detected_level(void);
+
+/// `sum_j exp(x[j] - shift)` over `n` values, storing each term into `store` when it is not NULL (it may equal
+/// `x`). Each term is within 2 ulp of the C library's `exp`; a vector holding a lane that would overflow,
+/// underflow to a subnormal, or is NaN is computed with the C library's `exp` instead, so special values match it.
+double infalign_exp_shifted_sum_f64(int level, const double *x, ptrdiff_t n, double shift, double *store);
+/// The single-precision form of `infalign_exp_shifted_sum_f64`.
+float infalign_exp_shifted_sum_f32(int level, const float *x, ptrdiff_t n, float shift, float *store);
+
+/// The maximum of `x[0..<n]`: NaN if any value is NaN, -infinity when `n` is 0.
+double infalign_row_max_f64(int level, const double *x, ptrdiff_t n);
+/// The single-precision form of `infalign_row_max_f64`.
+float infalign_row_max_f32(int level, const float *x, ptrdiff_t n);
+
+/// Mid-rank counts `#{i : a[i] < q} + #{i : a[i] == q} / 2` of each of `k` queries against the unsorted run
+/// `a[0..<n]`, into `out[0..<k]`. NaN is never less than or equal to anything. Exact (integer counts, halved).
+void infalign_midrank_counts_f64(int level, const double *a, ptrdiff_t n, const double *q, ptrdiff_t k, double *out);
+/// The single-precision form of `infalign_midrank_counts_f64`.
+void infalign_midrank_counts_f32(int level, const float *a, ptrdiff_t n, const float *q, ptrdiff_t k, float *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
