@@ -12,7 +12,7 @@ import CInfAlignSIMD
 /// benchmarks side by side, or to reproduce another machine's rounding); a cap above what the machine supports
 /// is ignored. Results agree across levels to the kernels' stated accuracy (each exp term ≤ 2 ulp; mid-rank
 /// counts exactly), but not bit for bit: sums are accumulated in a different order and FMA rounds once.
-public enum VectorISA: Int32, Sendable, Comparable, CaseIterable {
+public enum VectorISA: Int32, Sendable, Comparable, CaseIterable, CustomStringConvertible {
   /// The portable Swift SIMD path (SSE2 width on x86-64; NEON on arm64).
   case baseline = 0
   /// 256-bit AVX2 with fused multiply-add.
@@ -30,4 +30,13 @@ public enum VectorISA: Int32, Sendable, Comparable, CaseIterable {
   public static var available: [VectorISA] { allCases.filter { $0 <= detected } }
 
   public static func < (a: VectorISA, b: VectorISA) -> Bool { a.rawValue < b.rawValue }
+
+  /// `baseline`, `avx2` or `avx512`: the names `INFALIGN_SIMD` takes.
+  public var description: String {
+    switch self {
+    case .baseline: "baseline"
+    case .avx2: "avx2"
+    case .avx512: "avx512"
+    }
+  }
 }

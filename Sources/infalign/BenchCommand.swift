@@ -11,6 +11,7 @@ struct BenchCommand: RenderingCommand {
       Kernels and their shape options: calibrate (--prompts --references --queries), logsumexp and softmax
       (--rows --cols), gemm (--m --n --k), ctrl-step (--groups --group-size), analyze (--transform --beta
       --procedure), optimal (--grid --beta --procedure; the optimal transform at one β, fixed-point solver).
+      "isa" names the vector level the width-bound kernels ran at (set INFALIGN_SIMD=baseline|avx2|avx512 to cap it).
       """)
 
   enum Kernel: String, ExpressibleByArgument, CaseIterable {
@@ -67,7 +68,8 @@ struct BenchCommand: RenderingCommand {
     output.write(
       "{\"kernel\":\(Field.jsonString(kernel.rawValue)),\"shape\":{\(shape)},\"dtype\":\"\(dtype.rawValue)\","
         + "\"repeats\":\(repeats),\"median_s\":\(median),\"min_s\":\(times[0]),"
-        + "\"throughput\":\(workload.work / median),\"unit\":\(Field.jsonString(workload.unit))}\n")
+        + "\"throughput\":\(workload.work / median),\"unit\":\(Field.jsonString(workload.unit)),"
+        + "\"isa\":\"\(VectorISA.active)\"}\n")
   }
 }
 
