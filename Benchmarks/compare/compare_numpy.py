@@ -116,8 +116,10 @@ def compare_optimal(binary, repeats, n_best=4, beta=0.1):
     converged reference (ours on a 16384-point grid): the objective W - beta*KL, the win rate and the KL."""
     exact = run_optimal(binary, 16384, n_best, beta)
     rows = []
-    # Equal grids, then equal accuracy: scipy needs ~16384 cells to reach the objective error ours has at 512.
-    for scipy_grid, grid in ((512, 512), (2048, 2048), (16384, 512)):
+    # Equal grids, then equal accuracy. The objective is stationary at the optimum, so its error is second order
+    # while the win rate's is first order: scipy on 4096 cells matches ours on 2048 in win-rate error, and scipy
+    # on 16384 cells matches ours on 512 in objective error. The errors are printed beside each time.
+    for scipy_grid, grid in ((512, 512), (2048, 2048), (4096, 2048), (16384, 512)):
         result = {}
         t_sp = timeit(lambda: result.update(zip(("j", "w", "kl"), scipy_optimal(n_best, beta, scipy_grid))),
                       max(3, repeats // 2) if scipy_grid <= 2048 else 1)
