@@ -149,3 +149,13 @@ func cellNodesMatchTheClosedForm(x: Double) {
   d.forEachNode { _, _, weighted, _, _ in total += weighted }
   #expect(abs(total - 1) <= (abs(x) <= 5 ? 1e-14 : 1.6e-8), "x = \(x): \(total)")
 }
+
+/// At small β the KL at a given β is resolved only to ~1e-7 relative (h = R/β amplifies the fixed point's residual),
+/// so the KL solve must not demand 1e-8: best-of-8 at KL 2 on 256 cells lands 1.3e-7 from the budget, and was
+/// reported "out of reach". Its win rate matches docs/FRONTIER.md (1024 cells). (About a minute in a debug build:
+/// the Brent search passes β where the fixed point needs ~1,000 iterations; no cheaper case scatters this much.)
+@Test func klSolveToleratesTheKLResolutionAtSmallBeta() throws {
+  let r = try OptimalTransform.solve(procedure: .bestOf(8), kl: 2, grid: 256)
+  #expect(abs(r.kl - 2) <= OptimalTransform.klTolerance * 2)
+  #expect(abs(r.winRate - 0.995729) <= 1e-6, "\(r.winRate)")
+}
