@@ -1,15 +1,73 @@
 // Mid-rank counts against an unsorted run at AVX2 and AVX-512 width (see infalign_simd.h).
 //
 // The same algorithm as Swift's `MidRank.countsUnsorted` (InfAlignMath/UnsortedMidRank.swift): each block of
-// four queries streams the run once, and per lane counts `a < q` and `a <= q` (their sum is twice the mid-rank),
-// two compares and two integer adds per element, no branch. The scalar tail uses the same comparisons.
+// four queries streams the run once, and per lane counts `a < q` and `a <= q` (their sum is twice the mid-rank):
+// compares give all-ones lanes (-1), so subtracting them counts. No branch; the scalar tail uses the same
+// comparisons. Written once with vector extensions (vectors.h).
 #include "infalign_simd.h"
+#include "vectors.h"
 
-#define MIDRANK_SCALAR_TAIL(T)                                                                           \
+// `twice[b]` for the queries `qs[0..<4]` over a[i..<n], one element at a time.
+#define MIDRANK_TAIL                                                                                     \
   for (; i < n; i++) {                                                                                   \
-    T x = a[i];                                                                                          \
-    for (int b = 0; b < 4; b++) twice[b] += (x < qs[b]) + (x <= qs[b]);                                 \
+    for (int b = 0; b < 4; b++) twice[b] += (a[i] < qs[b]) + (a[i] <= qs[b]);                           \
   }
+
+// The four queries of the block starting at j; a short block repeats its last query (computed, not written).
+#define BLOCK_QUERIES(T)                                                                                 \
+  ptrdiff_t w = k - j < 4 ? k - j : 4;                                                                   \
+  T qs[4];                                                                                               \
+  for (int b = 0; b < 4; b++) qs[b] = q[j + (b < w ? b : w - 1)];                                        \
+  long long twice[4] = {0, 0, 0, 0};
+
+INLINE void counts_f64(const double *a, ptrdiff_t n, const double *q, ptrdiff_t k, double *out) {
+  for (ptrdiff_t j = 0; j < k; j += 4) {
+    BLOCK_QUERIES(double)
+    const f64x8 q0 = (f64x8){0} + qs[0], q1 = (f64x8){0} + qs[1], q2 = (f64x8){0} + qs[2], q3 = (f64x8){0} + qs[3];
+    i64x8 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      f64x8 r = load_f64x8(a + i);
+      c0 -= (r < q0) + (r <= q0);
+      c1 -= (r < q1) + (r <= q1);
+      c2 -= (r < q2) + (r <= q2);
+      c3 -= (r < q3) + (r <= q3);
+    }
+    twice[0] = __builtin_reduce_add(c0);
+    twice[1] = __builtin_reduce_add(c1);
+    twice[2] = __builtin_reduce_add(c2);
+    twice[3] = __builtin_reduce_add(c3);
+    MIDRANK_TAIL
+    for (int b = 0; b < w; b++) out[j + b] = (double)twice[b] / 2;
+  }
+}
+
+INLINE void counts_f32(const float *a, ptrdiff_t n, const float *q, ptrdiff_t k, float *out) {
+  for (ptrdiff_t j = 0; j < k; j += 4) {
+    BLOCK_QUERIES(float)
+    const f32x16 q0 = (f32x16){0} + qs[0], q1 = (f32x16){0} + qs[1], q2 = (f32x16){0} + qs[2], q3 = (f32x16){0} + qs[3];
+    ptrdiff_t i = 0;
+    // Int32 lanes gain at most 2 per 16 elements: flushed to 64 bits every 2^26 elements, so neither a lane
+    // nor the 16-lane sum overflows.
+    while (i + 16 <= n) {
+      ptrdiff_t stop = n - i > ((ptrdiff_t)1 << 26) ? i + ((ptrdiff_t)1 << 26) : n;
+      i32x16 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
+      for (; i + 16 <= stop; i += 16) {
+        f32x16 r = load_f32x16(a + i);
+        c0 -= (r < q0) + (r <= q0);
+        c1 -= (r < q1) + (r <= q1);
+        c2 -= (r < q2) + (r <= q2);
+        c3 -= (r < q3) + (r <= q3);
+      }
+      twice[0] += __builtin_reduce_add(c0);
+      twice[1] += __builtin_reduce_add(c1);
+      twice[2] += __builtin_reduce_add(c2);
+      twice[3] += __builtin_reduce_add(c3);
+    }
+    MIDRANK_TAIL
+    for (int b = 0; b < w; b++) out[j + b] = (float)twice[b] / 2;
+  }
+}
 
 static void scalar_counts_f64(const double *a, ptrdiff_t n, const double *q, ptrdiff_t k, double *out) {
   for (ptrdiff_t j = 0; j < k; j++) {
@@ -28,137 +86,17 @@ static void scalar_counts_f32(const float *a, ptrdiff_t n, const float *q, ptrdi
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-// The four queries of the block starting at j; a short block repeats its last query (computed, not written).
-#define BLOCK_QUERIES(T)                                                                                 \
-  ptrdiff_t w = k - j < 4 ? k - j : 4;                                                                   \
-  T qs[4];                                                                                               \
-  for (int b = 0; b < 4; b++) qs[b] = q[j + (b < w ? b : w - 1)];                                        \
-  long long twice[4] = {0, 0, 0, 0};
-
-#define BLOCK_STORE(T)                                                                                   \
-  for (int b = 0; b < w; b++) out[j + b] = (T)twice[b] / 2;
-
-#define AVX512 __attribute__((target("avx512f")))
-
-AVX512 static void counts_avx512_f64(const double *a, ptrdiff_t n, const double *q, ptrdiff_t k, double *out) {
-  const __m512i one = _mm512_set1_epi64(1);
-  for (ptrdiff_t j = 0; j < k; j += 4) {
-    BLOCK_QUERIES(double)
-    __m512d qv[4];
-    __m512i c[4];
-    for (int b = 0; b < 4; b++) {
-      qv[b] = _mm512_set1_pd(qs[b]);
-      c[b] = _mm512_setzero_si512();
-    }
-    ptrdiff_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-      __m512d r = _mm512_loadu_pd(a + i);
-      for (int b = 0; b < 4; b++) {
-        c[b] = _mm512_mask_add_epi64(c[b], _mm512_cmp_pd_mask(r, qv[b], _CMP_LT_OQ), c[b], one);
-        c[b] = _mm512_mask_add_epi64(c[b], _mm512_cmp_pd_mask(r, qv[b], _CMP_LE_OQ), c[b], one);
-      }
-    }
-    for (int b = 0; b < 4; b++) twice[b] = _mm512_reduce_add_epi64(c[b]);
-    MIDRANK_SCALAR_TAIL(double)
-    BLOCK_STORE(double)
-  }
+TARGET_AVX512 static void counts_avx512_f64(const double *a, ptrdiff_t n, const double *q, ptrdiff_t k, double *o) {
+  counts_f64(a, n, q, k, o);
 }
-
-AVX512 static void counts_avx512_f32(const float *a, ptrdiff_t n, const float *q, ptrdiff_t k, float *out) {
-  const __m512i one = _mm512_set1_epi32(1);
-  for (ptrdiff_t j = 0; j < k; j += 4) {
-    BLOCK_QUERIES(float)
-    __m512 qv[4];
-    __m512i c[4];
-    for (int b = 0; b < 4; b++) {
-      qv[b] = _mm512_set1_ps(qs[b]);
-      c[b] = _mm512_setzero_si512();
-    }
-    ptrdiff_t i = 0;
-    // Int32 lanes gain at most 2 per 16 elements: flushed to 64 bits every 2^26 elements, so neither a lane
-    // nor the 16-lane sum overflows.
-    while (i + 16 <= n) {
-      ptrdiff_t stop = n - i > ((ptrdiff_t)1 << 26) ? i + ((ptrdiff_t)1 << 26) : n;
-      for (; i + 16 <= stop; i += 16) {
-        __m512 r = _mm512_loadu_ps(a + i);
-        for (int b = 0; b < 4; b++) {
-          c[b] = _mm512_mask_add_epi32(c[b], _mm512_cmp_ps_mask(r, qv[b], _CMP_LT_OQ), c[b], one);
-          c[b] = _mm512_mask_add_epi32(c[b], _mm512_cmp_ps_mask(r, qv[b], _CMP_LE_OQ), c[b], one);
-        }
-      }
-      for (int b = 0; b < 4; b++) {
-        twice[b] += (long long)(unsigned)_mm512_reduce_add_epi32(c[b]);
-        c[b] = _mm512_setzero_si512();
-      }
-    }
-    MIDRANK_SCALAR_TAIL(float)
-    BLOCK_STORE(float)
-  }
+TARGET_AVX2 static void counts_avx2_f64(const double *a, ptrdiff_t n, const double *q, ptrdiff_t k, double *o) {
+  counts_f64(a, n, q, k, o);
 }
-
-#define AVX2 __attribute__((target("avx2")))
-
-// AVX2 compares give all-ones lanes (-1): subtracting them counts.
-AVX2 static void counts_avx2_f64(const double *a, ptrdiff_t n, const double *q, ptrdiff_t k, double *out) {
-  for (ptrdiff_t j = 0; j < k; j += 4) {
-    BLOCK_QUERIES(double)
-    __m256d qv[4];
-    __m256i c[4];
-    for (int b = 0; b < 4; b++) {
-      qv[b] = _mm256_set1_pd(qs[b]);
-      c[b] = _mm256_setzero_si256();
-    }
-    ptrdiff_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-      __m256d r = _mm256_loadu_pd(a + i);
-      for (int b = 0; b < 4; b++) {
-        __m256i lt = _mm256_castpd_si256(_mm256_cmp_pd(r, qv[b], _CMP_LT_OQ));
-        __m256i le = _mm256_castpd_si256(_mm256_cmp_pd(r, qv[b], _CMP_LE_OQ));
-        c[b] = _mm256_sub_epi64(c[b], _mm256_add_epi64(lt, le));
-      }
-    }
-    for (int b = 0; b < 4; b++) {
-      long long lanes[4];
-      _mm256_storeu_si256((__m256i *)lanes, c[b]);
-      twice[b] = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-    }
-    MIDRANK_SCALAR_TAIL(double)
-    BLOCK_STORE(double)
-  }
+TARGET_AVX512 static void counts_avx512_f32(const float *a, ptrdiff_t n, const float *q, ptrdiff_t k, float *o) {
+  counts_f32(a, n, q, k, o);
 }
-
-AVX2 static void counts_avx2_f32(const float *a, ptrdiff_t n, const float *q, ptrdiff_t k, float *out) {
-  for (ptrdiff_t j = 0; j < k; j += 4) {
-    BLOCK_QUERIES(float)
-    __m256 qv[4];
-    __m256i c[4];
-    for (int b = 0; b < 4; b++) {
-      qv[b] = _mm256_set1_ps(qs[b]);
-      c[b] = _mm256_setzero_si256();
-    }
-    ptrdiff_t i = 0;
-    while (i + 8 <= n) {
-      ptrdiff_t stop = n - i > ((ptrdiff_t)1 << 26) ? i + ((ptrdiff_t)1 << 26) : n;
-      for (; i + 8 <= stop; i += 8) {
-        __m256 r = _mm256_loadu_ps(a + i);
-        for (int b = 0; b < 4; b++) {
-          __m256i lt = _mm256_castps_si256(_mm256_cmp_ps(r, qv[b], _CMP_LT_OQ));
-          __m256i le = _mm256_castps_si256(_mm256_cmp_ps(r, qv[b], _CMP_LE_OQ));
-          c[b] = _mm256_sub_epi32(c[b], _mm256_add_epi32(lt, le));
-        }
-      }
-      for (int b = 0; b < 4; b++) {
-        unsigned lanes[8];
-        _mm256_storeu_si256((__m256i *)lanes, c[b]);
-        for (int l = 0; l < 8; l++) twice[b] += lanes[l];
-        c[b] = _mm256_setzero_si256();
-      }
-    }
-    MIDRANK_SCALAR_TAIL(float)
-    BLOCK_STORE(float)
-  }
+TARGET_AVX2 static void counts_avx2_f32(const float *a, ptrdiff_t n, const float *q, ptrdiff_t k, float *o) {
+  counts_f32(a, n, q, k, o);
 }
 #endif
 
