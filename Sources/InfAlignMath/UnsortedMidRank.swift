@@ -37,8 +37,7 @@ extension Double {
     isa: VectorISA
   ) {
     if isa != .baseline {
-      precondition(isa <= VectorISA.detected, "\(isa) is not supported by this CPU")
-      return infalign_midrank_counts_f64(isa.rawValue, a, n, q, k, out)
+      return infalign_midrank_counts_f64(isa.kernelLevel, a, n, q, k, out)
     }
     var j = 0
     while j < k {
@@ -82,8 +81,7 @@ extension Float {
     isa: VectorISA
   ) {
     if isa != .baseline {
-      precondition(isa <= VectorISA.detected, "\(isa) is not supported by this CPU")
-      return infalign_midrank_counts_f32(isa.rawValue, a, n, q, k, out)
+      return infalign_midrank_counts_f32(isa.kernelLevel, a, n, q, k, out)
     }
     var j = 0
     while j < k {

@@ -76,8 +76,7 @@ extension Double {
     isa: VectorISA
   ) -> Double {
     if isa != .baseline {
-      precondition(isa <= VectorISA.detected, "\(isa) is not supported by this CPU")
-      return infalign_exp_shifted_sum_f64(isa.rawValue, x, n, shift, store)
+      return infalign_exp_shifted_sum_f64(isa.kernelLevel, x, n, shift, store)
     }
     var acc = SIMD8<Double>.zero
     let s8 = SIMD8<Double>(repeating: shift)
@@ -108,8 +107,7 @@ extension Float {
     isa: VectorISA
   ) -> Float {
     if isa != .baseline {
-      precondition(isa <= VectorISA.detected, "\(isa) is not supported by this CPU")
-      return infalign_exp_shifted_sum_f32(isa.rawValue, x, n, shift, store)
+      return infalign_exp_shifted_sum_f32(isa.kernelLevel, x, n, shift, store)
     }
     var acc = SIMD16<Float>.zero
     let s16 = SIMD16<Float>(repeating: shift)

@@ -31,6 +31,14 @@ public enum VectorISA: Int32, Sendable, Comparable, CaseIterable, CustomStringCo
 
   public static func < (a: VectorISA, b: VectorISA) -> Bool { a.rawValue < b.rawValue }
 
+  /// The level argument of the `CInfAlignSIMD` kernels. Calling a kernel at a level this CPU lacks would execute
+  /// illegal instructions, so that is a programmer error, checked here once for every wide kernel.
+  @inlinable
+  var kernelLevel: Int32 {
+    precondition(self <= VectorISA.detected, "\(self) is not supported by this CPU (detected: \(VectorISA.detected))")
+    return rawValue
+  }
+
   /// `baseline`, `avx2` or `avx512`: the names `INFALIGN_SIMD` takes.
   public var description: String {
     switch self {

@@ -5,15 +5,15 @@ import CInfAlignSIMD
 extension Double {
   @inlinable
   public static func wideRowMax(_ isa: VectorISA, _ x: UnsafePointer<Double>, _ n: Int) -> Double {
-    precondition(isa != .baseline && isa <= VectorISA.detected, "wideRowMax needs a wide level this CPU supports")
-    return infalign_row_max_f64(isa.rawValue, x, n)
+    precondition(isa != .baseline, "the portable path serves the baseline level")
+    return infalign_row_max_f64(isa.kernelLevel, x, n)
   }
 }
 
 extension Float {
   @inlinable
   public static func wideRowMax(_ isa: VectorISA, _ x: UnsafePointer<Float>, _ n: Int) -> Float {
-    precondition(isa != .baseline && isa <= VectorISA.detected, "wideRowMax needs a wide level this CPU supports")
-    return infalign_row_max_f32(isa.rawValue, x, n)
+    precondition(isa != .baseline, "the portable path serves the baseline level")
+    return infalign_row_max_f32(isa.kernelLevel, x, n)
   }
 }
