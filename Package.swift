@@ -15,7 +15,7 @@ let package = Package(
   targets: [
     // OpenBLAS (CBLAS) and LAPACKE, found with pkg-config. Debian's OpenBLAS is LP64: `blasint` is Int32.
     .systemLibrary(
-      name: "CBLAS",
+      name: "CInfAlignBLAS",
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
     ),
@@ -25,7 +25,7 @@ let package = Package(
     .target(
       name: "InfAlignMath",
       dependencies: [
-        "CBLAS",
+        "CInfAlignBLAS",
         "CInfAlignSIMD",
         .product(name: "RealModule", package: "swift-numerics"),
       ]

@@ -1,4 +1,4 @@
-import CBLAS
+import CInfAlignBLAS
 
 /// The integer type of the BLAS/LAPACK interface (`blasint`, `lapack_int`). Debian's OpenBLAS is built LP64,
 /// so this is `Int32`. All conversions from Swift `Int` go through ``blasInt(_:_:)``.

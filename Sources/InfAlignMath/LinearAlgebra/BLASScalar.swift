@@ -1,4 +1,4 @@
-import CBLAS
+import CInfAlignBLAS
 import RealModule
 
 /// Whether a BLAS operand is used as stored or transposed.
