@@ -6,7 +6,7 @@ extension RowReductions {
   ///
   /// - Complexity: O(n), one multiply-add per element.
   @inlinable
-  public static func firstNonFinite<T: BLASScalar>(_ x: UnsafePointer<T>, _ n: Int) -> Int? {
+  package static func firstNonFinite<T: BLASScalar>(_ x: UnsafePointer<T>, _ n: Int) -> Int? {
     let block = 64
     var start = 0
     while start < n {

@@ -8,10 +8,10 @@ import RealModule
 /// Accuracy: ≤ 2 ulp relative (tested against the C library on a dense sweep). Lanes whose result would
 /// overflow, be subnormal or are NaN fall back to the scalar `exp` for that vector, so special values behave
 /// exactly like the C library's.
-public enum VectorExp {
+@usableFromInline package enum VectorExp {
   /// `e^x` for eight doubles.
   @inlinable
-  public static func exp(_ x: SIMD8<Double>) -> SIMD8<Double> {
+  package static func exp(_ x: SIMD8<Double>) -> SIMD8<Double> {
     // Outside (−708, 709) the result is subnormal or overflows; NaN fails both comparisons.
     if any(.!(x .> -708) .| .!(x .< 709)) {
       var out = x
@@ -44,7 +44,7 @@ public enum VectorExp {
 
   /// `e^x` for sixteen floats.
   @inlinable
-  public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
+  package static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
     if any(.!(x .> -87) .| .!(x .< 88)) {
       var out = x
       for i in 0..<16 { out[i] = Float.exp(x[i]) }
@@ -71,7 +71,7 @@ extension Double {
   /// `Σ_j exp(x_j − shift)` over `n` values, storing each term into `store` when given, vectorized at the
   /// width of `isa`.
   @inlinable
-  public static func expShiftedSum(
+  package static func expShiftedSum(
     _ x: UnsafePointer<Double>, _ n: Int, shift: Double, store: UnsafeMutablePointer<Double>?,
     isa: VectorISA
   ) -> Double {
@@ -102,7 +102,7 @@ extension Float {
   /// `Σ_j exp(x_j − shift)` over `n` values, storing each term into `store` when given, vectorized at the
   /// width of `isa`.
   @inlinable
-  public static func expShiftedSum(
+  package static func expShiftedSum(
     _ x: UnsafePointer<Float>, _ n: Int, shift: Float, store: UnsafeMutablePointer<Float>?,
     isa: VectorISA
   ) -> Float {

@@ -4,7 +4,7 @@ import CInfAlignSIMD
 
 extension Double {
   @inlinable
-  public static func wideRowMax(_ isa: VectorISA, _ x: UnsafePointer<Double>, _ n: Int) -> Double {
+  package static func wideRowMax(_ isa: VectorISA, _ x: UnsafePointer<Double>, _ n: Int) -> Double {
     precondition(isa != .baseline, "the portable path serves the baseline level")
     return infalign_row_max_f64(isa.kernelLevel, x, n)
   }
@@ -12,7 +12,7 @@ extension Double {
 
 extension Float {
   @inlinable
-  public static func wideRowMax(_ isa: VectorISA, _ x: UnsafePointer<Float>, _ n: Int) -> Float {
+  package static func wideRowMax(_ isa: VectorISA, _ x: UnsafePointer<Float>, _ n: Int) -> Float {
     precondition(isa != .baseline, "the portable path serves the baseline level")
     return infalign_row_max_f32(isa.kernelLevel, x, n)
   }
