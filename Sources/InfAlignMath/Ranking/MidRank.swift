@@ -8,7 +8,7 @@ public enum MidRank {
   ///
   /// - Complexity: O(log n), two binary searches (the second only when `q` occurs).
   @inlinable @inline(__always)
-  public static func count<T: BLASScalar>(_ a: UnsafePointer<T>, _ n: Int, _ q: T) -> T {
+  package static func count<T: BLASScalar>(_ a: UnsafePointer<T>, _ n: Int, _ q: T) -> T {
     let lower = RowSearch.lowerBound(a, n, q)
     // The ties start at `lower`: search only the rest (discrete rewards can tie hundreds of references).
     let ties = lower < n && !(q < a[lower]) ? RowSearch.upperBound(a + lower, n - lower, q) : 0

@@ -8,9 +8,9 @@
 /// Special values: ±∞ sort to the ends; −0 sorts before +0 (they compare equal, so the output is non-decreasing
 /// under `<`); subnormals sort exactly. NaN has no place in an order: it is rejected with
 /// ``MathError/nonFinite(row:column:value:)``.
-public enum RadixSort {
+@usableFromInline package enum RadixSort {
   /// Rows shorter than this are insertion-sorted.
-  public static let insertionSortCutoff = 48
+  @usableFromInline package static let insertionSortCutoff = 48
 
   /// Sorts `buffer` ascending, using `scratch` (at least as long) as the second radix buffer.
   ///
@@ -19,7 +19,7 @@ public enum RadixSort {
   /// - Complexity: O(n · passes), passes ≤ 4 (Float) or 6 (Double); one histogram allocation (use the
   ///   `histogram:` variant to reuse one across rows).
   @inlinable
-  public static func sort<T: BLASScalar>(
+  package static func sort<T: BLASScalar>(
     _ buffer: UnsafeMutableBufferPointer<T>, scratch: UnsafeMutableBufferPointer<T>, row: Int = 0
   ) throws(MathError) {
     let histogram = UnsafeMutablePointer<Int32>.allocate(capacity: histogramCapacity(T.self))
@@ -29,7 +29,7 @@ public enum RadixSort {
 
   /// Histogram slots needed to sort `T` (all digits' counts).
   @inlinable
-  public static func histogramCapacity<T: BLASScalar>(_: T.Type) -> Int {
+  package static func histogramCapacity<T: BLASScalar>(_: T.Type) -> Int {
     let bits = T.BitPattern.bitWidth
     let digitBits = bits > 32 ? 11 : 8
     return (1 << digitBits) * ((bits + digitBits - 1) / digitBits)
@@ -38,7 +38,7 @@ public enum RadixSort {
   /// ``sort(_:scratch:row:)`` with a caller-provided histogram of ``histogramCapacity(_:)`` slots, so batched
   /// callers allocate it once for all rows.
   @inlinable
-  public static func sort<T: BLASScalar>(
+  package static func sort<T: BLASScalar>(
     _ buffer: UnsafeMutableBufferPointer<T>, scratch: UnsafeMutableBufferPointer<T>,
     histogram: UnsafeMutablePointer<Int32>, row: Int = 0
   ) throws(MathError) {
@@ -50,22 +50,27 @@ public enum RadixSort {
       return
     }
     for j in 0..<n where base[j].isNaN { throw .nonFinite(row: row, column: j, value: .nan) }
-    let keys = UnsafeMutableRawPointer(base).assumingMemoryBound(to: T.BitPattern.self)
-    let other = UnsafeMutableRawPointer(tmp).assumingMemoryBound(to: T.BitPattern.self)
-    for j in 0..<n { keys[j] = key(base[j]) }
-    if n < insertionSortCutoff {
-      insertionSort(keys, n)
-    } else {
-      let sortedIn = lsdRadix(keys, other, n, histogram: histogram)
-      if sortedIn != keys { keys.update(from: sortedIn, count: n) }
+    // The values are sorted as their bit patterns in place: both buffers are rebound to `T.BitPattern` (same size
+    // and alignment) for the sort, and each key is mapped back to the bit pattern of its value before the
+    // buffers return to `T`.
+    base.withMemoryRebound(to: T.BitPattern.self, capacity: n) { keys in
+      tmp.withMemoryRebound(to: T.BitPattern.self, capacity: n) { other in
+        for j in 0..<n { keys[j] = key(bitPattern: keys[j], T.self) }
+        if n < insertionSortCutoff {
+          insertionSort(keys, n)
+        } else {
+          let sortedIn = lsdRadix(keys, other, n, histogram: histogram)
+          if sortedIn != keys { keys.update(from: sortedIn, count: n) }
+        }
+        for j in 0..<n { keys[j] = value(keys[j], T.self) }
+      }
     }
-    for j in 0..<n { base[j] = T(bitPattern: value(keys[j], T.self)) }
   }
 
   /// Sorts an array ascending.
   /// - Throws: ``MathError/nonFinite(row:column:value:)`` naming the first NaN (row 0).
   @inlinable
-  public static func sort<T: BLASScalar>(_ values: inout [T]) throws(MathError) {
+  package static func sort<T: BLASScalar>(_ values: inout [T]) throws(MathError) {
     var scratch = [T](repeating: 0, count: values.count)
     try values.withUnsafeMutableBufferPointer { (buf) throws(MathError) in
       try scratch.withUnsafeMutableBufferPointer { (s) throws(MathError) in try sort(buf, scratch: s) }
@@ -75,8 +80,7 @@ public enum RadixSort {
   // MARK: Keys
 
   @inlinable @inline(__always)
-  static func key<T: BLASScalar>(_ x: T) -> T.BitPattern {
-    let bits = x.bitPattern
+  static func key<T: BLASScalar>(bitPattern bits: T.BitPattern, _: T.Type) -> T.BitPattern {
     let signBit = T.BitPattern(1) << (T.BitPattern.bitWidth - 1)
     return bits & signBit != 0 ? ~bits : bits | signBit
   }

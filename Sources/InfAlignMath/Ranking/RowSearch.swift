@@ -3,10 +3,10 @@
 /// `lowerBound` gives `#{j : a_j < q}`, `upperBound` gives `#{j : a_j ≤ q}`; their difference counts the ties.
 /// Rows must be sorted ascending (``RowSort``) and hold no NaN; a NaN query compares false with everything and
 /// gets 0 from both (callers validate queries). −0 and +0 are equal here.
-public enum RowSearch {
+@usableFromInline package enum RowSearch {
   /// `#{j : a_j < q}` in the sorted run `a[0..<n]`.
   @inlinable @inline(__always)
-  public static func lowerBound<T: Comparable>(_ a: UnsafePointer<T>, _ n: Int, _ q: T) -> Int {
+  package static func lowerBound<T: Comparable>(_ a: UnsafePointer<T>, _ n: Int, _ q: T) -> Int {
     var first = 0, length = n
     while length > 0 {
       let half = length >> 1
@@ -19,7 +19,7 @@ public enum RowSearch {
 
   /// `#{j : a_j ≤ q}` in the sorted run `a[0..<n]`.
   @inlinable @inline(__always)
-  public static func upperBound<T: Comparable>(_ a: UnsafePointer<T>, _ n: Int, _ q: T) -> Int {
+  package static func upperBound<T: Comparable>(_ a: UnsafePointer<T>, _ n: Int, _ q: T) -> Int {
     var first = 0, length = n
     while length > 0 {
       let half = length >> 1
@@ -35,7 +35,7 @@ public enum RowSearch {
   ///
   /// - Complexity: O(rows × queryColumns × log sortedColumns).
   @inlinable
-  public static func lowerBounds<T: BLASScalar>(
+  package static func lowerBounds<T: BLASScalar>(
     sorted: UnsafeBufferPointer<T>, rows: Int, sortedColumns: Int,
     queries: UnsafeBufferPointer<T>, queryColumns: Int, into out: UnsafeMutableBufferPointer<Int>
   ) {
@@ -44,7 +44,7 @@ public enum RowSearch {
 
   /// Like ``lowerBounds(sorted:rows:sortedColumns:queries:queryColumns:into:)`` with upper bounds.
   @inlinable
-  public static func upperBounds<T: BLASScalar>(
+  package static func upperBounds<T: BLASScalar>(
     sorted: UnsafeBufferPointer<T>, rows: Int, sortedColumns: Int,
     queries: UnsafeBufferPointer<T>, queryColumns: Int, into out: UnsafeMutableBufferPointer<Int>
   ) {

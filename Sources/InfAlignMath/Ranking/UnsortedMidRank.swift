@@ -8,9 +8,9 @@ import CInfAlignSIMD
 /// prompt uses it; repeated calibration against the same references should sort once (``RowSort``) and search
 /// (``MidRank/count(_:_:_:)``).
 ///
-/// Each block of four queries streams the run once; per pair of lanes it adds the masks of `a < q` and `a ≤ q`
-/// (all-ones lanes, i.e. −1), so the sum is `−(#less + #lessOrEqual) = −2·midRank`: two compares and two integer
-/// adds per element, no branch. Results are exact (the counts are integers, halved at the end).
+/// Each block of four queries streams the run once; per lane it adds `[a < q] + [a ≤ q]` (``lanes(_:below:)``),
+/// so the sum is `#less + #lessOrEqual = 2·midRank`: two compares and two integer adds per element, no branch.
+/// Results are exact (the counts are integers, halved at the end).
 ///
 /// On CPUs with AVX2 or AVX-512 (``VectorISA/active``) the same algorithm runs in C at that width
 /// (`CInfAlignSIMD/midrank_counts.c`; about 0.1 ns per pair at AVX-512); the Swift code below is the portable path.
@@ -22,7 +22,7 @@ extension MidRank {
   ///
   /// - Complexity: O(k·n), no allocation.
   @inlinable
-  public static func countsUnsorted<T: BLASScalar>(
+  package static func countsUnsorted<T: BLASScalar>(
     _ a: UnsafePointer<T>, _ n: Int, queries: UnsafePointer<T>, _ k: Int, into out: UnsafeMutablePointer<T>,
     isa: VectorISA = .active
   ) {
@@ -32,7 +32,7 @@ extension MidRank {
 
 extension Double {
   @inlinable
-  public static func midRankCountsUnsorted(
+  package static func midRankCountsUnsorted(
     _ a: UnsafePointer<Double>, _ n: Int, _ q: UnsafePointer<Double>, _ k: Int, _ out: UnsafeMutablePointer<Double>,
     isa: VectorISA
   ) {
@@ -50,13 +50,13 @@ extension Double {
       while i + 4 <= n {
         let r = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD2<Double>.self)
         let s = UnsafeRawPointer(a + i + 2).loadUnaligned(as: SIMD2<Double>.self)
-        c0 &+= ((r .< q0)._storage &+ (r .<= q0)._storage) &+ ((s .< q0)._storage &+ (s .<= q0)._storage)
-        c1 &+= ((r .< q1)._storage &+ (r .<= q1)._storage) &+ ((s .< q1)._storage &+ (s .<= q1)._storage)
-        c2 &+= ((r .< q2)._storage &+ (r .<= q2)._storage) &+ ((s .< q2)._storage &+ (s .<= q2)._storage)
-        c3 &+= ((r .< q3)._storage &+ (r .<= q3)._storage) &+ ((s .< q3)._storage &+ (s .<= q3)._storage)
+        c0 &+= lanes(r, below: q0) &+ lanes(s, below: q0)
+        c1 &+= lanes(r, below: q1) &+ lanes(s, below: q1)
+        c2 &+= lanes(r, below: q2) &+ lanes(s, below: q2)
+        c3 &+= lanes(r, below: q3) &+ lanes(s, below: q3)
         i += 4
       }
-      var twice = (-c0.wrappedSum(), -c1.wrappedSum(), -c2.wrappedSum(), -c3.wrappedSum())
+      var twice = (c0.wrappedSum(), c1.wrappedSum(), c2.wrappedSum(), c3.wrappedSum())
       while i < n {
         let x = a[i]
         twice.0 += (x < q0[0] ? 1 : 0) + (x <= q0[0] ? 1 : 0)
@@ -76,7 +76,7 @@ extension Double {
 
 extension Float {
   @inlinable
-  public static func midRankCountsUnsorted(
+  package static func midRankCountsUnsorted(
     _ a: UnsafePointer<Float>, _ n: Int, _ q: UnsafePointer<Float>, _ k: Int, _ out: UnsafeMutablePointer<Float>,
     isa: VectorISA
   ) {
@@ -94,14 +94,14 @@ extension Float {
       while i + 8 <= n {
         let r = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD4<Float>.self)
         let s = UnsafeRawPointer(a + i + 4).loadUnaligned(as: SIMD4<Float>.self)
-        c0 &+= ((r .< q0)._storage &+ (r .<= q0)._storage) &+ ((s .< q0)._storage &+ (s .<= q0)._storage)
-        c1 &+= ((r .< q1)._storage &+ (r .<= q1)._storage) &+ ((s .< q1)._storage &+ (s .<= q1)._storage)
-        c2 &+= ((r .< q2)._storage &+ (r .<= q2)._storage) &+ ((s .< q2)._storage &+ (s .<= q2)._storage)
-        c3 &+= ((r .< q3)._storage &+ (r .<= q3)._storage) &+ ((s .< q3)._storage &+ (s .<= q3)._storage)
+        c0 &+= lanes(r, below: q0) &+ lanes(s, below: q0)
+        c1 &+= lanes(r, below: q1) &+ lanes(s, below: q1)
+        c2 &+= lanes(r, below: q2) &+ lanes(s, below: q2)
+        c3 &+= lanes(r, below: q3) &+ lanes(s, below: q3)
         i += 8
       }
       var twice = (
-        -Int(c0.wrappedSum()), -Int(c1.wrappedSum()), -Int(c2.wrappedSum()), -Int(c3.wrappedSum())
+        Int(c0.wrappedSum()), Int(c1.wrappedSum()), Int(c2.wrappedSum()), Int(c3.wrappedSum())
       )
       while i < n {
         let x = a[i]
@@ -118,4 +118,17 @@ extension Float {
       j += 4
     }
   }
+}
+
+/// `[r < q] + [r ≤ q]` per lane (0, 1 or 2): twice the lanes' mid-rank contribution. The masks become integers
+/// through `replacing(with:where:)` (the compiler emits the same mask subtraction as reading the mask's bits).
+@inlinable @inline(__always)
+func lanes(_ r: SIMD2<Double>, below q: SIMD2<Double>) -> SIMD2<Int64> {
+  SIMD2<Int64>().replacing(with: 1, where: r .< q) &+ SIMD2<Int64>().replacing(with: 1, where: r .<= q)
+}
+
+/// ``lanes(_:below:)`` for four `Float` lanes.
+@inlinable @inline(__always)
+func lanes(_ r: SIMD4<Float>, below q: SIMD4<Float>) -> SIMD4<Int32> {
+  SIMD4<Int32>().replacing(with: 1, where: r .< q) &+ SIMD4<Int32>().replacing(with: 1, where: r .<= q)
 }

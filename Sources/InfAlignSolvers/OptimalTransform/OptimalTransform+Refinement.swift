@@ -22,7 +22,8 @@ extension OptimalTransform {
       return try gradientAscent(procedure, reference, beta, v, start.map { $0 / beta }, maxIterations)
     case .polished:
       // The fixed point can cycle for small β; L-BFGS from the start is globally convergent for concave J.
-      let warm = try? fixedPoint(procedure, reference, beta, v, start, tolerance, 400)
+      var closest = start.map { $0 / beta }
+      let warm = try? fixedPoint(procedure, reference, beta, v, start, tolerance, 400, closest: &closest)
       let from = warm.map { w in v.map { w.transform.value($0) / beta } } ?? start.map { $0 / beta }
       let polished = try gradientAscent(procedure, reference, beta, v, from, maxIterations)
       return warm.map { polished.objective >= $0.objective ? polished : $0 } ?? polished

@@ -231,10 +231,11 @@ public enum OptimalTransform {
       residual: residual, method: method, stationaryPoints: 1)
   }
 
-  /// Anderson-accelerated damped fixed point on `h = R/β`.
+  /// Anderson-accelerated damped fixed point on `h = R/β`. On return (or throw) `closest` holds the iterate with
+  /// the smallest residual when one improved on its entry value's (a warm start for L-BFGS).
   static func fixedPoint(
     _ procedure: Procedure, _ reference: Procedure, _ beta: Double, _ v: [Double], _ startR: [Double],
-    _ tolerance: Double, _ maxIterations: Int, closest: UnsafeMutablePointer<[Double]>? = nil
+    _ tolerance: Double, _ maxIterations: Int, closest: inout [Double]
   ) throws(InfAlignError) -> OptimalTransformResult {
     let n = v.count
     var smallest = Double.infinity  // the iterate with the smallest residual goes to `closest` (a warm start)
@@ -262,9 +263,9 @@ public enum OptimalTransform {
         return try result(procedure, reference, beta, v, g, iterations: iteration, residual: norm * beta,
                           method: .fixedPoint)
       }
-      if norm < smallest, let closest {
+      if norm < smallest {
         smallest = norm
-        closest.pointee = g
+        closest = g
       }
       if norm < 0.9 * bestNorm {
         bestNorm = norm
