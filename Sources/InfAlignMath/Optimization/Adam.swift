@@ -1,28 +1,10 @@
-/// An optimizer that updates a flat parameter buffer in place to *increase* an objective, given its gradient.
+import RealModule
+
+/// An optimizer that updates a flat parameter buffer in place to *increase* an objective, given its gradient
+/// (``Adam``; `PolicyFit.fit` takes any).
 public protocol AscentOptimizer {
   associatedtype Scalar: BLASScalar
   mutating func step(_ parameters: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>)
-}
-
-/// Gradient ascent with optional heavy-ball momentum: `v ← μ·v + g`, `θ ← θ + η·v`.
-public struct GradientAscent<Scalar: BLASScalar>: AscentOptimizer {
-  public var learningRate: Scalar
-  public var momentum: Scalar
-  private var velocity: [Scalar] = []
-
-  public init(learningRate: Scalar, momentum: Scalar = 0) {
-    self.learningRate = learningRate
-    self.momentum = momentum
-  }
-
-  public mutating func step(_ parameters: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>) {
-    precondition(parameters.count == gradient.count, "parameters and gradient differ in length")
-    if velocity.count != parameters.count { velocity = [Scalar](repeating: 0, count: parameters.count) }
-    for i in parameters.indices {
-      velocity[i] = momentum * velocity[i] + gradient[i]
-      parameters[i] += learningRate * velocity[i]
-    }
-  }
 }
 
 /// Adam (Kingma & Ba) with bias correction, for ascent: `θ ← θ + η·m̂/(√v̂ + ε)`.

@@ -1,5 +1,3 @@
-import InfAlignMath
-
 /// Anderson acceleration's memory for a fixed-point iteration `x ← G(x)` with residual `f = G(x) − x`: the last
 /// `depth` differences of iterates and residuals (newest last), and the Gram matrix of the residual differences,
 /// each inner product computed once (one new row per iterate, not the whole matrix).
@@ -8,20 +6,20 @@ import InfAlignMath
 /// ridge (`1e-12·trace`), solved by LAPACK's symmetric solver; when that fails it is the plain damped step `x + αf`.
 ///
 /// - Complexity: O(depth·n) per iterate, plus an O(depth³) solve.
-struct AndersonHistory {
-  let depth: Int
+@usableFromInline package struct AndersonHistory {
+  package let depth: Int
   private var dX: [[Double]] = [], dF: [[Double]] = []
   /// `gram[a][b] = dF[a]·dF[b]`.
   private var gram: [[Double]] = []
   private var last: (x: [Double], f: [Double])? = nil
 
-  init(depth: Int) {
+  package init(depth: Int) {
     precondition(depth >= 1, "Anderson depth must be at least 1")
     self.depth = depth
   }
 
   /// Forgets the history (after a stall or divergence).
-  mutating func reset() {
+  package mutating func reset() {
     dX.removeAll()
     dF.removeAll()
     gram.removeAll()
@@ -29,7 +27,7 @@ struct AndersonHistory {
   }
 
   /// Records the iterate `x` and its residual `f`, adding their differences from the previous iterate.
-  mutating func record(x: [Double], f: [Double]) {
+  package mutating func record(x: [Double], f: [Double]) {
     if let p = last {
       let n = x.count
       dX.append((0..<n).map { x[$0] - p.x[$0] })
@@ -50,7 +48,7 @@ struct AndersonHistory {
   }
 
   /// The next iterate from the last recorded one: accelerated when `accelerate` and there is history.
-  func step(x: [Double], f: [Double], alpha: Double, accelerate: Bool) -> [Double] {
+  package func step(x: [Double], f: [Double], alpha: Double, accelerate: Bool) -> [Double] {
     let n = x.count
     var next = [Double](repeating: 0, count: n)
     for i in 0..<n { next[i] = x[i] + alpha * f[i] }

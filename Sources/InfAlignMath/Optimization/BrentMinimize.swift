@@ -8,7 +8,7 @@
 ///
 /// The endpoints are compared at the end, so a minimum at `a` or `b` (which the interior iteration only
 /// approaches) is returned exactly.
-public enum BrentMinimize {
+@usableFromInline package enum BrentMinimize {
   /// A minimizer of `f` on `[lower, upper]` and the value there.
   ///
   /// - Parameters:
@@ -21,7 +21,7 @@ public enum BrentMinimize {
   ///   `MathError.invalidArgument` for non-finite ends or tolerances, or a NaN from `f` (the message names `x`).
   ///   `+∞` values are allowed (they lose every comparison).
   /// - Complexity: at most `maxIterations + 3` evaluations of `f`.
-  public static func minimize<T: BLASScalar>(
+  package static func minimize<T: BLASScalar>(
     _ f: (T) -> T, in lower: T, _ upper: T, tolerance: T = .ulpOfOne, relativeTolerance: T = .ulpOfOne.squareRoot(),
     maxIterations: Int = 200
   ) throws(MathError) -> (x: T, value: T) {
@@ -119,7 +119,7 @@ public enum BrentMinimize {
   ///   leave the finite numbers): `f` may have no minimum; `invalidArgument` for equal or non-finite starting
   ///   points or a NaN from `f`.
   /// - Complexity: at most `maxExpansions + 3` evaluations of `f`.
-  public static func bracket<T: BLASScalar>(
+  package static func bracket<T: BLASScalar>(
     _ f: (T) -> T, from a: T, _ b: T, maxExpansions: Int = 60
   ) throws(MathError) -> (lower: T, middle: T, upper: T) {
     guard a.isFinite && b.isFinite && a != b else {

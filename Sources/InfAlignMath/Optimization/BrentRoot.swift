@@ -1,7 +1,7 @@
 import RealModule
 
 /// Where a root bracket may be expanded, for `BrentRoot.solve(_:expandingFrom:_:domain:…)`.
-public enum BracketDomain<T: BLASScalar>: Sendable, Hashable {
+@usableFromInline package enum BracketDomain<T: BLASScalar>: Sendable, Hashable {
   /// All finite reals: an end moves out additively, the bracket's width grows by `growthFactor` per expansion.
   case real
   /// `(0, ∞)`, for scale parameters such as `β`: an end moves out multiplicatively, the bracket's width in
@@ -23,7 +23,7 @@ public enum BracketDomain<T: BLASScalar>: Sendable, Hashable {
 /// Edge cases: a zero of `f` at an end is returned as is; `lower > upper` is accepted (the ends are swapped);
 /// infinite values of `f` are allowed (they only carry a sign: the step is a bisection); a NaN from `f` is an error
 /// naming `x`.
-public enum BrentRoot {
+@usableFromInline package enum BrentRoot {
   /// A root of `f` in `[lower, upper]`, where `f(lower)` and `f(upper)` must have opposite signs (or one be zero).
   ///
   /// - Parameters:
@@ -36,7 +36,7 @@ public enum BrentRoot {
   ///   `MathError.noConvergence` at the iteration cap (its `estimate` is the best point so far);
   ///   `MathError.invalidArgument` for non-finite ends or tolerances, or a NaN from `f` (the message names `x`).
   /// - Complexity: at most `maxIterations + 2` evaluations of `f`.
-  public static func solve<T: BLASScalar>(
+  package static func solve<T: BLASScalar>(
     _ f: (T) -> T, in lower: T, _ upper: T, absoluteTolerance: T = 0, relativeTolerance: T = 4 * .ulpOfOne,
     maxIterations: Int = 200
   ) throws(MathError) -> T {
@@ -66,7 +66,7 @@ public enum BrentRoot {
   ///   ``solve(_:in:_:absoluteTolerance:relativeTolerance:maxIterations:)``, and `invalidArgument` for an empty
   ///   initial interval (`lower == upper`), one outside the domain, or a bad `growthFactor`.
   /// - Complexity: at most `maxExpansions + maxIterations + 2` evaluations of `f`.
-  public static func solve<T: BLASScalar>(
+  package static func solve<T: BLASScalar>(
     _ f: (T) -> T, expandingFrom lower: T, _ upper: T, domain: BracketDomain<T> = .real, growthFactor: T = 2,
     maxExpansions: Int = 60, absoluteTolerance: T = 0, relativeTolerance: T = 4 * .ulpOfOne,
     maxIterations: Int = 200

@@ -7,18 +7,18 @@ import Synchronization
 ///
 /// Built from the Legendre expansion: `ℓ_j = Σ_k (2k+1)/2 · w_j P_k(x_j) P_k`, and
 /// `∫_{-1}^{x} P_k = (P_{k+1}(x) − P_{k−1}(x))/(2k+1)` (`x + 1` for k = 0).
-public struct CumulativeGaussLegendre: Sendable {
+@usableFromInline package struct CumulativeGaussLegendre: Sendable {
   /// The underlying rule.
-  public let rule: GaussLegendre
+  package let rule: GaussLegendre
   /// Row-major `order × order` integration matrix.
-  public let matrix: [Double]
+  package let matrix: [Double]
 
   private static let cache = Mutex<[Int: CumulativeGaussLegendre]>([:])
 
   /// The cumulative matrix for the `order`-point rule (cached process-wide).
   ///
   /// - Complexity: O(order³) the first time, O(1) after.
-  public init(order: Int) {
+  package init(order: Int) {
     if let cached = CumulativeGaussLegendre.cache.withLock({ $0[order] }) {
       self = cached
       return

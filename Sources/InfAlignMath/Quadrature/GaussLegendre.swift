@@ -15,16 +15,16 @@ import Synchronization
 /// Accuracy: nodes and weights are correct to a few units in the last place of `Double` (checked in the tests
 /// against tabulated values, `Σ wᵢ = 2` and exactness on monomials up to degree `2n − 1` for `n` up to 1000). For
 /// an integrand analytic in a Bernstein ellipse with parameter `ρ` around the interval the error falls like
-/// `ρ^(−2n)`; a peaked integrand such as `exp((u − 1)/β)` for small `β` needs the rule applied on panels
-/// (``integrate(_:breakpoints:)``, ``gradedBreakpoints(from:to:panels:smallestWidth:)``) or ``GaussKronrod``.
-public struct GaussLegendre: Sendable, Equatable {
+/// `ρ^(−2n)`; a peaked integrand such as `exp((u − 1)/β)` for small `β` needs the rule applied on panels graded
+/// toward the peak (as `CalibratedQuadrature` and `PiecewiseExponentialDensity` in InfAlignSolvers do).
+@usableFromInline package struct GaussLegendre: Sendable, Equatable {
   /// The number of points `n` (≥ 1).
-  public let order: Int
+  @usableFromInline package let order: Int
   /// The nodes on `[−1, 1]`, in increasing order, exactly antisymmetric (`nodes[i] == −nodes[n − 1 − i]`, and the
   /// middle node of an odd-order rule is exactly 0).
-  public let nodes: [Double]
+  @usableFromInline package let nodes: [Double]
   /// The weights on `[−1, 1]`, matching ``nodes``, symmetric, positive, summing to 2 up to rounding.
-  public let weights: [Double]
+  @usableFromInline package let weights: [Double]
 
   /// The `order`-point rule, from the cache or computed and cached.
   ///
@@ -37,7 +37,7 @@ public struct GaussLegendre: Sendable, Equatable {
   /// - Complexity: O(1) for a cached order; O(n²) the first time an order is requested (a few milliseconds for
   ///   `n` = 1000). The cache keeps every order ever requested; prefer composite rules of moderate order over a
   ///   single rule of order in the many thousands.
-  public init(order: Int) {
+  package init(order: Int) {
     precondition(order >= 1, "Gauss-Legendre order must be at least 1 (got \(order))")
     if let cached = gaussLegendreCache.withLock({ $0[order] }) {
       self = cached
@@ -64,11 +64,11 @@ public struct GaussLegendre: Sendable, Equatable {
   ///
   /// `b < a` gives the negated integral over `[b, a]`; `a == b` gives 0 without calling `f`. `f` is called exactly
   /// `order` times, never at `a` or `b`, so integrable endpoint singularities are tolerated (though they converge
-  /// slowly: use ``TanhSinh`` for those). A NaN from `f` or in `a`, `b` propagates to the result.
+  /// slowly). A NaN from `f` or in `a`, `b` propagates to the result.
   ///
   /// - Complexity: `order` evaluations of `f`.
   @inlinable
-  public func integrate(_ f: (Double) -> Double, over a: Double, _ b: Double) -> Double {
+  package func integrate(_ f: (Double) -> Double, over a: Double, _ b: Double) -> Double {
     if a == b { return 0 }
     let half = 0.5 * (b - a)
     let mid = 0.5 * (a + b)
@@ -89,7 +89,7 @@ public struct GaussLegendre: Sendable, Equatable {
   ///
   /// - Complexity: `order` evaluations of `f`.
   @inlinable
-  public func integrate<T: BLASScalar>(_ f: (T) -> T, over a: T, _ b: T) -> T {
+  package func integrate<T: BLASScalar>(_ f: (T) -> T, over a: T, _ b: T) -> T {
     if a == b { return 0 }
     let half = (b - a) / 2
     let mid = (a + b) / 2
@@ -107,7 +107,7 @@ public struct GaussLegendre: Sendable, Equatable {
   ///
   /// - Precondition: both buffers hold exactly `order` elements.
   /// - Complexity: O(order), no allocation.
-  public func mapped(
+  package func mapped(
     over a: Double, _ b: Double, nodes outNodes: UnsafeMutableBufferPointer<Double>,
     weights outWeights: UnsafeMutableBufferPointer<Double>
   ) {

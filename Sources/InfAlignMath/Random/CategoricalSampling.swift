@@ -4,7 +4,7 @@ import RealModule
 ///
 /// Each draw uses the inverse CDF of the max-shifted softmax (one uniform per draw, one `exp` per logit per row),
 /// so −∞ logits are never drawn.
-public enum CategoricalSampling {
+@usableFromInline package enum CategoricalSampling {
   /// Draws `samplesPerRow` indices from `softmax(row)` for each of the `rows` rows of `logits`, writing
   /// `rows × samplesPerRow` column indices into `out`.
   ///
@@ -12,7 +12,7 @@ public enum CategoricalSampling {
   ///   NaN or +∞ logits.
   /// - Complexity: O(rows × (columns + samplesPerRow × log columns)); one scratch row allocated per call.
   @inlinable
-  public static func sample<T: BLASScalar, G: RandomNumberGenerator>(
+  package static func sample<T: BLASScalar, G: RandomNumberGenerator>(
     logits: UnsafeBufferPointer<T>, rows: Int, columns: Int, samplesPerRow: Int = 1,
     into out: UnsafeMutableBufferPointer<Int>, using g: inout G
   ) throws(MathError) {
@@ -49,7 +49,7 @@ public enum CategoricalSampling {
 
   /// One draw per row of `logits`.
   @inlinable
-  public static func sample<T: BLASScalar, G: RandomNumberGenerator>(
+  package static func sample<T: BLASScalar, G: RandomNumberGenerator>(
     logits: Matrix<T>, samplesPerRow: Int = 1, using g: inout G
   ) throws(MathError) -> [Int] {
     var out = [Int](repeating: 0, count: logits.rows * samplesPerRow)

@@ -44,7 +44,7 @@ public enum Random {
 
   /// Fills `buffer` with uniform [0, 1) draws.
   @inlinable
-  public static func fillUniform<T: BLASScalar, G: RandomNumberGenerator>(
+  package static func fillUniform<T: BLASScalar, G: RandomNumberGenerator>(
     _ buffer: UnsafeMutableBufferPointer<T>, using g: inout G
   ) {
     for i in buffer.indices { buffer[i] = uniform(using: &g) }
@@ -52,7 +52,7 @@ public enum Random {
 
   /// Fills `buffer` with standard normal draws (pairs from the polar method).
   @inlinable
-  public static func fillNormal<T: BLASScalar, G: RandomNumberGenerator>(
+  package static func fillNormal<T: BLASScalar, G: RandomNumberGenerator>(
     _ buffer: UnsafeMutableBufferPointer<T>, using g: inout G
   ) {
     var i = 0
@@ -61,14 +61,6 @@ public enum Random {
       i += 2
     }
     if i < buffer.count { buffer[i] = normal(using: &g) }
-  }
-
-  /// Fills `buffer` with standard Gumbel draws.
-  @inlinable
-  public static func fillGumbel<T: BLASScalar, G: RandomNumberGenerator>(
-    _ buffer: UnsafeMutableBufferPointer<T>, using g: inout G
-  ) {
-    for i in buffer.indices { buffer[i] = gumbel(using: &g) }
   }
 
   /// `count` standard normal draws.

@@ -119,7 +119,7 @@ public enum RowReductions {
   /// - Precondition: `columns > correction`.
   /// - Complexity: O(rows × columns).
   @inlinable
-  public static func meanAndVariance<T: BLASScalar>(
+  package static func meanAndVariance<T: BLASScalar>(
     _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, mean: UnsafeMutableBufferPointer<T>,
     variance: UnsafeMutableBufferPointer<T>, correction: Int = 0
   ) {
@@ -183,30 +183,13 @@ public enum RowReductions {
 
   /// ``logSumExp(_:rows:columns:into:)`` that throws on NaN instead of propagating it (±∞ allowed).
   @inlinable
-  public static func logSumExpChecked<T: BLASScalar>(
+  package static func logSumExpChecked<T: BLASScalar>(
     _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
   ) throws(MathError) {
     try checkFinite(x, rows: rows, columns: columns, allowInfinity: true)
     logSumExp(x, rows: rows, columns: columns, into: out)
   }
 
-  /// ``softmax(_:rows:columns:into:)`` that throws on NaN instead of propagating it.
-  @inlinable
-  public static func softmaxChecked<T: BLASScalar>(
-    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
-  ) throws(MathError) {
-    try checkFinite(x, rows: rows, columns: columns, allowInfinity: true)
-    try softmax(x, rows: rows, columns: columns, into: out)
-  }
-
-  /// ``logSoftmax(_:rows:columns:into:)`` that throws on NaN instead of propagating it.
-  @inlinable
-  public static func logSoftmaxChecked<T: BLASScalar>(
-    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
-  ) throws(MathError) {
-    try checkFinite(x, rows: rows, columns: columns, allowInfinity: true)
-    try logSoftmax(x, rows: rows, columns: columns, into: out)
-  }
 }
 
 // MARK: - Matrix conveniences
@@ -248,7 +231,7 @@ extension RowReductions {
 
   /// The mean and variance of each row of `m` (see ``meanAndVariance(_:rows:columns:mean:variance:correction:)``).
   @inlinable
-  public static func meanAndVariance<T: BLASScalar>(
+  package static func meanAndVariance<T: BLASScalar>(
     _ m: Matrix<T>, correction: Int = 0
   ) -> (mean: [T], variance: [T]) {
     var mean = [T](repeating: 0, count: m.rows), variance = [T](repeating: 0, count: m.rows)

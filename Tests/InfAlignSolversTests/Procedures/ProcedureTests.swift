@@ -302,17 +302,10 @@ private func sampleProcedures() throws -> [Procedure] {
     }
   }
 
-  @Test func inferenceSetting() throws {
-    let bon = try Procedure.bestOf(4)
-    let symmetric = InferenceSetting(policy: bon)
-    #expect(symmetric.reference == bon && symmetric.isSymmetric && symmetric.description == "bon:4")
-    let asymmetric = InferenceSetting(policy: bon, reference: .standard)
-    #expect(!asymmetric.isSymmetric && asymmetric.description == "bon:4 vs standard")
-    #expect(asymmetric.optimalTransformSlope(u: 0.3, cdf: 0.6) == 1 * bon.derivative(0.6))
-
+  @Test func winRateIntegralMatchesClosedForm() throws {
     // MATH.md §3: the best-of-M policy f(u) = M·u^(M−1), F(u) = u^M, has best-of-N vs best-of-N win rate M/(M+1)
     // for every N, and best-of-N vs standard N·M/(N·M + 1). Integrate W_T = ∫ g_ref(u)·g'(F(u))·f(u) du by Simpson.
-    func winRate(_ setting: InferenceSetting, m: Int) -> Double {
+    func winRate(_ policy: Procedure, vs reference: Procedure, m: Int) -> Double {
       let intervals = 8000
       let h = 1.0 / Double(intervals)
       var sum = 0.0
@@ -320,7 +313,7 @@ private func sampleProcedures() throws -> [Procedure] {
         let u = Double(i) * h
         let weight = (i == 0 || i == intervals) ? 1.0 : (i % 2 == 1 ? 4.0 : 2.0)
         let f = Double(m) * Double.pow(u, m - 1)
-        sum += weight * setting.winRateIntegrand(u: u, cdf: Double.pow(u, m), density: f)
+        sum += weight * reference.value(u) * policy.derivative(Double.pow(u, m)) * f
       }
       return sum * h / 3
     }
@@ -328,8 +321,8 @@ private func sampleProcedures() throws -> [Procedure] {
       for n in [1, 2, 4, 8] {
         let md = Double(m), nd = Double(n)
         expectRelative(
-          winRate(InferenceSetting(policy: try .bestOf(n)), m: m), md / (md + 1), 1e-10, "bon:\(n), M=\(m)")
-        expectRelative(winRate(InferenceSetting(policy: try .bestOf(n), reference: .standard), m: m),
+          winRate(try .bestOf(n), vs: try .bestOf(n), m: m), md / (md + 1), 1e-10, "bon:\(n), M=\(m)")
+        expectRelative(winRate(try .bestOf(n), vs: .standard, m: m),
           nd * md / (nd * md + 1), 1e-10, "bon:\(n) vs standard, M=\(m)")
       }
     }
