@@ -23,6 +23,10 @@ int infalign_simd_level(void);
 /// The widest level this CPU and OS support, ignoring the environment.
 int infalign_simd_detected_level(void);
 
+/// The number of CPUs this process may run on: its affinity mask on Linux (so `taskset` and container cpusets
+/// count), otherwise the online processors; at least 1.
+int infalign_available_cores(void);
+
 /// `sum_j exp(x[j] - shift)` over `n` values, storing each term into `store` when it is not NULL (it may equal
 /// `x`). Each term is within 2 ulp of the C library's `exp`; a vector holding a lane that would overflow,
 /// underflow to a subnormal, or is NaN is computed with the C library's `exp` instead, so special values match it.

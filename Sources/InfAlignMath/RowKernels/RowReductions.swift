@@ -13,15 +13,20 @@ import RealModule
 ///   ``MathError/nonFinite(row:column:value:)`` naming the first NaN.
 ///
 /// Accuracy: max-shifted, so no overflow for any finite input; relative error a few ulps times `log(columns)`.
+///
+/// Threads: `max`, `logSumExp`, `softmax` and `logSoftmax` (and their checked forms) split the rows into blocks
+/// over `threads` threads (`nil`: ``Threads/count``); results are bit-identical for every thread count, and a
+/// throwing kernel throws the error of the lowest failing row, as one thread would.
 public enum RowReductions {
   /// The maximum of each row; −∞ for an empty row. A NaN anywhere in a row makes that row's result NaN.
   ///
   /// - Complexity: O(rows × columns), vectorized.
   @inlinable
   public static func max<T: BLASScalar>(
-    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>,
+    threads: Int? = nil
   ) {
-    reduceRows(x, rows: rows, columns: columns, into: out) { rowMax($0, $1) }
+    reduceRows(x, rows: rows, columns: columns, into: out, threads: threads) { rowMax($0, $1) }
   }
 
   /// The log-sum-exp `log Σ_j exp(x_ij)` of each row, max-shifted.
@@ -29,24 +34,32 @@ public enum RowReductions {
   /// - Complexity: O(rows × columns), one `exp` per element.
   @inlinable
   public static func logSumExp<T: BLASScalar>(
-    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>,
+    threads: Int? = nil
   ) {
-    reduceRows(x, rows: rows, columns: columns, into: out) { rowLogSumExp($0, $1) }
+    reduceRows(x, rows: rows, columns: columns, into: out, threads: threads) { rowLogSumExp($0, $1) }
   }
 
   /// `out[i] = reduce(row i, columns)`; −∞ for every row when `x` has no storage (zero columns).
   @inlinable
   static func reduceRows<T: BLASScalar>(
     _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>,
-    _ reduce: (UnsafePointer<T>, Int) -> T
+    threads: Int?, _ reduce: (UnsafePointer<T>, Int) -> T
   ) {
     checkShape(x.count, rows: rows, columns: columns, outCount: out.count, expectedOut: rows)
     guard let base = x.baseAddress else {
       for i in 0..<rows { out[i] = -.infinity }
       return
     }
-    for i in 0..<rows { out[i] = reduce(base + i * columns, columns) }
+    ParallelRows.forEach(rows: rows, threads: threads, minimumRows: minimumRows(columns: columns)) { block, _ in
+      for i in block { out[i] = reduce(base + i * columns, columns) }
+    }
   }
+
+  /// Rows per block so that a block holds at least ~32K elements (tens of microseconds of work), enough to
+  /// outweigh waking a thread.
+  @inlinable
+  static func minimumRows(columns: Int) -> Int { Swift.max(1, 32_768 / Swift.max(1, columns)) }
 
   /// The softmax of each row into `out` (`rows × columns`). `out` may be the same memory as `x` (in place).
   ///
@@ -54,14 +67,25 @@ public enum RowReductions {
   /// - Complexity: O(rows × columns), one `exp` per element.
   @inlinable
   public static func softmax<T: BLASScalar>(
-    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>,
+    threads: Int? = nil
   ) throws(MathError) {
     checkShape(x.count, rows: rows, columns: columns, outCount: out.count, expectedOut: rows * columns)
     guard let src = x.baseAddress, let dst = out.baseAddress else {
       if rows > 0 { throw .zeroMass(row: 0) }
       return
     }
-    for i in 0..<rows {
+    try ParallelRows.forEach(rows: rows, threads: threads, minimumRows: minimumRows(columns: columns)) {
+      (block, _) throws(MathError) in try softmaxRows(block, src, dst, columns)
+    }
+  }
+
+  /// Softmax of rows `block` (see ``softmax(_:rows:columns:into:threads:)``).
+  @inlinable
+  static func softmaxRows<T: BLASScalar>(
+    _ block: Range<Int>, _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ columns: Int
+  ) throws(MathError) {
+    for i in block {
       let xi = src + i * columns, oi = dst + i * columns
       let m = rowMax(xi, columns)
       if m == -.infinity { throw .zeroMass(row: i) }
@@ -88,14 +112,25 @@ public enum RowReductions {
   /// - Complexity: O(rows × columns), one `exp` per element.
   @inlinable
   public static func logSoftmax<T: BLASScalar>(
-    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>,
+    threads: Int? = nil
   ) throws(MathError) {
     checkShape(x.count, rows: rows, columns: columns, outCount: out.count, expectedOut: rows * columns)
     guard let src = x.baseAddress, let dst = out.baseAddress else {
       if rows > 0 { throw .zeroMass(row: 0) }
       return
     }
-    for i in 0..<rows {
+    try ParallelRows.forEach(rows: rows, threads: threads, minimumRows: minimumRows(columns: columns)) {
+      (block, _) throws(MathError) in try logSoftmaxRows(block, src, dst, columns)
+    }
+  }
+
+  /// Log-softmax of rows `block` (see ``logSoftmax(_:rows:columns:into:threads:)``).
+  @inlinable
+  static func logSoftmaxRows<T: BLASScalar>(
+    _ block: Range<Int>, _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ columns: Int
+  ) throws(MathError) {
+    for i in block {
       let xi = src + i * columns, oi = dst + i * columns
       let m = rowMax(xi, columns)
       if m == -.infinity { throw .zeroMass(row: i) }
@@ -184,12 +219,12 @@ public enum RowReductions {
   /// ``logSumExp(_:rows:columns:into:)`` that throws on NaN instead of propagating it (±∞ allowed).
   @inlinable
   package static func logSumExpChecked<T: BLASScalar>(
-    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>
+    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>,
+    threads: Int? = nil
   ) throws(MathError) {
     try checkFinite(x, rows: rows, columns: columns, allowInfinity: true)
-    logSumExp(x, rows: rows, columns: columns, into: out)
+    logSumExp(x, rows: rows, columns: columns, into: out, threads: threads)
   }
-
 }
 
 // MARK: - Matrix conveniences
@@ -197,23 +232,23 @@ public enum RowReductions {
 extension RowReductions {
   /// The maximum of each row of `m`.
   @inlinable
-  public static func max<T: BLASScalar>(_ m: Matrix<T>) -> [T] {
-    perRow(m) { max($0, rows: m.rows, columns: m.columns, into: $1) }
+  public static func max<T: BLASScalar>(_ m: Matrix<T>, threads: Int? = nil) -> [T] {
+    perRow(m) { max($0, rows: m.rows, columns: m.columns, into: $1, threads: threads) }
   }
 
   /// The log-sum-exp of each row of `m`.
   @inlinable
-  public static func logSumExp<T: BLASScalar>(_ m: Matrix<T>) -> [T] {
-    perRow(m) { logSumExp($0, rows: m.rows, columns: m.columns, into: $1) }
+  public static func logSumExp<T: BLASScalar>(_ m: Matrix<T>, threads: Int? = nil) -> [T] {
+    perRow(m) { logSumExp($0, rows: m.rows, columns: m.columns, into: $1, threads: threads) }
   }
 
   /// The softmax of each row of `m`.
   /// - Throws: ``MathError/zeroMass(row:)`` for an all −∞ row.
   @inlinable
-  public static func softmax<T: BLASScalar>(_ m: Matrix<T>) throws(MathError) -> Matrix<T> {
+  public static func softmax<T: BLASScalar>(_ m: Matrix<T>, threads: Int? = nil) throws(MathError) -> Matrix<T> {
     var out = m
     try out.withUnsafeMutableBufferPointer { (buf) throws(MathError) in
-      try softmax(UnsafeBufferPointer(buf), rows: m.rows, columns: m.columns, into: buf)
+      try softmax(UnsafeBufferPointer(buf), rows: m.rows, columns: m.columns, into: buf, threads: threads)
     }
     return out
   }
@@ -221,10 +256,10 @@ extension RowReductions {
   /// The log-softmax of each row of `m`.
   /// - Throws: ``MathError/zeroMass(row:)`` for an all −∞ row.
   @inlinable
-  public static func logSoftmax<T: BLASScalar>(_ m: Matrix<T>) throws(MathError) -> Matrix<T> {
+  public static func logSoftmax<T: BLASScalar>(_ m: Matrix<T>, threads: Int? = nil) throws(MathError) -> Matrix<T> {
     var out = m
     try out.withUnsafeMutableBufferPointer { (buf) throws(MathError) in
-      try logSoftmax(UnsafeBufferPointer(buf), rows: m.rows, columns: m.columns, into: buf)
+      try logSoftmax(UnsafeBufferPointer(buf), rows: m.rows, columns: m.columns, into: buf, threads: threads)
     }
     return out
   }

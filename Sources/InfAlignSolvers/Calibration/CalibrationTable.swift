@@ -128,11 +128,13 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   ///   ``InfAlignError/shapeMismatch(_:)`` when the offsets do not describe `promptCount` prompts over the
   ///   queries; with leave-one-out, ``InfAlignError/emptyReferences(prompt:count:)`` for a prompt with a single
   ///   reference and ``InfAlignError/shapeMismatch(_:)`` when a query is not one of its prompt's references.
-  /// - Complexity: O(queries × log M); no allocation.
+  /// - Parameter threads: threads to split the prompts over (`nil`: ``Threads/count``); results are
+  ///   bit-identical for every count, and the error thrown is the first in prompt order.
+  /// - Complexity: O(queries × log M), divided among the threads; no allocation.
   @inlinable
   public func calibrate(
     queries: UnsafeBufferPointer<T>, queryOffsets: UnsafeBufferPointer<Int>, into out: UnsafeMutableBufferPointer<T>,
-    options: CalibrationOptions = .init()
+    options: CalibrationOptions = .init(), threads: Int? = nil
   ) throws(InfAlignError) {
     precondition(out.count == queries.count, "output has \(out.count) slots for \(queries.count) queries")
     if queryOffsets.count != promptCount + 1 || queryOffsets.first != 0 || queryOffsets.last != queries.count {
@@ -144,11 +146,15 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
       throw .shapeMismatch("query offsets decrease at prompt \(b)")
     }
     try sorted.withUnsafeBufferPointer { (refs) throws(InfAlignError) in
-      for b in 0..<promptCount {
-        try calibrateRun(
-          refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b,
-          queries.baseAddress.map { $0 + queryOffsets[b] }, out.baseAddress.map { $0 + queryOffsets[b] },
-          queryOffsets[b + 1] - queryOffsets[b], options)
+      try ParallelRows.forEach(
+        rows: promptCount, threads: threads, minimumRows: Self.minimumRows(prompts: promptCount, queries: queries.count)
+      ) { (block, _) throws(InfAlignError) in
+        for b in block {
+          try calibrateRun(
+            refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b,
+            queries.baseAddress.map { $0 + queryOffsets[b] }, out.baseAddress.map { $0 + queryOffsets[b] },
+            queryOffsets[b + 1] - queryOffsets[b], options)
+        }
       }
     }
   }
@@ -159,30 +165,44 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   @inlinable
   public func calibrate(
     queries: UnsafeBufferPointer<T>, columns: Int, into out: UnsafeMutableBufferPointer<T>,
-    options: CalibrationOptions = .init()
+    options: CalibrationOptions = .init(), threads: Int? = nil
   ) throws(InfAlignError) {
     precondition(out.count == queries.count, "output has \(out.count) slots for \(queries.count) queries")
     if queries.count != promptCount * columns {
       throw .shapeMismatch("\(queries.count) queries do not fill \(promptCount) prompts × \(columns)")
     }
     try sorted.withUnsafeBufferPointer { (refs) throws(InfAlignError) in
-      for b in 0..<promptCount {
-        try calibrateRun(
-          refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b,
-          queries.baseAddress.map { $0 + b * columns }, out.baseAddress.map { $0 + b * columns }, columns, options)
+      try ParallelRows.forEach(
+        rows: promptCount, threads: threads, minimumRows: Self.minimumRows(prompts: promptCount, queries: queries.count)
+      ) { (block, _) throws(InfAlignError) in
+        for b in block {
+          try calibrateRun(
+            refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b,
+            queries.baseAddress.map { $0 + b * columns }, out.baseAddress.map { $0 + b * columns }, columns, options)
+        }
       }
     }
   }
 
+  /// Prompts per thread block: at least ~2K queries (a binary search each, tens of nanoseconds), enough to
+  /// outweigh waking a thread.
+  @inlinable
+  static func minimumRows(prompts: Int, queries: Int) -> Int {
+    Swift.max(1, 2048 * Swift.max(1, prompts) / Swift.max(1, queries))
+  }
+
   /// Calibrates a `promptCount × K` matrix of query rewards.
   @inlinable
-  public func calibrate(_ queries: Matrix<T>, options: CalibrationOptions = .init()) throws(InfAlignError) -> Matrix<T> {
+  public func calibrate(
+    _ queries: Matrix<T>, options: CalibrationOptions = .init(), threads: Int? = nil
+  ) throws(InfAlignError) -> Matrix<T> {
     if queries.rows != promptCount {
       throw .shapeMismatch("queries have \(queries.rows) prompts (rows), the table has \(promptCount)")
     }
     var out = queries
     try out.withUnsafeMutableBufferPointer { (buf) throws(InfAlignError) in
-      try calibrate(queries: UnsafeBufferPointer(buf), columns: queries.columns, into: buf, options: options)
+      try calibrate(queries: UnsafeBufferPointer(buf), columns: queries.columns, into: buf, options: options,
+                    threads: threads)
     }
     return out
   }

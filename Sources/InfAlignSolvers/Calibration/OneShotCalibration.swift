@@ -22,13 +22,15 @@ public enum OneShotCalibration {
   ///   its prompt); ``InfAlignError/emptyReferences(prompt:count:)`` for a prompt without references (or with one,
   ///   under leave-one-out); ``InfAlignError/shapeMismatch(_:)`` for offsets that do not describe the buffers, or
   ///   (leave-one-out) a query that is not one of its prompt's references.
-  /// - Complexity: O(Σ min(k_b·M_b, M_b·passes + k_b·log M_b)); scratch allocated once per call, and only when
-  ///   some prompt takes the sorting path.
+  /// - Parameter threads: threads to split the prompts over (`nil`: ``Threads/count``); results are
+  ///   bit-identical for every count, and the error thrown is the first in prompt order.
+  /// - Complexity: O(Σ min(k_b·M_b, M_b·passes + k_b·log M_b)), divided among the threads; scratch allocated
+  ///   once per call (per worker), and only when some prompt takes the sorting path.
   @inlinable
   public static func calibrate<T: BLASScalar>(
     references: UnsafeBufferPointer<T>, referenceOffsets: UnsafeBufferPointer<Int>,
     queries: UnsafeBufferPointer<T>, queryOffsets: UnsafeBufferPointer<Int>, into out: UnsafeMutableBufferPointer<T>,
-    options: CalibrationOptions = .init()
+    options: CalibrationOptions = .init(), threads: Int? = nil
   ) throws(InfAlignError) {
     precondition(out.count == queries.count, "output has \(out.count) slots for \(queries.count) queries")
     let prompts = referenceOffsets.count - 1
@@ -44,41 +46,62 @@ public enum OneShotCalibration {
       if m < 0 || k < 0 { throw .shapeMismatch("offsets decrease at prompt \(b)") }
       if !useDirect(k, options) { longestSorted = Swift.max(longestSorted, m) }
     }
-    // Scratch for the sorting path: the row and the radix buffer, plus one histogram.
-    let scratch = UnsafeMutableBufferPointer<T>.allocate(capacity: 2 * longestSorted)
+    // Prompts split over threads in blocks of at least ~32K references and queries; each worker has its own
+    // scratch for the sorting path (the row and the radix buffer, plus one histogram).
+    let minimumRows = Swift.max(1, 32_768 * Swift.max(1, prompts) / Swift.max(1, references.count + queries.count))
+    let workers = ParallelRows.workers(rows: prompts, threads: threads, minimumRows: minimumRows)
+    let histogramCapacity = longestSorted > 0 ? RadixSort.histogramCapacity(T.self) : 0
+    let scratch = UnsafeMutableBufferPointer<T>.allocate(capacity: workers * 2 * longestSorted)
     defer { scratch.deallocate() }
-    let histogram = UnsafeMutablePointer<Int32>.allocate(
-      capacity: longestSorted > 0 ? RadixSort.histogramCapacity(T.self) : 0)
-    defer { histogram.deallocate() }
-    for b in 0..<prompts {
-      let m = referenceOffsets[b + 1] - referenceOffsets[b], k = queryOffsets[b + 1] - queryOffsets[b]
-      if m == 0 { throw .emptyReferences(prompt: b, count: 0) }
-      let refs = references.baseAddress! + referenceOffsets[b]
-      if let i = RowReductions.firstNonFinite(refs, m) {
-        throw .nonFinite(field: "reference reward", prompt: b, index: i, value: Double(refs[i]))
+    let histograms = UnsafeMutablePointer<Int32>.allocate(capacity: workers * histogramCapacity)
+    defer { histograms.deallocate() }
+    try ParallelRows.forEach(rows: prompts, threads: threads, minimumRows: minimumRows) {
+      (block, worker) throws(InfAlignError) in
+      let mine = UnsafeMutableBufferPointer(
+        rebasing: scratch[(worker * 2 * longestSorted)..<((worker + 1) * 2 * longestSorted)])
+      for b in block {
+        try calibratePrompt(
+          b, references: references, referenceOffsets: referenceOffsets, queries: queries, queryOffsets: queryOffsets,
+          into: out, options: options, scratch: mine, histogram: histograms + worker * histogramCapacity)
       }
-      guard k > 0 else { continue }
-      let q = queries.baseAddress! + queryOffsets[b], o = out.baseAddress! + queryOffsets[b]
-      if useDirect(k, options) {
-        if let j = RowReductions.firstNonFinite(q, k) {
-          throw .nonFinite(field: "reward", prompt: b, index: j, value: Double(q[j]))
-        }
-        // Counts into `out` first (it may alias `queries`: the kernel reads every query of a block before writing).
-        MidRank.countsUnsorted(refs, m, queries: q, k, into: o)
-        let offset: T = options.smoothing ? 0.5 : 0
-        let denominator = T(options.smoothing ? m + 1 : m)
-        for j in 0..<k { o[j] = (o[j] + offset) / denominator }
-      } else {
-        let row = UnsafeMutableBufferPointer(rebasing: scratch[0..<m])
-        _ = row.initialize(from: UnsafeBufferPointer(start: refs, count: m))
-        do {
-          try RadixSort.sort(row, scratch: UnsafeMutableBufferPointer(rebasing: scratch[m..<(2 * m)]),
-                             histogram: histogram, row: b)
-        } catch {
-          throw .math(error)  // unreachable: non-finite references were rejected above
-        }
-        try CalibrationTable<T>.calibrateSorted(UnsafePointer(row.baseAddress!), m, prompt: b, q, o, k, options)
+    }
+  }
+
+  /// Prompt `b` of ``calibrate(references:referenceOffsets:queries:queryOffsets:into:options:threads:)``, with
+  /// `scratch` holding at least twice its reference count when it takes the sorting path.
+  @inlinable
+  static func calibratePrompt<T: BLASScalar>(
+    _ b: Int, references: UnsafeBufferPointer<T>, referenceOffsets: UnsafeBufferPointer<Int>,
+    queries: UnsafeBufferPointer<T>, queryOffsets: UnsafeBufferPointer<Int>, into out: UnsafeMutableBufferPointer<T>,
+    options: CalibrationOptions, scratch: UnsafeMutableBufferPointer<T>, histogram: UnsafeMutablePointer<Int32>
+  ) throws(InfAlignError) {
+    let m = referenceOffsets[b + 1] - referenceOffsets[b], k = queryOffsets[b + 1] - queryOffsets[b]
+    if m == 0 { throw .emptyReferences(prompt: b, count: 0) }
+    let refs = references.baseAddress! + referenceOffsets[b]
+    if let i = RowReductions.firstNonFinite(refs, m) {
+      throw .nonFinite(field: "reference reward", prompt: b, index: i, value: Double(refs[i]))
+    }
+    guard k > 0 else { return }
+    let q = queries.baseAddress! + queryOffsets[b], o = out.baseAddress! + queryOffsets[b]
+    if useDirect(k, options) {
+      if let j = RowReductions.firstNonFinite(q, k) {
+        throw .nonFinite(field: "reward", prompt: b, index: j, value: Double(q[j]))
       }
+      // Counts into `out` first (it may alias `queries`: the kernel reads every query of a block before writing).
+      MidRank.countsUnsorted(refs, m, queries: q, k, into: o)
+      let offset: T = options.smoothing ? 0.5 : 0
+      let denominator = T(options.smoothing ? m + 1 : m)
+      for j in 0..<k { o[j] = (o[j] + offset) / denominator }
+    } else {
+      let row = UnsafeMutableBufferPointer(rebasing: scratch[0..<m])
+      _ = row.initialize(from: UnsafeBufferPointer(start: refs, count: m))
+      do {
+        try RadixSort.sort(row, scratch: UnsafeMutableBufferPointer(rebasing: scratch[m..<(2 * m)]),
+                           histogram: histogram, row: b)
+      } catch {
+        throw .math(error)  // unreachable: non-finite references were rejected above
+      }
+      try CalibrationTable<T>.calibrateSorted(UnsafePointer(row.baseAddress!), m, prompt: b, q, o, k, options)
     }
   }
 
@@ -88,7 +111,7 @@ public enum OneShotCalibration {
   @inlinable
   public static func calibrate<T: BLASScalar>(
     references: UnsafeBufferPointer<T>, referenceColumns: Int, queries: UnsafeBufferPointer<T>, queryColumns: Int,
-    rows: Int, into out: UnsafeMutableBufferPointer<T>, options: CalibrationOptions = .init()
+    rows: Int, into out: UnsafeMutableBufferPointer<T>, options: CalibrationOptions = .init(), threads: Int? = nil
   ) throws(InfAlignError) {
     if references.count != rows * referenceColumns {
       throw .shapeMismatch("\(references.count) reference rewards do not fill \(rows) prompts × \(referenceColumns)")
@@ -100,7 +123,7 @@ public enum OneShotCalibration {
     try referenceOffsets.withUnsafeBufferPointer { (ro) throws(InfAlignError) in
       try queryOffsets.withUnsafeBufferPointer { (qo) throws(InfAlignError) in
         try calibrate(references: references, referenceOffsets: ro, queries: queries, queryOffsets: qo, into: out,
-                      options: options)
+                      options: options, threads: threads)
       }
     }
   }
@@ -108,7 +131,7 @@ public enum OneShotCalibration {
   /// A `B × K` matrix of queries against a `B × M` matrix of references.
   @inlinable
   public static func calibrate<T: BLASScalar>(
-    references: Matrix<T>, queries: Matrix<T>, options: CalibrationOptions = .init()
+    references: Matrix<T>, queries: Matrix<T>, options: CalibrationOptions = .init(), threads: Int? = nil
   ) throws(InfAlignError) -> Matrix<T> {
     if queries.rows != references.rows {
       throw .shapeMismatch("queries have \(queries.rows) prompts (rows), the references \(references.rows)")
@@ -118,7 +141,7 @@ public enum OneShotCalibration {
       try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
         try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
           try calibrate(references: r, referenceColumns: references.columns, queries: q, queryColumns: queries.columns,
-                        rows: queries.rows, into: o, options: options)
+                        rows: queries.rows, into: o, options: options, threads: threads)
         }
       }
     }
@@ -128,7 +151,7 @@ public enum OneShotCalibration {
   /// One array of references and one of queries per prompt.
   @inlinable
   public static func calibrate<T: BLASScalar>(
-    references: [[T]], queries: [[T]], options: CalibrationOptions = .init()
+    references: [[T]], queries: [[T]], options: CalibrationOptions = .init(), threads: Int? = nil
   ) throws(InfAlignError) -> [[T]] {
     if queries.count != references.count {
       throw .shapeMismatch("queries cover \(queries.count) prompts, the references \(references.count)")
@@ -147,7 +170,8 @@ public enum OneShotCalibration {
         try ro.withUnsafeBufferPointer { (rob) throws(InfAlignError) in
           try qo.withUnsafeBufferPointer { (qob) throws(InfAlignError) in
             try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
-              try calibrate(references: r, referenceOffsets: rob, queries: q, queryOffsets: qob, into: o, options: options)
+              try calibrate(references: r, referenceOffsets: rob, queries: q, queryOffsets: qob, into: o, options: options,
+                            threads: threads)
             }
           }
         }

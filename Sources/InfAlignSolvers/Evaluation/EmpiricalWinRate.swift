@@ -56,13 +56,16 @@ public enum EmpiricalWinRate {
   /// Ragged batch: prompt `b`'s policy rewards are `policy[policyOffsets[b] ..< policyOffsets[b+1]]`, likewise for
   /// the reference; one estimate per prompt into `out`.
   ///
-  /// - Complexity: O(Σ (n_b + m_b) log(n_b + m_b)); scratch allocated once per call.
+  /// - Parameter threads: threads to split the prompts over (`nil`: ``Threads/count``); results are
+  ///   bit-identical for every count, and the error thrown is the first in prompt order.
+  /// - Complexity: O(Σ (n_b + m_b) log(n_b + m_b)), divided among the threads; scratch allocated once per call
+  ///   (per worker).
   @_specialize(where T == Float)
   @_specialize(where T == Double)
   public static func estimate<T: BLASScalar>(
     policy: UnsafeBufferPointer<T>, policyOffsets: UnsafeBufferPointer<Int>, reference: UnsafeBufferPointer<T>,
     referenceOffsets: UnsafeBufferPointer<Int>, procedure: Procedure, into out: UnsafeMutableBufferPointer<Double>,
-    firstPrompt: Int = 0
+    firstPrompt: Int = 0, threads: Int? = nil
   ) throws(InfAlignError) {
     let prompts = policyOffsets.count - 1
     guard prompts >= 0, referenceOffsets.count == policyOffsets.count, out.count == prompts,
@@ -76,46 +79,54 @@ public enum EmpiricalWinRate {
     for b in 0..<prompts {
       longest = Swift.max(longest, policyOffsets[b + 1] - policyOffsets[b], referenceOffsets[b + 1] - referenceOffsets[b])
     }
-    let xs = UnsafeMutableBufferPointer<Double>.allocate(capacity: longest)
-    let ys = UnsafeMutableBufferPointer<Double>.allocate(capacity: longest)
-    let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: longest)
-    let histogram = UnsafeMutablePointer<Int32>.allocate(capacity: RadixSort.histogramCapacity(Double.self))
+    // Prompts split over threads in blocks of at least ~16K samples; each worker sorts into its own scratch.
+    let minimumRows = Swift.max(1, 16_384 * Swift.max(1, prompts) / Swift.max(1, policy.count + reference.count))
+    let workers = ParallelRows.workers(rows: prompts, threads: threads, minimumRows: minimumRows)
+    let histogramCapacity = RadixSort.histogramCapacity(Double.self)
+    let buffers = UnsafeMutableBufferPointer<Double>.allocate(capacity: workers * 3 * longest)
+    let histograms = UnsafeMutablePointer<Int32>.allocate(capacity: workers * histogramCapacity)
     defer {
-      xs.deallocate()
-      ys.deallocate()
-      scratch.deallocate()
-      histogram.deallocate()
+      buffers.deallocate()
+      histograms.deallocate()
     }
-    for b in 0..<prompts {
-      let prompt = firstPrompt + b
-      let np = policyOffsets[b + 1] - policyOffsets[b], nr = referenceOffsets[b + 1] - referenceOffsets[b]
-      if np == 0 || nr == 0 { throw .emptyReferences(prompt: prompt, count: 0) }
-      if n > np || n > nr {
-        throw .invalidParameter(
-          name: "N", value: Double(n),
-          reason: "prompt \(prompt) has \(np) policy and \(nr) reference samples; the estimator needs N ≤ both")
-      }
-      func load(
-        _ count: Int, _ source: UnsafeBufferPointer<T>, _ offset: Int, _ target: UnsafeMutableBufferPointer<Double>,
-        _ field: String
-      ) throws(InfAlignError) {
-        for i in 0..<count {
-          let v = source[offset + i]
-          if !v.isFinite { throw .nonFinite(field: field, prompt: prompt, index: i, value: Double(v)) }
-          target[i] = mirrored ? -Double(v) : Double(v)
+    try ParallelRows.forEach(rows: prompts, threads: threads, minimumRows: minimumRows) {
+      (block, worker) throws(InfAlignError) in
+      let base = worker * 3 * longest
+      let xs = UnsafeMutableBufferPointer(rebasing: buffers[base..<(base + longest)])
+      let ys = UnsafeMutableBufferPointer(rebasing: buffers[(base + longest)..<(base + 2 * longest)])
+      let scratch = UnsafeMutableBufferPointer(rebasing: buffers[(base + 2 * longest)..<(base + 3 * longest)])
+      let histogram = histograms + worker * histogramCapacity
+      for b in block {
+        let prompt = firstPrompt + b
+        let np = policyOffsets[b + 1] - policyOffsets[b], nr = referenceOffsets[b + 1] - referenceOffsets[b]
+        if np == 0 || nr == 0 { throw .emptyReferences(prompt: prompt, count: 0) }
+        if n > np || n > nr {
+          throw .invalidParameter(
+            name: "N", value: Double(n),
+            reason: "prompt \(prompt) has \(np) policy and \(nr) reference samples; the estimator needs N ≤ both")
         }
-        do {
-          try RadixSort.sort(UnsafeMutableBufferPointer(rebasing: target[0..<count]),
-                             scratch: UnsafeMutableBufferPointer(rebasing: scratch[0..<count]), histogram: histogram,
-                             row: prompt)
-        } catch {
-          throw .math(error)  // unreachable: non-finite values were rejected
+        func load(
+          _ count: Int, _ source: UnsafeBufferPointer<T>, _ offset: Int, _ target: UnsafeMutableBufferPointer<Double>,
+          _ field: String
+        ) throws(InfAlignError) {
+          for i in 0..<count {
+            let v = source[offset + i]
+            if !v.isFinite { throw .nonFinite(field: field, prompt: prompt, index: i, value: Double(v)) }
+            target[i] = mirrored ? -Double(v) : Double(v)
+          }
+          do {
+            try RadixSort.sort(UnsafeMutableBufferPointer(rebasing: target[0..<count]),
+                               scratch: UnsafeMutableBufferPointer(rebasing: scratch[0..<count]), histogram: histogram,
+                               row: prompt)
+          } catch {
+            throw .math(error)  // unreachable: non-finite values were rejected
+          }
         }
+        try load(np, policy, policyOffsets[b], xs, "policy reward")
+        try load(nr, reference, referenceOffsets[b], ys, "reference reward")
+        let w = bestOfN(xs.baseAddress!, np, ys.baseAddress!, nr, n)
+        out[b] = mirrored ? 1 - w : w
       }
-      try load(np, policy, policyOffsets[b], xs, "policy reward")
-      try load(nr, reference, referenceOffsets[b], ys, "reference reward")
-      let w = bestOfN(xs.baseAddress!, np, ys.baseAddress!, nr, n)
-      out[b] = mirrored ? 1 - w : w
     }
   }
 

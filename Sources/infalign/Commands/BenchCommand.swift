@@ -8,18 +8,23 @@ struct BenchCommand: RenderingCommand {
     commandName: "bench",
     abstract: "Time one kernel on generated data (seeded) and print JSON: median and min seconds, throughput.",
     discussion: """
-      Kernels and their shape options: calibrate (--prompts --references --queries), logsumexp and softmax
-      (--rows --cols), gemm (--m --n --k), ctrl-step (--groups --group-size), analyze (--transform --beta
-      --procedure), optimal (--grid --beta --procedure; the optimal transform at one β, fixed-point solver).
-      "isa" names the vector level the width-bound kernels ran at (set INFALIGN_SIMD=baseline|avx2|avx512 to cap it).
+      Kernels and their shape options: calibrate (--prompts --references --queries; one-shot), calibrate-table
+      (the same shape; only the searches of a table built once), logsumexp and softmax (--rows --cols), gemm
+      (--m --n --k), ctrl-step (--groups --group-size), winrate (--prompts and --queries samples per side,
+      --procedure; the empirical win rate), analyze (--transform --beta --procedure), optimal (--grid --beta
+      --procedure; the optimal transform at one β, fixed-point solver).
+      "isa" names the vector level the width-bound kernels ran at (set INFALIGN_SIMD=baseline|avx2|avx512 to cap it);
+      "threads" the thread count of the row kernels (--threads, else INFALIGN_NUM_THREADS, else the available cores).
       """)
 
   enum Kernel: String, ExpressibleByArgument, CaseIterable {
-    case calibrate, logsumexp, softmax, gemm, ctrlStep = "ctrl-step", analyze, optimal
+    case calibrate, calibrateTable = "calibrate-table", logsumexp, softmax, gemm, ctrlStep = "ctrl-step", winrate
+    case analyze, optimal
   }
   enum DType: String, ExpressibleByArgument { case float, double }
 
-  @Argument(help: "Kernel: calibrate, logsumexp, softmax, gemm, ctrl-step, analyze, optimal.") var kernel: Kernel
+  @Argument(help: "Kernel: calibrate, calibrate-table, logsumexp, softmax, gemm, ctrl-step, winrate, analyze, optimal.")
+  var kernel: Kernel
   @Option(help: "float or double.") var dtype: DType = .double
   @Option(help: "Timed repetitions (after one warm-up).") var repeats = 10
   @Option(help: "Seed of the generated data.") var seed: UInt64 = 1
@@ -37,6 +42,8 @@ struct BenchCommand: RenderingCommand {
   @Option var beta = 0.1
   @Option var procedure = "bon:8"
   @Option var grid = 1024
+  @Option(help: "Threads for the row kernels (default: INFALIGN_NUM_THREADS, else the available cores).")
+  var threads: Int?
 
   func validate() throws {
     if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
@@ -44,6 +51,9 @@ struct BenchCommand: RenderingCommand {
                       ("cols", cols), ("m", m), ("n", n), ("k", k), ("groups", groups), ("group-size", groupSize),
                       ("grid", grid)]
     where v < 1 { throw ValidationError("--\(name) must be at least 1") }
+    if let threads, threads < 1 || threads > Threads.maximum {
+      throw ValidationError("--threads must be between 1 and \(Threads.maximum), got \(threads)")
+    }
   }
 
   func execute(into output: inout some TextOutputStream) throws {
@@ -54,6 +64,7 @@ struct BenchCommand: RenderingCommand {
   }
 
   private func measure<T: BLASScalar>(_: T.Type, into output: inout some TextOutputStream) throws {
+    if let threads { Threads.count = threads }
     let workload = try BenchWorkload<T>(command: self)
     var times: [Double] = []
     try workload.run()  // warm-up
@@ -69,7 +80,7 @@ struct BenchCommand: RenderingCommand {
       "{\"kernel\":\(Field.jsonString(kernel.rawValue)),\"shape\":{\(shape)},\"dtype\":\"\(dtype.rawValue)\","
         + "\"repeats\":\(repeats),\"median_s\":\(median),\"min_s\":\(times[0]),"
         + "\"throughput\":\(workload.work / median),\"unit\":\(Field.jsonString(workload.unit)),"
-        + "\"isa\":\"\(VectorISA.active)\"}\n")
+        + "\"isa\":\"\(VectorISA.active)\",\"threads\":\(Threads.count)}\n")
   }
 }
 
@@ -91,6 +102,35 @@ struct BenchWorkload<T: BLASScalar> {
       work = Double(c.prompts * c.queries)
       unit = "queries/s (one-shot: references used once)"
       run = { _ = try OneShotCalibration.calibrate(references: refs, queries: queries) }
+    case .calibrateTable:
+      let table = try CalibrationTable(
+        references: Matrix<T>(rows: c.prompts, columns: c.references, storage: normals(c.prompts * c.references)))
+      let queries = Matrix<T>(rows: c.prompts, columns: c.queries, storage: normals(c.prompts * c.queries))
+      shape = [("prompts", c.prompts), ("references", c.references), ("queries", c.queries)]
+      work = Double(c.prompts * c.queries)
+      unit = "queries/s (searches of a table built once)"
+      run = { _ = try table.calibrate(queries) }
+    case .winrate:
+      let procedure = try parseProcedure(c.procedure)
+      let count = c.prompts * c.queries
+      let policy = normals(count).map { $0 + 0.1 }, reference = normals(count)
+      let offsets = (0...c.prompts).map { $0 * c.queries }
+      var out = [Double](repeating: 0, count: c.prompts)
+      shape = [("prompts", c.prompts), ("samples", c.queries)]
+      work = Double(c.prompts)
+      unit = "prompts/s"
+      run = {
+        try policy.withUnsafeBufferPointer { (p) throws(InfAlignError) in
+          try reference.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+            try offsets.withUnsafeBufferPointer { (o) throws(InfAlignError) in
+              try out.withUnsafeMutableBufferPointer { (w) throws(InfAlignError) in
+                try EmpiricalWinRate.estimate(
+                  policy: p, policyOffsets: o, reference: r, referenceOffsets: o, procedure: procedure, into: w)
+              }
+            }
+          }
+        }
+      }
     case .logsumexp, .softmax:
       let x = Matrix<T>(rows: c.rows, columns: c.cols, storage: normals(c.rows * c.cols))
       var out = [T](repeating: 0, count: c.kernel == .softmax ? c.rows * c.cols : c.rows)
