@@ -4,7 +4,11 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libopenblas-dev liblapacke-dev pkg-config
 
-.PHONY: deps build release test demo bench compare clean
+PYTHON ?= python3
+# The debug build that `swift test` makes: the C ABI test and the Python tests run against it.
+DEBUG_BIN := .build/debug
+
+.PHONY: deps python-deps build release test c-test python-test python trl-example ray-example demo bench compare clean
 
 deps:
 	@if pkg-config --exists openblas lapacke 2>/dev/null; then \
@@ -22,6 +26,46 @@ release: deps
 
 test: deps
 	$(SWIFT) test
+	$(MAKE) c-test python-test
+
+# The C ABI (include/infalign.h) from C: the header declares exactly the `@_cdecl` functions of Sources/InfAlignC,
+# the library exports each of them, and a C program exercising each function (good inputs and misuse) passes.
+# (The library also exports the internal vector kernels' C symbols; the header is what is stable.)
+c-test: deps
+	$(SWIFT) build --product InfAlignC
+	@grep -rhoE '@_cdecl\("infalign_[a-z0-9_]+"\)' Sources/InfAlignC | sed -E 's/.*"(.*)".*/\1/' | sort > .build/abi-defined.txt
+	@grep -oE '\binfalign_[a-z0-9_]+\(' include/infalign.h | tr -d '(' | sort -u > .build/abi-declared.txt
+	@diff -u .build/abi-declared.txt .build/abi-defined.txt || \
+	  { echo "c-test: include/infalign.h and the @_cdecl functions differ (- header, + Swift)"; exit 1; }
+	@nm -D --defined-only $(DEBUG_BIN)/libInfAlignC.so | awk '{print $$3}' | sort > .build/abi-exported.txt
+	@missing=$$(comm -23 .build/abi-defined.txt .build/abi-exported.txt); \
+	  if [ -n "$$missing" ]; then echo "c-test: not exported by libInfAlignC: $$missing"; exit 1; fi
+	cc -std=c11 -Wall -Wextra -Werror -Iinclude Tests/CABI/abi_test.c -L$(DEBUG_BIN) -lInfAlignC \
+	  -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/abi_test
+	.build/abi_test
+
+# numpy and pytest for the Python tests, from pip when missing (nothing heavier: torch, trl and ray are only
+# installed by the example targets, and their tests skip without them).
+python-deps:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 python3-pip python3-venv; }
+	@if $(PYTHON) -c "import numpy, pytest" 2>/dev/null; then echo "python-deps: numpy and pytest found"; \
+	else $(PYTHON) -m pip install -q numpy pytest || $(PYTHON) -m pip install -q --break-system-packages numpy pytest; fi
+
+# The Python package's tests against the debug library and CLI (bit-for-bit comparisons use the CLI). pytest's
+# exit code 5 (no tests collected) is not a failure.
+python-test: python-deps
+	$(SWIFT) build --product InfAlignC
+	$(SWIFT) build --product infalign
+	cd python && INFALIGN_LIBRARY=$(CURDIR)/$(DEBUG_BIN)/libInfAlignC.so INFALIGN_CLI=$(CURDIR)/$(DEBUG_BIN)/infalign \
+	  PYTHONPATH=$(CURDIR)/python $(PYTHON) -m pytest -q -p no:cacheprovider tests; \
+	  rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
+
+# Builds libInfAlignC (release) and installs the Python package (with the library inside) into $(PYTHON)'s
+# environment: the same as `pip install ./python`.
+python: deps
+	$(SWIFT) build -c release --product InfAlignC
+	INFALIGN_LIBRARY=$(CURDIR)/.build/release/libInfAlignC.so $(PYTHON) -m pip install ./python
 
 # The main job: the end-to-end synthetic experiment (raw vs calibrated vs CTRL at matched KL), with a chart.
 demo: deps

@@ -7,6 +7,8 @@ let package = Package(
     .library(name: "InfAlignMath", targets: ["InfAlignMath"]),
     .library(name: "InfAlignSolvers", targets: ["InfAlignSolvers"]),
     .executable(name: "infalign", targets: ["infalign"]),
+    // The stable C ABI (include/infalign.h) as a shared library, for Python (python/) and other languages.
+    .library(name: "InfAlignC", type: .dynamic, targets: ["InfAlignC"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -44,6 +46,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // `@_cdecl` functions over InfAlignSolvers: status codes and a thread-local message, never a trap.
+    .target(name: "InfAlignC", dependencies: ["InfAlignSolvers"]),
+    .testTarget(name: "InfAlignCTests", dependencies: ["InfAlignC", "InfAlignSolvers"]),
     .testTarget(name: "InfAlignMathTests", dependencies: ["InfAlignMath"]),
     .testTarget(name: "infalignTests", dependencies: ["infalign", "InfAlignSolvers"]),
     .testTarget(name: "InfAlignSolversTests", dependencies: ["InfAlignSolvers", "InfAlignMath"]),

@@ -1,0 +1,145 @@
+"""Loading libInfAlignC and declaring the C ABI of ``include/infalign.h`` for ctypes.
+
+ctypes releases the GIL for the duration of every foreign call, so calls from several Python threads run in
+parallel in the library (which is thread-safe and keeps its last-error message per thread).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from pathlib import Path
+
+from ._errors import raise_for_status
+
+ABI_VERSION = 1
+
+_SUFFIX = ".dylib" if sys.platform == "darwin" else ".so"
+_NAME = "libInfAlignC" + _SUFFIX
+
+
+def _candidates():
+    env = os.environ.get("INFALIGN_LIBRARY")
+    if env:
+        yield Path(env)
+        return
+    here = Path(__file__).resolve().parent
+    yield here / _NAME  # installed next to the package by `pip install ./python` / `make python`
+    repo = here.parent.parent  # a source checkout: python/infalign -> repository root
+    for config in ("release", "debug"):
+        yield repo / ".build" / config / _NAME
+
+
+def _load():
+    tried = []
+    for path in _candidates():
+        tried.append(str(path))
+        if path.is_file():
+            return ctypes.CDLL(str(path)), path
+    raise ImportError(
+        "infalign: cannot find " + _NAME + " (tried " + ", ".join(tried) + "); build it with `make python` or "
+        "`swift build -c release --product InfAlignC`, or set INFALIGN_LIBRARY to its path"
+    )
+
+
+lib, library_path = _load()
+
+_p = ctypes.c_void_p  # every pointer (buffers, handles, structs) is passed as an address
+_i64 = ctypes.c_int64
+_i32 = ctypes.c_int32
+_f64 = ctypes.c_double
+_str = ctypes.c_char_p
+
+_SIGNATURES = {
+    "infalign_transform_parse": [_str, _p],
+    "infalign_transform_table": [_p, _p, _i64, _p],
+    "infalign_transform_free": [_p],
+    "infalign_transform_describe": [_p, _p, _i64, _p],
+    "infalign_transform_table_points": [_p, _p],
+    "infalign_transform_table_copy": [_p, _p, _p, _i64],
+    "infalign_transform_apply_f64": [_p, _p, _i64],
+    "infalign_transform_apply_f32": [_p, _p, _i64],
+    "infalign_procedure_parse": [_str, _p],
+    "infalign_procedure_free": [_p],
+    "infalign_procedure_describe": [_p, _p, _i64, _p],
+    "infalign_procedure_value": [_p, _p, _p, _i64],
+    "infalign_calibrate_f64": [_p, _i64, _p, _i64, _i64, _i32, _p],
+    "infalign_calibrate_f32": [_p, _i64, _p, _i64, _i64, _i32, _p],
+    "infalign_calibrate_ragged_f64": [_p, _p, _p, _p, _i64, _i32, _p],
+    "infalign_calibrate_ragged_f32": [_p, _p, _p, _p, _i64, _i32, _p],
+    "infalign_table_create_f64": [_p, _i64, _i64, _p],
+    "infalign_table_create_f32": [_p, _i64, _i64, _p],
+    "infalign_table_create_ragged_f64": [_p, _p, _i64, _p],
+    "infalign_table_create_ragged_f32": [_p, _p, _i64, _p],
+    "infalign_table_free": [_p],
+    "infalign_table_prompts": [_p, _p],
+    "infalign_table_calibrate_f64": [_p, _p, _i64, _i32, _p],
+    "infalign_table_calibrate_f32": [_p, _p, _i64, _i32, _p],
+    "infalign_table_calibrate_ragged_f64": [_p, _p, _p, _i32, _p],
+    "infalign_table_calibrate_ragged_f32": [_p, _p, _p, _i32, _p],
+    "infalign_analyze": [_p, _f64, _p, _p, _p],
+    "infalign_analyze_kl": [_p, _f64, _p, _p, _p],
+    "infalign_beta_for_kl": [_p, _f64, _p],
+    "infalign_tune": [_str, _f64, _p, _p, _f64, _f64, _p, _p],
+    "infalign_optimal_transform": [_p, _p, _f64, _i64, _str, _p, _p],
+    "infalign_optimal_transform_kl": [_p, _p, _f64, _i64, _str, _p, _p],
+    "infalign_win_rates_f64": [_p, _p, _p, _p, _i64, _p, _p],
+    "infalign_win_rates_f32": [_p, _p, _p, _p, _i64, _p, _p],
+    "infalign_bootstrap": [_p, _i64, _i64, _f64, ctypes.c_uint64, _p],
+    "infalign_ctrl_options_create": [_p],
+    "infalign_ctrl_options_set": [_p, _str, _str],
+    "infalign_ctrl_options_set_transform": [_p, _p],
+    "infalign_ctrl_options_free": [_p],
+    "infalign_ctrl_step_f64": [_p, _p, _i64, _i64] + [_p] * 13,
+    "infalign_ctrl_step_f32": [_p, _p, _i64, _i64] + [_p] * 13,
+}
+
+for _name, _args in _SIGNATURES.items():
+    _fn = getattr(lib, _name)
+    _fn.argtypes = _args
+    _fn.restype = _i32
+
+lib.infalign_abi_version.argtypes = []
+lib.infalign_abi_version.restype = _i32
+lib.infalign_last_error.argtypes = []
+lib.infalign_last_error.restype = _str
+
+if lib.infalign_abi_version() != ABI_VERSION:
+    raise ImportError(
+        f"infalign: {library_path} implements C ABI version {lib.infalign_abi_version()}, this package needs "
+        f"{ABI_VERSION}; rebuild with `make python`"
+    )
+
+
+def last_error() -> str:
+    """This thread's message for its last failed call."""
+    return lib.infalign_last_error().decode("utf-8", "replace")
+
+
+def check(status: int) -> None:
+    """Raises the ``InfAlignError`` subclass for a non-zero status, with the library's message."""
+    if status:
+        raise_for_status(status, last_error())
+
+
+# Result structs of the header (every field 8 bytes).
+class Point(ctypes.Structure):
+    _fields_ = [(n, _f64) for n in ("beta", "log_z", "kl", "standard_win_rate", "win_rate")]
+
+
+class OptimalSummary(ctypes.Structure):
+    _fields_ = [(n, _f64) for n in ("beta", "kl", "standard_win_rate", "win_rate", "objective", "residual")] + [
+        ("iterations", _i64),
+        ("stationary_points", _i64),
+    ]
+
+
+class Interval(ctypes.Structure):
+    _fields_ = [(n, _f64) for n in ("estimate", "lower", "upper", "standard_error", "level")] + [("resamples", _i64)]
+
+
+class CTRLSummary(ctypes.Structure):
+    _fields_ = [(n, _f64) for n in ("loss", "mean_k1", "mean_k2", "mean_k3", "clipped_fraction")] + [
+        ("masked_count", _i64)
+    ]

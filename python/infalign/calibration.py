@@ -1,0 +1,158 @@
+"""Calibration of rewards against reference rewards per prompt: one-shot and with a reusable table."""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+
+from . import _arrays
+from ._native import check, lib
+
+LEAVE_ONE_OUT = 1
+SMOOTHING = 2
+
+
+def _flags(leave_one_out: bool, smoothing: bool) -> int:
+    return (LEAVE_ONE_OUT if leave_one_out else 0) | (SMOOTHING if smoothing else 0)
+
+
+def _dense(x, dtype, name):
+    a = _arrays.inp(x, dtype, name)
+    if a.ndim == 1:
+        return a.reshape(1, -1)
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be 1-D (one prompt) or 2-D (prompts × samples), got shape {a.shape}")
+    return a
+
+
+def calibrate(rewards, references=None, *, reward_offsets=None, reference_offsets=None, leave_one_out=False,
+              smoothing=False, out=None):
+    """Calibrated rewards: the mid-rank of each reward among its prompt's reference rewards,
+    ``(#{references < r} + ½·#{references = r}) / M`` in [0, 1].
+
+    Dense: ``rewards`` is ``(B, K)`` and ``references`` ``(B, M)`` (1-D arrays are one prompt). Ragged: 1-D values
+    with ``reward_offsets`` / ``reference_offsets`` of ``B + 1`` entries (prompt ``b`` owns
+    ``values[offsets[b]:offsets[b+1]]``).
+
+    Args:
+        rewards: rewards to calibrate (numpy array or torch CPU tensor). Its precision (float32, else float64) is
+            the precision of the computation; ``references`` is converted to it.
+        references: reference rewards per prompt; None with ``leave_one_out`` means ``rewards`` themselves.
+        leave_one_out: the rewards are the references: each is left out of its own calibration,
+            ``(#less + ½·(#equal − 1)) / (M − 1)``.
+        smoothing: ``(count + ½) / (M + 1)``, keeping values off 0 and 1.
+        out: optional output of ``rewards``' shape and precision (may be ``rewards``: calibrated in place).
+    Returns:
+        ``out``, or a new array (a tensor when ``rewards`` is one).
+    Raises:
+        NonFiniteError: a NaN/±inf reward or reference ("non-finite reward nan at prompt 3, index 1").
+        EmptyReferencesError: a prompt without references (or with one, under leave-one-out).
+        ShapeError, ValueError: shapes or offsets that do not describe the same prompts.
+    """
+    if references is None:
+        if not leave_one_out:
+            raise ValueError("references are required unless leave_one_out=True")
+        references, reference_offsets = rewards, reward_offsets
+    dtype = _arrays.element_type(rewards)
+    suffix = "f32" if dtype == np.float32 else "f64"
+    flags = _flags(leave_one_out, smoothing)
+    if reward_offsets is not None or reference_offsets is not None:
+        if reward_offsets is None or reference_offsets is None:
+            raise ValueError("ragged calibration needs both reward_offsets and reference_offsets")
+        q = _arrays.inp(rewards, dtype, "rewards")
+        r = _arrays.inp(references, dtype, "references")
+        qo, ro = _arrays.offsets(reward_offsets, "reward_offsets"), _arrays.offsets(reference_offsets, "reference_offsets")
+        prompts = qo.size - 1
+        if ro.size != qo.size:
+            raise ValueError(f"reward_offsets describe {prompts} prompts, reference_offsets {ro.size - 1}")
+        _check_total(q, qo, "rewards", "reward_offsets")
+        _check_total(r, ro, "references", "reference_offsets")
+        dst, result = _arrays.out(out, q.shape, dtype, "out")
+        check(getattr(lib, "infalign_calibrate_ragged_" + suffix)(
+            _arrays.address(r), _arrays.address(ro), _arrays.address(q), _arrays.address(qo), prompts, flags,
+            _arrays.address(dst)))
+        return _arrays.like(result, rewards) if out is None else result
+    q = _arrays.inp(rewards, dtype, "rewards")
+    q2 = _dense(q, dtype, "rewards")
+    r = _dense(references, dtype, "references")
+    if r.shape[0] != q2.shape[0]:
+        raise ValueError(f"rewards cover {q2.shape[0]} prompts, references {r.shape[0]}")
+    dst, result = _arrays.out(out, q.shape, dtype, "out")
+    check(getattr(lib, "infalign_calibrate_" + suffix)(
+        _arrays.address(r), r.shape[1], _arrays.address(q2), q2.shape[1], q2.shape[0], flags, _arrays.address(dst)))
+    return _arrays.like(result, rewards) if out is None else result
+
+
+def _check_total(values, offsets, name, offsets_name):
+    if values.ndim != 1:
+        raise ValueError(f"ragged {name} must be 1-D, got shape {values.shape}")
+    if offsets[-1] != values.size:
+        raise ValueError(f"{offsets_name}[-1] = {offsets[-1]} but {name} has {values.size} values")
+
+
+class CalibrationTable:
+    """Reference rewards sorted once per prompt; calibrating against it costs binary searches only.
+
+    ``CalibrationTable(references)`` for a dense ``(B, M)`` array, ``CalibrationTable(values, offsets=...)`` for
+    ragged references. The precision is ``references``' (float32, else float64); rewards calibrated against the
+    table are converted to it. Immutable; safe to share between threads.
+
+    Raises:
+        NonFiniteError: a NaN/±inf reference ("non-finite reference reward inf at prompt 0, index 1").
+        EmptyReferencesError: a prompt without references.
+    """
+
+    def __init__(self, references, offsets=None):
+        dtype = _arrays.element_type(references)
+        self.dtype = dtype
+        self._suffix = "f32" if dtype == np.float32 else "f64"
+        handle = ctypes.c_void_p()
+        if offsets is None:
+            r = _dense(references, dtype, "references")
+            check(getattr(lib, "infalign_table_create_" + self._suffix)(
+                _arrays.address(r), r.shape[0], r.shape[1], ctypes.addressof(handle)))
+        else:
+            r = _arrays.inp(references, dtype, "references")
+            o = _arrays.offsets(offsets, "offsets")
+            _check_total(r, o, "references", "offsets")
+            check(getattr(lib, "infalign_table_create_ragged_" + self._suffix)(
+                _arrays.address(r), _arrays.address(o), o.size - 1, ctypes.addressof(handle)))
+        self._handle = handle.value
+        count = ctypes.c_int64(0)
+        check(lib.infalign_table_prompts(self._handle, ctypes.addressof(count)))
+        self.prompts = count.value
+
+    def __del__(self):
+        h, self._handle = getattr(self, "_handle", None), None
+        if h:
+            try:
+                lib.infalign_table_free(h)
+            except Exception:  # interpreter shutdown
+                pass
+
+    def __repr__(self):
+        return f"CalibrationTable(prompts={self.prompts}, dtype={self.dtype})"
+
+    def calibrate(self, rewards, offsets=None, *, leave_one_out=False, smoothing=False, out=None):
+        """Calibrates ``(prompts, K)`` rewards (or ragged 1-D rewards with ``prompts + 1`` ``offsets``) against
+        the table; arguments, result and errors as :func:`infalign.calibrate`."""
+        dtype = self.dtype
+        flags = _flags(leave_one_out, smoothing)
+        q = _arrays.inp(rewards, dtype, "rewards")
+        if offsets is not None:
+            o = _arrays.offsets(offsets, "offsets")
+            if o.size != self.prompts + 1:
+                raise ValueError(f"offsets describe {o.size - 1} prompts, the table has {self.prompts}")
+            _check_total(q, o, "rewards", "offsets")
+            dst, result = _arrays.out(out, q.shape, dtype, "out")
+            check(getattr(lib, "infalign_table_calibrate_ragged_" + self._suffix)(
+                self._handle, _arrays.address(q), _arrays.address(o), flags, _arrays.address(dst)))
+        else:
+            q2 = _dense(q, dtype, "rewards")
+            if q2.shape[0] != self.prompts:
+                raise ValueError(f"rewards cover {q2.shape[0]} prompts, the table has {self.prompts}")
+            dst, result = _arrays.out(out, q.shape, dtype, "out")
+            check(getattr(lib, "infalign_table_calibrate_" + self._suffix)(
+                self._handle, _arrays.address(q2), q2.shape[1], flags, _arrays.address(dst)))
+        return _arrays.like(result, rewards) if out is None else result
