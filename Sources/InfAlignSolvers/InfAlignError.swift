@@ -17,6 +17,9 @@ public enum InfAlignError: Error, Equatable, Sendable, CustomStringConvertible {
       return f1 == f2 && p1 == p2 && i1 == i2 && (v1 == v2 || (v1.isNaN && v2.isNaN))
     case let (.emptyReferences(p1, c1), .emptyReferences(p2, c2)): return p1 == p2 && c1 == c2
     case let (.shapeMismatch(a), .shapeMismatch(b)): return a == b
+    case let (.klBudgetOutOfReach(b1, l1, h1, c1), .klBudgetOutOfReach(b2, l2, h2, c2)):
+      func same(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) }
+      return same(b1, b2) && same(l1, l2) && same(h1, h2) && c1 == c2
     default: return false
     }
   }
@@ -35,6 +38,10 @@ public enum InfAlignError: Error, Equatable, Sendable, CustomStringConvertible {
   case emptyReferences(prompt: Int, count: Int)
   /// User data with inconsistent shapes or counts; the message names the prompt or array.
   case shapeMismatch(String)
+  /// A KL budget outside the range `[lowest, highest]` that the KL weight β can reach for `context` (what was
+  /// being solved, e.g. "transform exp:5"); NaN ends mean the KL could not be evaluated there. A budget inside
+  /// the range that the solver fails to meet is ``math(_:)`` with ``MathError/noConvergence(method:iterations:estimate:tolerance:)``.
+  case klBudgetOutOfReach(budget: Double, lowest: Double, highest: Double, context: String)
 
   public var description: String {
     switch self {
@@ -52,6 +59,9 @@ public enum InfAlignError: Error, Equatable, Sendable, CustomStringConvertible {
         : "prompt \(prompt) has \(count) reference reward(s): leave-one-out calibration needs at least 2"
     case let .shapeMismatch(message):
       return message
+    case let .klBudgetOutOfReach(budget, lowest, highest, context):
+      return "KL budget \(InfAlignError.format(budget)) is out of reach for \(context): "
+        + "β reaches KL from \(lowest) to \(highest)"
     }
   }
 

@@ -47,16 +47,24 @@ public struct CalibratedQuadrature: Sendable {
   ///   - upper: `h(1 − s)` for `s ∈ (0, ½]`, relative to the same reference.
   ///   - slopeAtZero, slopeAtOne: `|h'|` at the ends (∞ allowed), for the grading.
   ///   - breakpoints: interior points of (0, 1) where `h` has kinks.
+  ///   - singularAtZero, singularAtOne: whether `h → ±∞` at that end like a logarithm (then panels are graded
+  ///     geometrically down to 1e-300, so an integrable power-law singularity keeps its mass).
+  ///   - winRate: a policy and reference procedure whose win-rate integrand `g_ref(u)·g'(F(u))·f(u)` must be
+  ///     resolved as well: panels are also halved where its log spans more than 8 while holding non-negligible
+  ///     weight (for large N it lives in the first or last `1/N` of the mass, at a sharp edge).
   /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` when the density is not normalizable
   ///   (`h` is +∞ or NaN somewhere, or vanishes everywhere).
   public init(
     lower: (Double) -> Double, upper: (Double) -> Double, slopeAtZero: Double, slopeAtOne: Double,
-    breakpoints: [Double] = []
+    breakpoints: [Double] = [], singularAtZero: Bool = false, singularAtOne: Bool = false,
+    winRate integrand: (policy: any CDFMap, reference: any CDFMap)? = nil
   ) throws(InfAlignError) {
     let gl = CumulativeGaussLegendre(order: Self.order)
     let n = Self.order
-    let lowerEdges = Self.edges(slope: slopeAtZero, kinks: breakpoints.filter { $0 > 0 && $0 < 0.5 })
-    let upperEdges = Self.edges(slope: slopeAtOne, kinks: breakpoints.filter { $0 >= 0.5 && $0 < 1 }.map { 1 - $0 })
+    let lowerEdges = Self.edges(
+      slope: slopeAtZero, singular: singularAtZero, kinks: breakpoints.filter { $0 > 0 && $0 < 0.5 })
+    let upperEdges = Self.edges(
+      slope: slopeAtOne, singular: singularAtOne, kinks: breakpoints.filter { $0 >= 0.5 && $0 < 1 }.map { 1 - $0 })
     // Panels with their node values (h of panel p at hs[p.offset ..< p.offset + n], one flat buffer, so building
     // the table costs a fixed handful of allocations); refined below where h varies too much for one panel.
     var hs: [Double] = []
@@ -81,12 +89,17 @@ public struct CalibratedQuadrature: Sendable {
     for p in 0..<(lowerEdges.count - 1) { panels.append(try evaluate(lowerEdges[p], lowerEdges[p + 1], false)) }
     for p in 0..<(upperEdges.count - 1) { panels.append(try evaluate(upperEdges[p], upperEdges[p + 1], true)) }
     // Adaptive refinement: a panel whose log density spans more than 8 (a factor e^8 in the density) while holding
-    // non-negligible mass is halved, up to 40 levels (interior cliffs, e.g. negexp with tiny β).
+    // non-negligible mass is halved, up to 40 levels (interior cliffs, e.g. negexp with tiny β). With a singular
+    // end the density's pointwise maximum is not a measure of mass, so the weight of each node is included.
+    let byMass = singularAtZero || singularAtOne
     var refined: [Panel] = []
     refined.reserveCapacity(panels.capacity)
     for _ in 0..<40 {
       var top = -Double.infinity
-      for panel in panels { for i in 0..<n { top = Swift.max(top, hs[panel.offset + i]) } }
+      for panel in panels {
+        let lw = byMass ? Double.log(panel.b - panel.a) : 0
+        for i in 0..<n { top = Swift.max(top, hs[panel.offset + i] + lw) }
+      }
       refined.removeAll(keepingCapacity: true)
       var changed = false
       for panel in panels {
@@ -97,7 +110,8 @@ public struct CalibratedQuadrature: Sendable {
           if h == -.infinity { vanishes = true } else { lo = Swift.min(lo, h) }
         }
         let spread = vanishes && hi > -.infinity ? Double.infinity : (lo.isFinite ? hi - lo : 0)
-        if hi > top - 60 && spread > 8 && panel.b - panel.a > 1e-300 * 4 && (panel.b - panel.a) > panel.a * 1e-12 {
+        let level = byMass ? hi + Double.log(panel.b - panel.a) : hi
+        if level > top - 60 && spread > 8 && Self.canSplit(panel) {
           let mid = (panel.a + panel.b) / 2
           refined.append(try evaluate(panel.a, mid, panel.upper))
           refined.append(try evaluate(mid, panel.b, panel.upper))
@@ -110,10 +124,60 @@ public struct CalibratedQuadrature: Sendable {
       if !changed { break }
     }
     panels.sort { ($0.upper ? 1 : 0, $0.a) < ($1.upper ? 1 : 0, $1.a) }
+    if let integrand {
+      // Second stage: resolve the win-rate integrand, whose factor g'(F) needs the CDF, so each round re-tabulates.
+      for _ in 0..<60 {
+        let table = Self.accumulate(panels: panels, hs: hs, gl: gl)
+        guard table.shift > -.infinity else { break }
+        let z = table.lowerTotal + table.upperTotal
+        var logIntegrand = [Double](repeating: -.infinity, count: panels.count * n)
+        var top = -Double.infinity
+        for (p, panel) in panels.enumerated() {
+          let half = (panel.b - panel.a) / 2
+          for i in 0..<n {
+            let j = p * n + i
+            let x = panel.a + half * (1 + gl.rule.nodes[i])
+            let (u, s) = panel.upper ? (1 - x, x) : (x, 1 - x)
+            let c = table.cumulative[j] / z
+            let rest = panel.upper
+              ? (table.lowerTotal + (table.upperTotal - table.cumulative[j])) / z
+              : ((table.lowerTotal - table.cumulative[j]) + table.upperTotal) / z
+            let (F, S) = panel.upper ? (Swift.min(1, rest), Swift.min(1, c)) : (Swift.min(1, c), Swift.min(1, rest))
+            let value = integrand.reference.value(cdf: u, survival: s)
+              * integrand.policy.derivative(cdf: F, survival: S)
+            let e = table.e[j]
+            let l = value > 0 && e > 0 ? Double.log(value) + Double.log(e) : -.infinity
+            logIntegrand[j] = l
+            top = Swift.max(top, l + Double.log(half * gl.rule.weights[i]))
+          }
+        }
+        refined.removeAll(keepingCapacity: true)
+        var changed = false
+        for (p, panel) in panels.enumerated() {
+          var hi = -Double.infinity, lo = Double.infinity, vanishes = false
+          for i in 0..<n {
+            let l = logIntegrand[p * n + i]
+            hi = Swift.max(hi, l)
+            if l == -.infinity { vanishes = true } else { lo = Swift.min(lo, l) }
+          }
+          let spread = vanishes && hi > -.infinity ? Double.infinity : (lo.isFinite ? hi - lo : 0)
+          if hi + Double.log(panel.b - panel.a) > top - 45 && spread > 8 && Self.canSplit(panel) {
+            let mid = (panel.a + panel.b) / 2
+            refined.append(try evaluate(panel.a, mid, panel.upper))
+            refined.append(try evaluate(mid, panel.b, panel.upper))
+            changed = true
+          } else {
+            refined.append(panel)
+          }
+        }
+        if !changed { break }
+        swap(&panels, &refined)
+        panels.sort { ($0.upper ? 1 : 0, $0.a) < ($1.upper ? 1 : 0, $1.a) }
+      }
+    }
     let count = panels.count * n
     position.reserveCapacity(count); isUpper.reserveCapacity(count); weight.reserveCapacity(count)
     logDensity.reserveCapacity(count)
-    var shift = -Double.infinity
     for panel in panels {
       let half = (panel.b - panel.a) / 2
       for i in 0..<n {
@@ -121,11 +185,11 @@ public struct CalibratedQuadrature: Sendable {
         isUpper.append(panel.upper)
         weight.append(half * gl.rule.weights[i])
         logDensity.append(hs[panel.offset + i])
-        shift = Swift.max(shift, hs[panel.offset + i])
       }
     }
-    if shift == -.infinity {
-      throw .invalidParameter(name: "log density", value: shift, reason: "the density vanishes everywhere")
+    var table = Self.accumulate(panels: panels, hs: hs, gl: gl)
+    if table.shift == -.infinity {
+      throw .invalidParameter(name: "log density", value: table.shift, reason: "the density vanishes everywhere")
     }
     // Nearly uniform densities (spread of h below 1): centre h on its uniform mean c, so that Z = e^c(1 + m) with
     // m = ∫ expm1(h − c) and KL = (∫ d + ∫ d·expm1(d))/(1 + m) − log1p(m), d = h − c: no O(1) terms cancel, and
@@ -135,37 +199,10 @@ public struct CalibratedQuadrature: Sendable {
       centre += weight[j] * logDensity[j]
       minimum = Swift.min(minimum, logDensity[j])
     }
-    let nearlyUniform = minimum.isFinite && shift - minimum < 1
-    if nearlyUniform { shift = centre }
-    // Masses relative to exp(shift): per-node e_j, cumulative from each end.
-    var e = [Double](repeating: 0, count: count)
-    var cumulative = [Double](repeating: 0, count: count)
-    var lowerTotal = 0.0, upperTotal = 0.0, firstMoment = 0.0
-    var node = 0
-    var running = 0.0
-    for (index, panel) in panels.enumerated() {
-      if index > 0 && panel.upper != panels[index - 1].upper {
-        lowerTotal = running
-        running = 0
-      }
-      let half = (panel.b - panel.a) / 2
-      let start = node
-      for i in 0..<n {
-        let v = Double.exp(logDensity[start + i] - shift)
-        e[start + i] = v
-        if v > 0 { firstMoment += weight[start + i] * v * (logDensity[start + i] - shift) }
-      }
-      var panelMass = 0.0
-      for i in 0..<n {
-        var c = 0.0
-        for j in 0..<n { c += gl.matrix[i * n + j] * e[start + j] }
-        cumulative[start + i] = running + half * c
-        panelMass += weight[start + i] * e[start + i]
-      }
-      running += panelMass
-      node += n
-    }
-    if panels.last?.upper == true { upperTotal = running } else { lowerTotal = running }
+    let nearlyUniform = minimum.isFinite && table.shift - minimum < 1
+    if nearlyUniform { table = Self.accumulate(panels: panels, hs: hs, gl: gl, shift: centre) }
+    let shift = table.shift, e = table.e, cumulative = table.cumulative
+    let lowerTotal = table.lowerTotal, upperTotal = table.upperTotal
     let z = lowerTotal + upperTotal
     if nearlyUniform {
       var m = 0.0, moment = 0.0
@@ -178,7 +215,7 @@ public struct CalibratedQuadrature: Sendable {
       kl = moment / (1 + m) - Double.log(onePlus: m)
     } else {
       logNormalizer = Double.log(z) + shift
-      kl = firstMoment / z - Double.log(z)
+      kl = table.firstMoment / z - Double.log(z)
     }
     cdf = [Double](repeating: 0, count: count)
     survival = [Double](repeating: 0, count: count)
@@ -201,30 +238,6 @@ public struct CalibratedQuadrature: Sendable {
     var b: Double
     var upper: Bool
     var offset: Int
-  }
-
-  /// Panel edges on [0, ½] in one half's coordinate: halving from ½ down to `10⁻²/slope` (at least one panel
-  /// below 1e-2, at most down to 1e-300), plus kinks.
-  static func edges(slope: Double, kinks: [Double]) -> [Double] {
-    let finest: Double
-    if slope.isNaN || slope == .infinity {
-      finest = 1e-16
-    } else {
-      finest = Swift.min(1e-2, Swift.max(1e-300, 1e-2 / Swift.max(slope, 1e-300)))
-    }
-    var edges: [Double] = [0.5]
-    var w = 0.25
-    while w > finest {
-      edges.append(w)
-      w /= 2
-    }
-    edges.append(w)
-    edges.append(0)
-    edges.append(contentsOf: kinks)
-    edges.sort()
-    var unique: [Double] = []
-    for x in edges where unique.last.map({ x > $0 }) ?? true { unique.append(x) }
-    return unique
   }
 
   /// `u` at node `j`.

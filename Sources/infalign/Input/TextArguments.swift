@@ -40,7 +40,8 @@ extension Row {
     var row: Row = [
       ("procedure", .string(p.procedure.description)),
       ("transform", .string(transform ?? p.transform.description)),
-      ("beta", .number(p.beta)), ("kl", .number(p.kl)), ("win_rate", .number(p.winRate)),
+      // β past Double's range (exp:t with large t at a moderate scaled weight) is printed as e^(log β).
+      ("beta", p.beta.isFinite ? .number(p.beta) : .string("e^\(p.logBeta)")), ("kl", .number(p.kl)), ("win_rate", .number(p.winRate)),
       ("standard_win_rate", .number(p.standardWinRate)), ("log_z", .number(p.logZ)),
     ]
     if p.referenceProcedure != p.procedure { row.insert(("reference_procedure", .string(p.referenceProcedure.description)), at: 1) }
