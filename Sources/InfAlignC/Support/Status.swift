@@ -31,7 +31,8 @@ enum Status: Int32 {
   init(_ error: InfAlignError) {
     switch error {
     case .parse: self = .parse
-    case .invalidParameter: self = .invalidParameter
+    // A KL budget out of reach is a parameter outside the range β can reach.
+    case .invalidParameter, .klBudgetOutOfReach: self = .invalidParameter
     case .math: self = .math
     case .nonFinite: self = .nonFinite
     case .emptyReferences: self = .emptyReferences
