@@ -91,6 +91,12 @@ int32_t infalign_abi_version(void);
 /* This thread's message for its last failed call ("" before any failure); valid until its next failing call. */
 const char *infalign_last_error(void);
 
+/* The process-wide thread count of the row kernels (calibration, win rates); INFALIGN_NUM_THREADS at start-up,
+ * else the available cores. Results are bit-identical for every count. */
+int32_t infalign_thread_count(int64_t *count);
+/* Sets it for the whole process: 1 ... 1024. */
+int32_t infalign_set_thread_count(int64_t count);
+
 /* ---- Transforms Phi of the calibrated reward -------------------------------------------------------------- */
 
 /* Parses identity, exp:T, negexp:T, log[:EPS|:none], logit[:EPS|:none], power:P. */

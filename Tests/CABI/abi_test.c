@@ -33,6 +33,20 @@ static int failures = 0;
 
 static void test_version(void) { CHECK(infalign_abi_version() == INFALIGN_ABI_VERSION); }
 
+static void test_threads(void) {
+  int64_t count = 0;
+  OK(infalign_thread_count(&count));
+  CHECK(count >= 1);
+  OK(infalign_set_thread_count(2));
+  int64_t now = 0;
+  OK(infalign_thread_count(&now));
+  CHECK(now == 2);
+  EXPECT_ERROR(infalign_set_thread_count(0), INFALIGN_ERROR_INVALID_PARAMETER, "invalid thread count = 0");
+  EXPECT_ERROR(infalign_set_thread_count(5000), INFALIGN_ERROR_INVALID_PARAMETER, "must be in 1...1024");
+  EXPECT_ERROR(infalign_thread_count(NULL), INFALIGN_ERROR_ARGUMENT, "count is NULL");
+  OK(infalign_set_thread_count(count));
+}
+
 static void test_transforms(void) {
   infalign_transform *t = NULL;
   OK(infalign_transform_parse("exp:2", &t));
@@ -326,6 +340,7 @@ static void test_thread_local_error(void) {
 
 int main(void) {
   test_version();
+  test_threads();
   test_transforms();
   test_procedures();
   test_calibration();

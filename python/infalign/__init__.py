@@ -15,6 +15,7 @@ from .analysis import (CalibratedPoint, OptimalTransformResult, TunedTransform, 
 from .calibration import CalibrationTable, calibrate
 from .ctrl import CTRLOptions, CTRLResult, CTRLStepSummary, ctrl_step
 from .evaluation import BootstrapInterval, WinRate, bootstrap, win_rate, win_rates
+from .threads import set_thread_count, thread_count, threads
 from .transforms import Procedure, Transform
 
 __version__ = "0.1.0"
@@ -24,5 +25,5 @@ __all__ = [
     "CalibratedPoint", "CalibrationTable", "EmptyReferencesError", "InfAlignError", "InvalidParameterError",
     "MathError", "NonFiniteError", "OptimalTransformResult", "ParseError", "Procedure", "ShapeError", "Transform",
     "TunedTransform", "WinRate", "analyze", "beta_for_kl", "bootstrap", "calibrate", "ctrl_step", "library_path",
-    "optimal_transform", "tune", "win_rate", "win_rates",
+    "optimal_transform", "set_thread_count", "thread_count", "threads", "tune", "win_rate", "win_rates",
 ]

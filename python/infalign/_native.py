@@ -52,6 +52,8 @@ _f64 = ctypes.c_double
 _str = ctypes.c_char_p
 
 _SIGNATURES = {
+    "infalign_thread_count": [_p],
+    "infalign_set_thread_count": [_i64],
     "infalign_transform_parse": [_str, _p],
     "infalign_transform_table": [_p, _p, _i64, _p],
     "infalign_transform_free": [_p],

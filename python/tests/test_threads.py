@@ -72,3 +72,20 @@ def test_the_gil_is_released_during_a_call():
     margin = 0.2 * (end - start)
     inside = sum(start + margin < t < end - margin for t in stamps)
     assert inside > 10, f"the main thread ran {inside} times during a {end - start:.3f} s library call"
+
+
+def test_thread_count_does_not_change_results():
+    rng = np.random.default_rng(5)
+    refs, rewards = rng.normal(size=(300, 40)), rng.normal(size=(300, 70))
+    original = infalign.thread_count()
+    assert original >= 1
+    with infalign.threads(1):
+        assert infalign.thread_count() == 1
+        one = infalign.calibrate(rewards, refs), infalign.win_rates(rewards, refs, "bon:3")
+    assert infalign.thread_count() == original
+    with infalign.threads(4):
+        four = infalign.calibrate(rewards, refs), infalign.win_rates(rewards, refs, "bon:3")
+    assert all(bits_equal(a, b) for a, b in zip(one, four))
+    with pytest.raises(infalign.InvalidParameterError, match=r"invalid thread count = 0: must be in 1...1024"):
+        infalign.set_thread_count(0)
+    assert infalign.thread_count() == original
