@@ -61,6 +61,23 @@ python-test: python-deps
 	  PYTHONPATH=$(CURDIR)/python $(PYTHON) -m pytest -q -p no:cacheprovider tests; \
 	  rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
 
+# The examples' virtual environment (ignored by git): torch 2.13.0+cpu, TRL, transformers, Ray. torch's +cpu
+# build comes from pip's configured sources; where they lack it, add TORCH_INDEX=https://download.pytorch.org/whl/cpu.
+EXAMPLES_VENV := .venv-examples
+TORCH_INDEX ?=
+EXAMPLES_LIBRARY := $(CURDIR)/.build/release/libInfAlignC.so
+
+$(EXAMPLES_VENV)/bin/python:
+	$(PYTHON) -m venv $(EXAMPLES_VENV)
+
+# TRL's GRPOTrainer on a tiny causal LM built from a config, rewards calibrated and transformed by infalign for
+# best-of-N, both as the reward function and as a custom advantage stage (examples/trl_grpo_ctrl.py).
+trl-example: deps $(EXAMPLES_VENV)/bin/python
+	$(SWIFT) build -c release --product InfAlignC
+	$(EXAMPLES_VENV)/bin/pip install -q $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) \
+	  torch==2.13.0+cpu trl transformers numpy pytest
+	INFALIGN_LIBRARY=$(EXAMPLES_LIBRARY) HF_HUB_OFFLINE=1 $(EXAMPLES_VENV)/bin/python examples/trl_grpo_ctrl.py
+
 # Builds libInfAlignC (release) and installs the Python package (with the library inside) into $(PYTHON)'s
 # environment: the same as `pip install ./python`.
 python: deps
