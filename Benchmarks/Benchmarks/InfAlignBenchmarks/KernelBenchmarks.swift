@@ -35,77 +35,87 @@ func calibrationBenchmarks() {
         let table = try CalibrationTable(references: r, rows: b, columns: m)
         try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
           try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
-            try table.calibrate(queries: q, columns: k, into: o)
+            try table.calibrate(queries: q, columns: k, into: o, threads: 1)
           }
         }
       }
     }
     blackHole(out)
   }
-  Benchmark("Calibrate-B1024-M1024-K16-one-shot") { benchmark in
-    // The one-shot path (direct SIMD counts, no sort for K ≤ 64): what `infalign calibrate` runs.
-    var out = [Double](repeating: 0, count: b * k)
-    try refs.withUnsafeBufferPointer { (r) throws(InfAlignError) in
-      try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
-        try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
-          benchmark.startMeasurement()
-          for _ in benchmark.scaledIterations {
-            try OneShotCalibration.calibrate(
-              references: r, referenceColumns: m, queries: q, queryColumns: k, rows: b, into: o)
+  for threads in [1, 2] {
+    Benchmark("Calibrate-B1024-M1024-K16-one-shot\(threadsSuffix(threads))") { benchmark in
+      // The one-shot path (direct SIMD counts, no sort for K ≤ 64): what `infalign calibrate` runs.
+      var out = [Double](repeating: 0, count: b * k)
+      try refs.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+        try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
+          try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+              try OneShotCalibration.calibrate(
+                references: r, referenceColumns: m, queries: q, queryColumns: k, rows: b, into: o, threads: threads)
+            }
+            benchmark.stopMeasurement()
           }
+        }
+      }
+      blackHole(out)
+    }
+    Benchmark("Calibrate-B1024-M1024-K16-reused-table\(threadsSuffix(threads))") { benchmark in
+      let table = try refs.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+        try CalibrationTable(references: r, rows: b, columns: m)
+      }
+      var out = [Double](repeating: 0, count: b * k)
+      try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
+        try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
+          benchmark.startMeasurement()
+          for _ in benchmark.scaledIterations { try table.calibrate(queries: q, columns: k, into: o, threads: threads) }
           benchmark.stopMeasurement()
         }
       }
+      blackHole(out)
     }
-    blackHole(out)
-  }
-  Benchmark("Calibrate-B1024-M1024-K16-reused-table") { benchmark in
-    let table = try refs.withUnsafeBufferPointer { (r) throws(InfAlignError) in
-      try CalibrationTable(references: r, rows: b, columns: m)
-    }
-    var out = [Double](repeating: 0, count: b * k)
-    try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
-      try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations { try table.calibrate(queries: q, columns: k, into: o) }
-        benchmark.stopMeasurement()
-      }
-    }
-    blackHole(out)
   }
 }
 
 func reductionBenchmarks() {
   let rows = 4096, cols = 1024
   for (name, x) in [("Double", normals(rows * cols) as [Double])] {
-    Benchmark("logSumExp-4096x1024-\(name)") { benchmark in
-      var out = [Double](repeating: 0, count: rows)
-      x.withUnsafeBufferPointer { xb in
-        out.withUnsafeMutableBufferPointer { o in
-          benchmark.startMeasurement()
-          for _ in benchmark.scaledIterations { RowReductions.logSumExp(xb, rows: rows, columns: cols, into: o) }
-          benchmark.stopMeasurement()
+    for threads in [1, 2] {
+      Benchmark("logSumExp-4096x1024-\(name)\(threadsSuffix(threads))") { benchmark in
+        var out = [Double](repeating: 0, count: rows)
+        x.withUnsafeBufferPointer { xb in
+          out.withUnsafeMutableBufferPointer { o in
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+              RowReductions.logSumExp(xb, rows: rows, columns: cols, into: o, threads: threads)
+            }
+            benchmark.stopMeasurement()
+          }
         }
+        blackHole(out)
       }
-      blackHole(out)
-    }
-    Benchmark("softmax-4096x1024-\(name)") { benchmark in
-      var out = [Double](repeating: 0, count: rows * cols)
-      try x.withUnsafeBufferPointer { (xb) throws(MathError) in
-        try out.withUnsafeMutableBufferPointer { (o) throws(MathError) in
-          benchmark.startMeasurement()
-          for _ in benchmark.scaledIterations { try RowReductions.softmax(xb, rows: rows, columns: cols, into: o) }
-          benchmark.stopMeasurement()
+      Benchmark("softmax-4096x1024-\(name)\(threadsSuffix(threads))") { benchmark in
+        var out = [Double](repeating: 0, count: rows * cols)
+        try x.withUnsafeBufferPointer { (xb) throws(MathError) in
+          try out.withUnsafeMutableBufferPointer { (o) throws(MathError) in
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+              try RowReductions.softmax(xb, rows: rows, columns: cols, into: o, threads: threads)
+            }
+            benchmark.stopMeasurement()
+          }
         }
+        blackHole(out)
       }
-      blackHole(out)
     }
     Benchmark("logSoftmax-4096x1024-\(name)") { benchmark in
       var out = [Double](repeating: 0, count: rows * cols)
       try x.withUnsafeBufferPointer { (xb) throws(MathError) in
         try out.withUnsafeMutableBufferPointer { (o) throws(MathError) in
           benchmark.startMeasurement()
-          for _ in benchmark.scaledIterations { try RowReductions.logSoftmax(xb, rows: rows, columns: cols, into: o) }
+          for _ in benchmark.scaledIterations {
+            try RowReductions.logSoftmax(xb, rows: rows, columns: cols, into: o, threads: 1)
+          }
           benchmark.stopMeasurement()
         }
       }
@@ -118,7 +128,9 @@ func reductionBenchmarks() {
     xf.withUnsafeBufferPointer { xb in
       out.withUnsafeMutableBufferPointer { o in
         benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations { RowReductions.logSumExp(xb, rows: rows, columns: cols, into: o) }
+        for _ in benchmark.scaledIterations {
+          RowReductions.logSumExp(xb, rows: rows, columns: cols, into: o, threads: 1)
+        }
         benchmark.stopMeasurement()
       }
     }
@@ -180,3 +192,6 @@ func ctrlStepBenchmarks() {
     }
   }
 }
+
+/// "" for one thread (the original benchmark names), "-threadsN" otherwise.
+func threadsSuffix(_ threads: Int) -> String { threads == 1 ? "" : "-threads\(threads)" }

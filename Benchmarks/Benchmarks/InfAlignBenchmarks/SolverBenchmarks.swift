@@ -48,25 +48,28 @@ func empiricalWinRateBenchmarks() {
   let policy: [Double] = (normals(prompts * n, seed: 13) as [Double]).map { $0 + 0.3 }
   let reference: [Double] = normals(prompts * m, seed: 14)
   let policyOffsets = (0...prompts).map { $0 * n }, referenceOffsets = (0...prompts).map { $0 * m }
-  Benchmark("EmpiricalWinRate-bon8-prompts4096-n64-m64-Double") { benchmark in
-    let procedure = try Procedure.bestOf(8)
-    var out = [Double](repeating: 0, count: prompts)
-    try policy.withUnsafeBufferPointer { (p) throws(InfAlignError) in
-      try reference.withUnsafeBufferPointer { (r) throws(InfAlignError) in
-        try policyOffsets.withUnsafeBufferPointer { (op) throws(InfAlignError) in
-          try referenceOffsets.withUnsafeBufferPointer { (or) throws(InfAlignError) in
-            try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
-              benchmark.startMeasurement()
-              for _ in benchmark.scaledIterations {
-                try EmpiricalWinRate.estimate(
-                  policy: p, policyOffsets: op, reference: r, referenceOffsets: or, procedure: procedure, into: o)
+  for threads in [1, 2] {
+    Benchmark("EmpiricalWinRate-bon8-prompts4096-n64-m64-Double\(threadsSuffix(threads))") { benchmark in
+      let procedure = try Procedure.bestOf(8)
+      var out = [Double](repeating: 0, count: prompts)
+      try policy.withUnsafeBufferPointer { (p) throws(InfAlignError) in
+        try reference.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+          try policyOffsets.withUnsafeBufferPointer { (op) throws(InfAlignError) in
+            try referenceOffsets.withUnsafeBufferPointer { (or) throws(InfAlignError) in
+              try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
+                benchmark.startMeasurement()
+                for _ in benchmark.scaledIterations {
+                  try EmpiricalWinRate.estimate(
+                    policy: p, policyOffsets: op, reference: r, referenceOffsets: or, procedure: procedure, into: o,
+                    threads: threads)
+                }
+                benchmark.stopMeasurement()
               }
-              benchmark.stopMeasurement()
             }
           }
         }
       }
+      blackHole(out)
     }
-    blackHole(out)
   }
 }

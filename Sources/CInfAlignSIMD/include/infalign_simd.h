@@ -27,6 +27,22 @@ int infalign_simd_detected_level(void);
 /// count), otherwise the online processors; at least 1.
 int infalign_available_cores(void);
 
+/// Vector features of this CPU (and OS), as a bit set of the `INFALIGN_CPU_…` flags; 0 off x86-64.
+unsigned infalign_cpu_vector_features(void);
+#define INFALIGN_CPU_AVX 1u
+#define INFALIGN_CPU_AVX2 2u
+#define INFALIGN_CPU_FMA 4u
+#define INFALIGN_CPU_AVX512F 8u
+#define INFALIGN_CPU_AVX512BW 16u
+#define INFALIGN_CPU_AVX512VL 32u
+#define INFALIGN_CPU_AVX512DQ 64u
+#define INFALIGN_CPU_AVX512CD 128u
+#define INFALIGN_CPU_AVX512BF16 256u
+
+/// The path of the shared object (or executable) that holds `address`, or NULL when the loader cannot tell.
+/// The string belongs to the loader; it stays valid while that object is loaded.
+const char *infalign_shared_object_path(const void *address);
+
 /// `sum_j exp(x[j] - shift)` over `n` values, storing each term into `store` when it is not NULL (it may equal
 /// `x`). Each term is within 2 ulp of the C library's `exp`; a vector holding a lane that would overflow,
 /// underflow to a subnormal, or is NaN is computed with the C library's `exp` instead, so special values match it.

@@ -10,8 +10,8 @@ struct BenchCommand: RenderingCommand {
     discussion: """
       Kernels and their shape options: calibrate (--prompts --references --queries; one-shot), calibrate-table
       (the same shape; only the searches of a table built once), logsumexp and softmax (--rows --cols), gemm
-      (--m --n --k), ctrl-step (--groups --group-size), winrate (--prompts and --queries samples per side,
-      --procedure; the empirical win rate), analyze (--transform --beta --procedure), optimal (--grid --beta
+      (--m --n --k), ctrl-step (--groups --group-size), winrate (--prompts --samples per side --procedure; the
+      empirical win rate), analyze (--transform --beta --procedure), optimal (--grid --beta
       --procedure; the optimal transform at one β, fixed-point solver).
       "isa" names the vector level the width-bound kernels ran at (set INFALIGN_SIMD=baseline|avx2|avx512 to cap it);
       "threads" the thread count of the row kernels (--threads, else INFALIGN_NUM_THREADS, else the available cores).
@@ -42,6 +42,7 @@ struct BenchCommand: RenderingCommand {
   @Option var beta = 0.1
   @Option var procedure = "bon:8"
   @Option var grid = 1024
+  @Option var samples = 64
   @Option(help: "Threads for the row kernels (default: INFALIGN_NUM_THREADS, else the available cores).")
   var threads: Int?
 
@@ -49,7 +50,7 @@ struct BenchCommand: RenderingCommand {
     if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
     for (name, v) in [("prompts", prompts), ("references", references), ("queries", queries), ("rows", rows),
                       ("cols", cols), ("m", m), ("n", n), ("k", k), ("groups", groups), ("group-size", groupSize),
-                      ("grid", grid)]
+                      ("grid", grid), ("samples", samples)]
     where v < 1 { throw ValidationError("--\(name) must be at least 1") }
     if let threads, threads < 1 || threads > Threads.maximum {
       throw ValidationError("--threads must be between 1 and \(Threads.maximum), got \(threads)")
@@ -80,7 +81,18 @@ struct BenchCommand: RenderingCommand {
       "{\"kernel\":\(Field.jsonString(kernel.rawValue)),\"shape\":{\(shape)},\"dtype\":\"\(dtype.rawValue)\","
         + "\"repeats\":\(repeats),\"median_s\":\(median),\"min_s\":\(times[0]),"
         + "\"throughput\":\(workload.work / median),\"unit\":\(Field.jsonString(workload.unit)),"
-        + "\"isa\":\"\(VectorISA.active)\",\"threads\":\(Threads.count)}\n")
+        + "\"isa\":\"\(VectorISA.active)\",\"threads\":\(Threads.count)\(kernel == .gemm ? blasFields() : "")}\n")
+  }
+}
+
+extension BenchCommand {
+  /// `,"blas":{…}`: the OpenBLAS build, core and thread count GEMM ran with, and whether the core is generic.
+  func blasFields() -> String {
+    let blas = BLASRuntime.current
+    let recommended = blas.recommendedCore.map(Field.jsonString) ?? "null"
+    return ",\"blas\":{\"library\":\(Field.jsonString(blas.libraryPath ?? "unknown")),"
+      + "\"version\":\(Field.jsonString(blas.version ?? "unknown")),\"core\":\(Field.jsonString(blas.coreName)),"
+      + "\"threads\":\(blas.threads),\"generic_core\":\(blas.isGenericCore),\"recommended_core\":\(recommended)}"
   }
 }
 
@@ -112,11 +124,11 @@ struct BenchWorkload<T: BLASScalar> {
       run = { _ = try table.calibrate(queries) }
     case .winrate:
       let procedure = try parseProcedure(c.procedure)
-      let count = c.prompts * c.queries
+      let count = c.prompts * c.samples
       let policy = normals(count).map { $0 + 0.1 }, reference = normals(count)
-      let offsets = (0...c.prompts).map { $0 * c.queries }
+      let offsets = (0...c.prompts).map { $0 * c.samples }
       var out = [Double](repeating: 0, count: c.prompts)
-      shape = [("prompts", c.prompts), ("samples", c.queries)]
+      shape = [("prompts", c.prompts), ("samples", c.samples)]
       work = Double(c.prompts)
       unit = "prompts/s"
       run = {

@@ -12,6 +12,8 @@ import Testing
   ["ctrl-step", "--groups", "4", "--group-size", "3"],
   ["analyze", "--transform", "exp:2", "--beta", "0.5", "--procedure", "bon:4"],
   ["optimal", "--grid", "128", "--beta", "0.5", "--procedure", "bon:2"],
+  ["calibrate-table", "--prompts", "3", "--references", "5", "--queries", "2"],
+  ["winrate", "--prompts", "4", "--samples", "9", "--procedure", "bon:2"],
 ])
 func benchPrintsOneJSONObject(arguments: [String]) throws {
   for dtype in ["double", "float"] {
@@ -43,4 +45,12 @@ func benchPrintsOneJSONObject(arguments: [String]) throws {
   #expect(throws: (any Error).self) { try run(["bench", "logsumexp", "--rows", "0"]) }
   #expect(throws: (any Error).self) { try run(["bench", "fft"]) }
   #expect(throws: (any Error).self) { try run(["bench", "analyze", "--transform", "exp:"]) }
+}
+
+/// `--threads` sets the row kernels' thread count for the run and is echoed; out-of-range counts are rejected.
+@Test func benchThreadsOption() throws {
+  let text = try run(["bench", "logsumexp", "--rows", "64", "--cols", "9", "--repeats", "2", "--threads", "2"])
+  let json = try #require(jsonLines(text).first)
+  #expect((json["threads"] as? NSNumber)?.intValue == 2)
+  #expect(throws: (any Error).self) { try run(["bench", "logsumexp", "--threads", "0"]) }
 }
