@@ -32,6 +32,8 @@ let package = Package(
         .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),
+    // C helpers of the executable: temporary-file removal on fatal signals, locale-free number parsing.
+    .target(name: "CInfAlignIO"),
     .target(
       name: "InfAlignSolvers",
       dependencies: [
@@ -43,6 +45,7 @@ let package = Package(
       name: "infalign",
       dependencies: [
         "InfAlignSolvers",
+        "CInfAlignIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

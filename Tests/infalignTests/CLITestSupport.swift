@@ -36,3 +36,44 @@ func rawNumber(_ json: String, _ key: String) -> Double? {
   let token = rest.prefix { !",}\n".contains($0) }
   return Double(token.trimmingCharacters(in: .whitespaces))
 }
+
+/// The `infalign` executable built beside the test bundle.
+func infalignExecutable() -> String {
+  URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("infalign").path
+}
+
+/// What a finished subprocess left: its exit status (or the signal that ended it), stdout and stderr.
+struct Finished {
+  var status: Int32
+  var signaled: Bool
+  var stdout: String
+  var stderr: String
+}
+
+/// Runs the built `infalign` with `arguments`; stdout goes to `stdoutPath` when given (else a pipe).
+/// `whileRunning` is called after the launch (e.g. to feed a FIFO or send a signal).
+func runExecutable(_ arguments: [String], stdoutPath: String? = nil,
+                   whileRunning: (Process) throws -> Void = { _ in }) throws -> Finished {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: infalignExecutable())
+  process.arguments = arguments
+  let out = Pipe(), err = Pipe()
+  if let stdoutPath {
+    process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
+  } else {
+    process.standardOutput = out
+  }
+  process.standardError = err
+  try process.run()
+  try whileRunning(process)
+  let stdoutData = stdoutPath == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+  let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return Finished(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+                  stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
+}
+
+/// Files in `dir` whose names mark them as temporary outputs.
+func temporaryLeftovers(in dir: String) -> [String] {
+  ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.contains(".tmp-") }
+}

@@ -31,7 +31,7 @@ struct CalibrateCommand: RenderingCommand {
   func execute(into out: inout some TextOutputStream) throws {
     let phi = try parseTransform(transform)
     var reader = try PromptReader(path: input, requireRewards: !leaveOneOut)
-    let file = try AtomicFile(path: output)
+    let file = try OutputFile(path: output, inputs: [input] + TransformFile.paths(in: [transform]))
     let csvOutput = output.lowercased().hasSuffix(".csv")
     if csvOutput { try file.write("id,index,reward,calibrated,transformed\n") }
     let options = CalibrationOptions(leaveOneOut: leaveOneOut, smoothing: smooth)

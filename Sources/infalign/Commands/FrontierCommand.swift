@@ -52,7 +52,7 @@ struct FrontierCommand: RenderingCommand {
     if let plot {
       let title = "Inference-time win rate vs KL (\(procedure)\(reference == procedure ? "" : " vs \(reference)"))"
       try SVGChart(title: title, xLabel: "KL(π ‖ π_ref)", yLabel: "win rate of \(procedure) vs \(reference)",
-                   series: series).write(to: plot)
+                   series: series).write(to: plot, inputs: TransformFile.paths(in: names))
     }
     output.write(Render.rows(rows, as: format))
   }

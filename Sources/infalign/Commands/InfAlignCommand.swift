@@ -29,9 +29,18 @@ extension RenderingCommand {
   mutating func run() throws {
     var out = StandardOutput()
     try execute(into: &out)
+    if let failure = out.failure { throw CLIError("cannot write to standard output: \(failure)") }
   }
 }
 
+/// Standard output written unbuffered with `write(2)`, remembering the first failure (a full disk, `> /dev/full`,
+/// a closed pipe) so the command exits non-zero with one line instead of 0.
 struct StandardOutput: TextOutputStream {
-  mutating func write(_ string: String) { print(string, terminator: "") }
+  private(set) var failure: String?
+
+  mutating func write(_ string: String) {
+    if failure != nil { return }
+    var string = string
+    failure = string.withUTF8 { OutputFile.writeAll(1, UnsafeRawBufferPointer($0)) }
+  }
 }

@@ -34,7 +34,7 @@ struct OptimalCommand: RenderingCommand {
                                           method: solver)
     }
     if let output {
-      let file = try AtomicFile(path: output)
+      let file = try OutputFile(path: output)
       try file.write("u,R\n")
       if case let .tabulated(table) = result.transform.kind {
         for (u, r) in zip(table.grid, table.values) { try file.write("\(u),\(r)\n") }

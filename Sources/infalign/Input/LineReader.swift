@@ -9,6 +9,8 @@ struct LineReader {
   private(set) var lineNumber = 0
 
   init(path: String) throws {
+    var info = stat()
+    if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { throw CLIError("cannot read \(path): it is a directory") }
     guard let handle = FileHandle(forReadingAtPath: path) else { throw CLIError("cannot open input file \(path)") }
     self.handle = handle
   }

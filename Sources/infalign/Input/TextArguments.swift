@@ -48,3 +48,10 @@ extension Row {
     return row
   }
 }
+
+/// The files named by `table:FILE` transforms, so an output can refuse to overwrite them.
+enum TransformFile {
+  static func paths(in specs: [String]) -> [String] {
+    specs.filter { $0.hasPrefix("table:") }.map { String($0.dropFirst("table:".count)) }
+  }
+}

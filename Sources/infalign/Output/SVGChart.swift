@@ -95,9 +95,9 @@ struct SVGChart {
       .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
   }
 
-  /// Writes the chart atomically.
-  func write(to path: String) throws {
-    let file = try AtomicFile(path: path)
+  /// Writes the chart atomically, refusing to overwrite one of `inputs`.
+  func write(to path: String, inputs: [String] = []) throws {
+    let file = try OutputFile(path: path, inputs: inputs)
     try file.write(render())
     try file.commit()
   }
