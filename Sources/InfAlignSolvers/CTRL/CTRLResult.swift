@@ -1,4 +1,5 @@
-/// All outputs of a CTRL step as matrices (`groups × groupSize`), for callers that do not manage buffers.
+/// All outputs of a CTRL step as matrices (`groups × groupSize`; per-token outputs `groups × (groupSize ×
+/// maxTokens)`), for callers that do not manage buffers.
 public struct CTRLResult<T: BLASScalar>: Sendable {
   public var calibrated: Matrix<T>
   public var transformed: Matrix<T>
@@ -6,7 +7,7 @@ public struct CTRLResult<T: BLASScalar>: Sendable {
   public var k1: Matrix<T>
   public var k2: Matrix<T>
   public var k3: Matrix<T>
-  /// `∂L/∂log π` for the PPO clipped surrogate loss.
+  /// `∂L/∂log π` of the total loss.
   public var lossGradient: Matrix<T>
   /// `false` for masked samples, row-major.
   public var valid: [Bool]
@@ -14,7 +15,8 @@ public struct CTRLResult<T: BLASScalar>: Sendable {
 }
 
 extension CTRLStep {
-  /// Runs the step on matrices (one row per prompt group), allocating the outputs.
+  /// Runs the step on matrices (one row per prompt group), allocating the outputs. The matrices are copied into
+  /// one contiguous input block; the buffer API avoids that copy.
   ///
   /// - Throws: as ``run(groups:groupSize:rewards:policyLogProbs:referenceLogProbs:oldPolicyLogProbs:calibration:options:outputs:)``,
   ///   and ``InfAlignError/shapeMismatch(_:)`` when the matrices differ in shape.
@@ -23,54 +25,72 @@ extension CTRLStep {
     calibration: CTRLCalibration<T>, options: CTRLOptions = .init()
   ) throws(InfAlignError) -> CTRLResult<T> {
     let (b, g) = (rewards.rows, rewards.columns)
-    for (name, m) in [("policy log-probs", policyLogProbs), ("reference log-probs", referenceLogProbs)]
+    let logProbs = [("policy log-probs", policyLogProbs), ("reference log-probs", referenceLogProbs)]
       + (oldPolicyLogProbs.map { [("old policy log-probs", $0)] } ?? [])
-    where m.rows != b || m.columns != g {
+    for (name, m) in logProbs where m.rows != b || m.columns != g {
       throw .shapeMismatch("\(name) are \(m.rows)×\(m.columns), rewards are \(b)×\(g)")
     }
-    let empty = Matrix<T>(rows: b, columns: g)
-    var result = CTRLResult(
-      calibrated: empty, transformed: empty, advantages: empty, k1: empty, k2: empty, k3: empty, lossGradient: empty,
-      valid: [Bool](repeating: true, count: b * g),
-      summary: CTRLSummary(loss: 0, meanK1: 0, meanK2: 0, meanK3: 0, clippedFraction: 0, maskedCount: 0))
-    let old = oldPolicyLogProbs?.storage
-    result.summary = try rewards.storage.withUnsafeBufferPointer { (r) throws(InfAlignError) in
-      try policyLogProbs.storage.withUnsafeBufferPointer { (lp) throws(InfAlignError) in
-        try referenceLogProbs.storage.withUnsafeBufferPointer { (lr) throws(InfAlignError) in
-          try withOptionalBuffer(old) { (lo) throws(InfAlignError) in
-            try result.calibrated.withUnsafeMutableBufferPointer { (c) throws(InfAlignError) in
-              try result.transformed.withUnsafeMutableBufferPointer { (t) throws(InfAlignError) in
-                try result.advantages.withUnsafeMutableBufferPointer { (a) throws(InfAlignError) in
-                  try result.k1.withUnsafeMutableBufferPointer { (k1) throws(InfAlignError) in
-                    try result.k2.withUnsafeMutableBufferPointer { (k2) throws(InfAlignError) in
-                      try result.k3.withUnsafeMutableBufferPointer { (k3) throws(InfAlignError) in
-                        try result.lossGradient.withUnsafeMutableBufferPointer { (lg) throws(InfAlignError) in
-                          try result.valid.withUnsafeMutableBufferPointer { (v) throws(InfAlignError) in
-                            try run(
-                              groups: b, groupSize: g, rewards: r, policyLogProbs: lp, referenceLogProbs: lr,
-                              oldPolicyLogProbs: lo, calibration: calibration, options: options,
-                              outputs: CTRLOutputs(
-                                advantages: a, lossGradient: lg, calibrated: c, transformed: t, k1: k1, k2: k2, k3: k3,
-                                valid: v))
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    return result
+    return try run(
+      groups: b, groupSize: g, maxTokens: 1, rewards: rewards.storage, policyLogProbs: policyLogProbs.storage,
+      referenceLogProbs: referenceLogProbs.storage, oldPolicyLogProbs: oldPolicyLogProbs?.storage, mask: nil,
+      calibration: calibration, options: options)
   }
 
-  private static func withOptionalBuffer<T, R>(
-    _ array: [T]?, _ body: (UnsafeBufferPointer<T>?) throws(InfAlignError) -> R
-  ) throws(InfAlignError) -> R {
-    guard let array else { return try body(nil) }
-    return try array.withUnsafeBufferPointer { (p) throws(InfAlignError) in try body(p) }
+  /// Runs the step on token-level arrays (rewards `groups × groupSize`, log-probs and the optional mask
+  /// `groups × groupSize × maxTokens`, row-major), allocating the outputs.
+  ///
+  /// - Throws: as ``run(groups:groupSize:rewards:tokens:calibration:options:outputs:)``, and
+  ///   ``InfAlignError/shapeMismatch(_:)`` when an array has the wrong length.
+  public static func run<T: BLASScalar>(
+    groups b: Int, groupSize g: Int, maxTokens nt: Int, rewards: [T], policyLogProbs: [T], referenceLogProbs: [T],
+    oldPolicyLogProbs: [T]? = nil, mask: [Bool]? = nil, calibration: CTRLCalibration<T>,
+    options: CTRLOptions = .init()
+  ) throws(InfAlignError) -> CTRLResult<T> {
+    let n = b * g, ntok = n * nt
+    let arrays = [("rewards", rewards.count, n), ("policy log-probs", policyLogProbs.count, ntok),
+                  ("reference log-probs", referenceLogProbs.count, ntok),
+                  ("old policy log-probs", oldPolicyLogProbs?.count ?? ntok, ntok), ("mask", mask?.count ?? ntok, ntok)]
+    for (name, count, want) in arrays where count != want {
+      throw .shapeMismatch("\(name) hold \(count) values, \(b) groups × \(g) samples × \(nt) tokens need \(want)")
+    }
+    // One input block (rewards, policy, reference, old), one output block, one flag block: no nested closures.
+    let input = UnsafeMutableBufferPointer<T>.allocate(capacity: n + 3 * ntok)
+    let output = UnsafeMutableBufferPointer<T>.allocate(capacity: 3 * n + 4 * ntok)
+    let flags = UnsafeMutableBufferPointer<Bool>.allocate(capacity: n + ntok)
+    defer {
+      input.deallocate()
+      output.deallocate()
+      flags.deallocate()
+    }
+    func slice<E>(_ buffer: UnsafeMutableBufferPointer<E>, _ start: Int, _ count: Int) -> UnsafeMutableBufferPointer<E> {
+      UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + count)])
+    }
+    input.initialize(repeating: 0)
+    _ = slice(input, 0, n).update(fromContentsOf: rewards)
+    _ = slice(input, n, ntok).update(fromContentsOf: policyLogProbs)
+    _ = slice(input, n + ntok, ntok).update(fromContentsOf: referenceLogProbs)
+    if let oldPolicyLogProbs { _ = slice(input, n + 2 * ntok, ntok).update(fromContentsOf: oldPolicyLogProbs) }
+    output.initialize(repeating: 0)
+    flags.initialize(repeating: true)
+    if let mask { _ = slice(flags, n, ntok).update(fromContentsOf: mask) }
+    let outputs = CTRLOutputs(
+      advantages: slice(output, 2 * n, n), lossGradient: slice(output, 3 * n + 3 * ntok, ntok),
+      calibrated: slice(output, 0, n), transformed: slice(output, n, n), k1: slice(output, 3 * n, ntok),
+      k2: slice(output, 3 * n + ntok, ntok), k3: slice(output, 3 * n + 2 * ntok, ntok), valid: slice(flags, 0, n))
+    let tokens = CTRLTokens(
+      maxTokens: nt, policyLogProbs: UnsafeBufferPointer(slice(input, n, ntok)),
+      referenceLogProbs: UnsafeBufferPointer(slice(input, n + ntok, ntok)),
+      oldPolicyLogProbs: oldPolicyLogProbs == nil ? nil : UnsafeBufferPointer(slice(input, n + 2 * ntok, ntok)),
+      mask: mask == nil ? nil : UnsafeBufferPointer(slice(flags, n, ntok)))
+    let summary = try run(
+      groups: b, groupSize: g, rewards: UnsafeBufferPointer(slice(input, 0, n)), tokens: tokens,
+      calibration: calibration, options: options, outputs: outputs)
+    func matrix(_ start: Int, _ columns: Int) -> Matrix<T> {
+      Matrix(rows: b, columns: columns, storage: Array(slice(output, start, b * columns)))
+    }
+    return CTRLResult(
+      calibrated: matrix(0, g), transformed: matrix(n, g), advantages: matrix(2 * n, g),
+      k1: matrix(3 * n, g * nt), k2: matrix(3 * n + ntok, g * nt), k3: matrix(3 * n + 2 * ntok, g * nt),
+      lossGradient: matrix(3 * n + 3 * ntok, g * nt), valid: Array(slice(flags, 0, n)), summary: summary)
   }
 }

@@ -63,7 +63,8 @@ private func data(_ seed: UInt64, _ b: Int, _ g: Int) -> ([[Double]], [[Double]]
   let transform = try Transform.exponential(rate: 3)
   for (loo, normalize, beta) in [(true, false, 0.0), (false, true, 0.1), (true, true, 0.05)] {
     let options = CTRLOptions(
-      transform: transform, advantage: loo ? .leaveOneOut : .groupMean, normalizeByStd: normalize, klCoefficient: beta)
+      transform: transform, baseline: loo ? .leaveOneOut : .groupMean, scale: normalize ? .group : .none,
+      klReward: .init(coefficient: beta, estimator: .k1))
     let result = try CTRLStep.run(
       rewards: Matrix(rewards), policyLogProbs: Matrix(lp), referenceLogProbs: Matrix(lr), oldPolicyLogProbs: Matrix(lo),
       calibration: .group, options: options)
@@ -111,7 +112,7 @@ private func data(_ seed: UInt64, _ b: Int, _ g: Int) -> ([[Double]], [[Double]]
   let zeros = Matrix<Double>(rows: 2, columns: 3)
   let result = try CTRLStep.run(
     rewards: rewards, policyLogProbs: zeros, referenceLogProbs: zeros, calibration: .table(refs),
-    options: CTRLOptions(normalizeByStd: true))
+    options: CTRLOptions(scale: .group))
   #expect(result.calibrated.storage == [0.5, 0.75, 1, 1, 1, 1])
   #expect(Array(result.advantages.row(1)) == [0, 0, 0])  // zero variance: 0, not NaN
   #expect(result.advantages.storage.allSatisfy { $0.isFinite })

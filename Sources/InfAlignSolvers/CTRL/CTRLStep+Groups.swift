@@ -1,0 +1,162 @@
+import InfAlignMath
+
+/// Running count, mean and sum of squared deviations, merged across groups with Chan's formula (stable).
+struct CTRLMoments {
+  var count = 0.0, mean = 0.0, m2 = 0.0
+
+  mutating func merge(count n: Double, mean: Double, m2: Double) {
+    guard n > 0 else { return }
+    let total = count + n, delta = mean - self.mean
+    self.mean += delta * n / total
+    self.m2 += m2 + delta * delta * count * n / total
+    count = total
+  }
+
+  /// The std (Bessel's when `bessel`), 0 for fewer than two values.
+  func std(bessel: Bool) -> Double {
+    let d = bessel ? count - 1 : count
+    return d > 0 ? (m2 / d).squareRoot() : 0
+  }
+}
+
+/// Batch totals gathered by the group stage.
+struct CTRLGroupTotals {
+  var validSamples = 0
+  var rewards = CTRLMoments()
+  var advantages = CTRLMoments()
+}
+
+/// The mean and centred sum of squares of `x[0..<m]`, the mean shifted by `x[0]` so that equal values give their
+/// value exactly (a zero-variance group gives advantages of exactly 0).
+@inline(__always)
+func ctrlMoments(_ x: UnsafePointer<Double>, _ m: Int) -> (mean: Double, m2: Double) {
+  guard m > 0 else { return (0, 0) }
+  let k = x[0]
+  var s = 0.0
+  for i in 0..<m { s += x[i] - k }
+  let mean = k + s / Double(m)
+  var m2 = 0.0
+  for i in 0..<m {
+    let d = x[i] - mean
+    m2 += d * d
+  }
+  return (mean, m2)
+}
+
+extension CTRLStep {
+  /// Stage 1 of a group: marks the valid samples (all inputs finite) in `ws.valid`, compacts their positions into
+  /// `ws.index`, and returns their count. Throws naming the first non-finite input unless masking.
+  static func validateGroup<T: BLASScalar>(
+    _ b: Int, _ g: Int, _ rewards: UnsafeBufferPointer<T>, _ tokens: CTRLTokens<T>, _ mask: Bool,
+    _ ws: CTRLWorkspace
+  ) throws(InfAlignError) -> Int {
+    let nt = tokens.maxTokens
+    var m = 0
+    for i in 0..<g {
+      let j = b * g + i
+      var bad: (field: String, value: T)? = nil
+      if !rewards[j].isFinite { bad = ("reward", rewards[j]) }
+      var t = 0
+      while bad == nil && t < nt {
+        let jt = j * nt + t
+        defer { t += 1 }
+        if let tm = tokens.mask, !tm[jt] { continue }
+        let suffix = nt > 1 ? " (token \(t))" : ""
+        if !tokens.policyLogProbs[jt].isFinite {
+          bad = ("policy log-prob" + suffix, tokens.policyLogProbs[jt])
+        } else if !tokens.referenceLogProbs[jt].isFinite {
+          bad = ("reference log-prob" + suffix, tokens.referenceLogProbs[jt])
+        } else if let old = tokens.oldPolicyLogProbs, !old[jt].isFinite {
+          bad = ("old policy log-prob" + suffix, old[jt])
+        }
+      }
+      if let bad, !mask { throw .nonFinite(field: bad.field, prompt: b, index: i, value: Double(bad.value)) }
+      ws.valid[i] = bad == nil
+      if bad == nil {
+        ws.index[m] = i
+        m += 1
+      }
+    }
+    return m
+  }
+
+  /// Stage 2 of a group: the rewards `R` of its `m` valid samples into `ws.reward` (compacted): calibrated (or
+  /// raw), transformed (or the distillation reward), minus a KL-in-reward placed before the baseline. Writes the
+  /// `calibrated` and `transformed` outputs.
+  static func groupRewards<T: BLASScalar>(
+    _ b: Int, _ g: Int, _ m: Int, _ rewards: UnsafeBufferPointer<T>, _ tokens: CTRLTokens<T>,
+    _ calibration: CTRLCalibration<T>, _ o: CTRLOptions, _ outputs: CTRLOutputs<T>, _ ws: CTRLWorkspace
+  ) throws(InfAlignError) {
+    let base = b * g
+    let cal = ws.calibrated, raw = ws.sorted
+    for k in 0..<m { raw[k] = Double(rewards[base + ws.index[k]]) }
+    switch calibration {
+    case .none:
+      for k in 0..<m { cal[k] = raw[k] }
+    case .group:
+      // Mid-rank among the group, itself included (it adds ½), so leave-one-out subtracts ½.
+      if m <= OneShotCalibration.directQueryLimit {
+        Double.midRankCountsUnsorted(raw, m, raw, m, cal)
+      } else {
+        let sorted = ws.estimate
+        sorted.update(from: raw, count: m)
+        do {
+          try RadixSort.sort(
+            UnsafeMutableBufferPointer(start: sorted, count: m),
+            scratch: UnsafeMutableBufferPointer(start: ws.sortScratch, count: m), histogram: ws.histogram, row: b)
+        } catch {
+          throw .math(error)  // unreachable: non-finite rewards were rejected or masked
+        }
+        for k in 0..<m { cal[k] = MidRank.count(UnsafePointer(sorted), m, raw[k]) }
+      }
+      for k in 0..<m {
+        let count = cal[k] - 0.5
+        cal[k] = o.smoothing ? (count + 0.5) / Double(m) : count / Double(m - 1)
+      }
+    case .table(let table):
+      let refs = table.offsets[b + 1] - table.offsets[b]
+      table.sorted.withUnsafeBufferPointer { row in
+        for k in 0..<m {
+          let count = Double(MidRank.count(row.baseAddress! + table.offsets[b], refs, rewards[base + ws.index[k]]))
+          cal[k] = o.smoothing ? (count + 0.5) / Double(refs + 1) : count / Double(refs)
+        }
+      }
+    }
+    let r = ws.reward
+    for k in 0..<m {
+      let j = base + ws.index[k]
+      let phi: Double
+      switch o.estimator {
+      case let .bestOfNDistillation(n): phi = Double(n - 1) * Double.log(Swift.max(cal[k], o.distillationEpsilon))
+      case let .worstOfNDistillation(n):
+        phi = Double(n - 1) * Double.log(Swift.max(1 - cal[k], o.distillationEpsilon))
+      default:
+        if case .none = calibration { phi = cal[k] } else { phi = Double(o.transform.apply(T(cal[k]))) }
+      }
+      if !phi.isFinite {
+        // e.g. exp(t·u) with t > 88 overflows Float: never pass an ∞/NaN reward on silently.
+        throw .nonFinite(field: "transformed reward (Φ overflows; use Double or a smaller parameter)", prompt: b,
+                         index: ws.index[k], value: phi)
+      }
+      outputs.calibrated?[j] = T(cal[k])
+      outputs.transformed?[j] = T(phi)
+      r[k] = phi - klPenalty(j, tokens, o)
+    }
+  }
+
+  /// `β·Σ_t kl_t` of the KL-in-reward term of sample `j` when it is placed before the baseline (else 0).
+  @inline(__always)
+  static func klPenalty<T: BLASScalar>(_ j: Int, _ tokens: CTRLTokens<T>, _ o: CTRLOptions) -> Double {
+    guard let term = o.klReward, term.coefficient != 0, o.klRewardPlacement == .beforeBaseline else { return 0 }
+    let nt = tokens.maxTokens
+    let source = o.klRewardSource == .oldPolicy ? (tokens.oldPolicyLogProbs ?? tokens.policyLogProbs)
+      : tokens.policyLogProbs
+    var sum = 0.0
+    for t in 0..<nt where tokens.mask?[j * nt + t] ?? true {
+      let jt = j * nt + t
+      sum += CTRLTerms.kl(Double(source[jt]) - Double(tokens.referenceLogProbs[jt]), term,
+                          logClamp: o.logRatioClamp).value
+    }
+    return term.coefficient * sum
+  }
+}

@@ -1,0 +1,129 @@
+/// Sums of the token stage.
+struct CTRLTokenTotals {
+  var policyLoss = 0.0, klLoss = 0.0, k1 = 0.0, k2 = 0.0, k3 = 0.0
+  var tokens = 0, clipped = 0
+}
+
+/// The loss weight of every token of a sample under an aggregation (verl `agg_loss`, TRL `loss_type`).
+struct CTRLAggregation {
+  let mode: CTRLOptions.Aggregation
+  let validTokens: Int, validSamples: Int, nonEmptySamples: Int, maxTokens: Int
+
+  /// The weight of each token of a sample with `length` valid tokens (0 for an empty sample).
+  @inline(__always)
+  func weight(length: Int) -> Double {
+    switch mode {
+    case .tokenMean:
+      return validTokens > 0 ? 1 / Double(validTokens) : 0
+    case let .sequenceMeanTokenMean(epsilon, floorOne):
+      if floorOne { return validSamples > 0 ? 1 / (Double(Swift.max(length, 1)) * Double(validSamples)) : 0 }
+      return length > 0 ? 1 / ((Double(length) + epsilon) * Double(nonEmptySamples)) : 0
+    case .sequenceMeanTokenSum:
+      return nonEmptySamples > 0 ? 1 / Double(nonEmptySamples) : 0
+    case let .tokenSumNormalized(perSequence):
+      let d = Double(maxTokens) * (perSequence ? Double(validSamples) : 1)
+      return d > 0 ? 1 / d : 0
+    }
+  }
+}
+
+extension CTRLStep {
+  /// Stage 4, one valid sample `j` of group `b` (position `i`): per token the KL estimates, the PPO term with the
+  /// sample's advantage (minus the KL return-to-go when placed after the baseline), the KL loss term, and
+  /// `∂L/∂log π`. Throws naming the sample and token when a value overflows `T` or `Double`.
+  static func sampleTokens<T: BLASScalar>(
+    _ b: Int, _ i: Int, _ j: Int, _ tokens: CTRLTokens<T>, _ o: CTRLOptions, _ ppo: CTRLTerms.PPO,
+    _ aggregation: CTRLAggregation, _ outputs: CTRLOutputs<T>, _ ws: CTRLWorkspace,
+    _ totals: inout CTRLTokenTotals
+  ) throws(InfAlignError) {
+    let nt = tokens.maxTokens, base = j * nt
+    let lp = tokens.policyLogProbs, lr = tokens.referenceLogProbs, old = tokens.oldPolicyLogProbs
+    @inline(__always) func active(_ t: Int) -> Bool { tokens.mask?[base + t] ?? true }
+    var length = 0
+    for t in 0..<nt where active(t) { length += 1 }
+    let w = aggregation.weight(length: length)
+    let advantage = Double(outputs.advantages[j])
+    // KL return-to-go (OpenRLHF's cumulative returns with γ = 1) when the KL-in-reward follows the baseline.
+    let togo = ws.tokenKL
+    var running = 0.0
+    if let term = o.klReward, term.coefficient != 0, o.klRewardPlacement == .afterBaseline {
+      let source = o.klRewardSource == .oldPolicy ? (old ?? lp) : lp
+      for t in stride(from: nt - 1, through: 0, by: -1) {
+        if active(t) {
+          running += CTRLTerms.kl(Double(source[base + t]) - Double(lr[base + t]), term,
+                                  logClamp: o.logRatioClamp).value
+        }
+        togo[t] = term.coefficient * running
+      }
+    } else {
+      for t in 0..<nt { togo[t] = 0 }
+    }
+    // A sequence-level ratio is shared by the tokens: its log and the factor ∂log r/∂log π_t.
+    var sequenceLogRatio = 0.0, factor = 1.0
+    if o.ratioLevel != .token {
+      if let old {
+        for t in 0..<nt where active(t) { sequenceLogRatio += Double(lp[base + t]) - Double(old[base + t]) }
+      }
+      if o.ratioLevel == .sequenceMean {
+        factor = 1 / Double(Swift.max(length, 1))
+        sequenceLogRatio *= factor
+      }
+    }
+    let slope = ws.tokenSlope
+    var sharedSlope = 0.0
+    for t in 0..<nt {
+      let jt = base + t
+      guard active(t) else {
+        outputs.k1?[jt] = 0
+        outputs.k2?[jt] = 0
+        outputs.k3?[jt] = 0
+        slope[t] = 0
+        continue
+      }
+      let rho = Double(lp[jt]) - Double(lr[jt])
+      let k2 = rho * rho / 2
+      let k3 = CTRLTerms.k3(CTRLTerms.clamp(rho, o.logRatioClamp).value)
+      let logRatio = o.ratioLevel == .token ? (old.map { Double(lp[jt]) - Double($0[jt]) } ?? 0) : sequenceLogRatio
+      let term = ppo.term(logRatio: logRatio, advantage: advantage - togo[t])
+      var klValue = 0.0, klSlope = 0.0
+      if let kl = o.klLoss, kl.coefficient != 0 {
+        let (v, s) = CTRLTerms.kl(rho, kl, logClamp: o.logRatioClamp)
+        (klValue, klSlope) = (kl.coefficient * v, kl.coefficient * s)
+      }
+      let (k1T, k2T, k3T) = (T(rho), T(k2), T(k3))
+      if !(k1T.isFinite && k2T.isFinite && k3T.isFinite && term.loss.isFinite && term.slope.isFinite
+        && klValue.isFinite)
+      {
+        throw .nonFinite(
+          field: "log-ratio (a KL estimate or the PPO ratio overflows; clamp the log-ratio or check the log-probs)"
+            + (nt > 1 ? " (token \(t))" : ""), prompt: b, index: i, value: rho.isFinite ? logRatio : rho)
+      }
+      outputs.k1?[jt] = k1T
+      outputs.k2?[jt] = k2T
+      outputs.k3?[jt] = k3T
+      totals.k1 += rho
+      totals.k2 += k2
+      totals.k3 += k3
+      totals.tokens += 1
+      if term.clipped { totals.clipped += 1 }
+      totals.policyLoss += w * term.loss
+      totals.klLoss += w * klValue
+      if o.ratioLevel == .token {
+        slope[t] = w * (term.slope + klSlope)
+      } else {
+        sharedSlope += w * term.slope
+        slope[t] = w * klSlope
+      }
+    }
+    let shared = sharedSlope * factor
+    for t in 0..<nt {
+      let g = active(t) ? slope[t] + shared : 0
+      let gT = T(g)
+      if !gT.isFinite {
+        throw .nonFinite(field: "loss gradient (overflows; clamp the log-ratio)" + (nt > 1 ? " (token \(t))" : ""),
+                         prompt: b, index: i, value: g)
+      }
+      outputs.lossGradient[base + t] = gT
+    }
+  }
+}
