@@ -10,8 +10,8 @@ final class CTRLOptionsHandle: Handle {
 
   /// The option names and their values' forms, for messages and the header.
   static let names = [
-    "transform", "smoothing", "advantage", "normalize_by_std", "std_floor", "kl_coefficient", "clip_epsilon",
-    "log_ratio_clamp", "non_finite",
+    "preset", "transform", "smoothing", "advantage", "normalize_by_std", "std_floor", "kl_coefficient",
+    "clip_epsilon", "log_ratio_clamp", "non_finite",
   ]
 
   /// Sets option `key` from its text `value`.
@@ -32,18 +32,26 @@ final class CTRLOptionsHandle: Handle {
       return x
     }
     switch key {
+    case "preset":
+      let transform = options.transform
+      options = try CTRLPreset.named(value).options
+      options.transform = transform
     case "transform": options.transform = try Transform(parsing: value)
     case "smoothing": options.smoothing = try flag()
     case "advantage":
       switch value {
-      case "rloo", "leave-one-out": options.advantage = .leaveOneOut
-      case "group-mean", "mean": options.advantage = .groupMean
+      case "rloo", "leave-one-out": options.baseline = .leaveOneOut
+      case "group-mean", "mean": options.baseline = .groupMean
       default: throw fail("expected rloo (leave-one-out) or group-mean")
       }
-    case "normalize_by_std": options.normalizeByStd = try flag()
+    case "normalize_by_std": options.scale = try flag() ? .group : .none
     case "std_floor": options.stdFloor = try number()
-    case "kl_coefficient": options.klCoefficient = try number()
-    case "clip_epsilon": options.clipEpsilon = try number()
+    case "kl_coefficient":  // k1 of log π − log π_ref folded into the reward before baselining
+      let beta = try number()
+      options.klReward = beta == 0 ? nil : .init(coefficient: beta, estimator: .k1)
+    case "clip_epsilon":
+      options.clipLow = try number()
+      options.clipHigh = options.clipLow
     case "log_ratio_clamp": options.logRatioClamp = try number()
     case "non_finite":
       switch value {

@@ -31,7 +31,8 @@ import Testing
       rewards: Matrix(rows: groups, columns: size, storage: rewards),
       policyLogProbs: Matrix(rows: groups, columns: size, storage: lp),
       referenceLogProbs: Matrix(rows: groups, columns: size, storage: lr), calibration: .group,
-      options: CTRLOptions(transform: try Transform(parsing: "exp:2"), klCoefficient: 0.05))
+      options: CTRLOptions(
+        transform: try Transform(parsing: "exp:2"), klReward: .init(coefficient: 0.05, estimator: .k1)))
     #expect(a.map(\.bitPattern) == expected.advantages.storage.map(\.bitPattern))
     #expect(grad.map(\.bitPattern) == expected.lossGradient.storage.map(\.bitPattern))
     #expect(k3.map(\.bitPattern) == expected.k3.storage.map(\.bitPattern))
