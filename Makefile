@@ -78,6 +78,15 @@ trl-example: deps $(EXAMPLES_VENV)/bin/python
 	  torch==2.13.0+cpu trl transformers numpy pytest
 	INFALIGN_LIBRARY=$(EXAMPLES_LIBRARY) HF_HUB_OFFLINE=1 $(EXAMPLES_VENV)/bin/python examples/trl_grpo_ctrl.py
 
+# Ray Data over JSONL/Parquet reward shards on a local Ray cluster started by the example, checked against the
+# single-process CLI bit for bit (examples/ray_rewards.py; docs/SCALE.md).
+ray-example: deps $(EXAMPLES_VENV)/bin/python
+	$(SWIFT) build -c release --product InfAlignC
+	$(SWIFT) build -c release --product infalign
+	$(EXAMPLES_VENV)/bin/pip install -q "ray[data]" pyarrow pandas aiohttp numpy pytest
+	INFALIGN_LIBRARY=$(EXAMPLES_LIBRARY) INFALIGN_CLI=$(CURDIR)/.build/release/infalign \
+	  $(EXAMPLES_VENV)/bin/python examples/ray_rewards.py
+
 # Builds libInfAlignC (release) and installs the Python package (with the library inside) into $(PYTHON)'s
 # environment: the same as `pip install ./python`.
 python: deps
