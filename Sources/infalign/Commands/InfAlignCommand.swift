@@ -11,7 +11,7 @@ struct InfAlignCommand: ParsableCommand {
       Procedures: standard, bon:N, won:N, order:K:N, mix:W*P+W*P. Transforms: identity, exp:T, negexp:T, log, logit,
       power:P, optimal, table:FILE (CSV u,R).
       """,
-    subcommands: [DemoCommand.self, AnalyzeCommand.self, OptimalCommand.self, FrontierCommand.self, CalibrateCommand.self, WinRateCommand.self, BenchCommand.self, TuningTableCommand.self, DoctorCommand.self])
+    subcommands: [DemoCommand.self, AnalyzeCommand.self, OptimalCommand.self, FrontierCommand.self, CalibrateCommand.self, CTRLCommand.self, WinRateCommand.self, BenchCommand.self, TuningTableCommand.self, DoctorCommand.self])
 
   /// Selects OpenBLAS's best core for this CPU before anything else (see ``OpenBLASCoreSelection``), then runs.
   static func main() {
