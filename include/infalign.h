@@ -78,10 +78,12 @@ typedef struct infalign_interval {
 
 /* Batch-level results of a CTRL step. */
 typedef struct infalign_ctrl_summary {
-  double loss;             /* PPO clipped surrogate loss over valid samples */
-  double mean_k1, mean_k2, mean_k3; /* means of the KL estimators over valid samples */
-  double clipped_fraction; /* fraction of valid samples on the clipped branch */
+  double loss;             /* total loss: policy_loss + kl_loss */
+  double mean_k1, mean_k2, mean_k3; /* means of the KL estimators over valid tokens */
+  double clipped_fraction; /* fraction of valid tokens on the clipped branch */
   int64_t masked_count;    /* samples excluded for a non-finite input (non_finite = mask) */
+  double policy_loss;      /* the PPO surrogate (with dual clip / ratio cap when set) */
+  double kl_loss;          /* beta * aggregated KL estimate of the kl_loss option (0 without it) */
 } infalign_ctrl_summary;
 
 /* ---- Library ---------------------------------------------------------------------------------------------- */
@@ -209,25 +211,43 @@ int32_t infalign_bootstrap(const double *values, int64_t count, int64_t resample
 
 /* ---- CTRL step -------------------------------------------------------------------------------------------- */
 
-/* Options by name (text values; numbers in any form strtod reads, e.g. "%.17g"):
- *   transform          a transform text form (default identity); or infalign_ctrl_options_set_transform
- *   smoothing          true|false   smoothed calibration
- *   advantage          rloo|group-mean
- *   normalize_by_std   true|false   divide advantages by the group's reward std (floored at std_floor)
- *   std_floor          >= 0 (1e-6)
- *   kl_coefficient     >= 0 (0)     beta folded into the reward: R = Phi(C) - beta * (log pi - log pi_ref)
- *   clip_epsilon       >= 0 (0.2)   PPO clip range
- *   log_ratio_clamp    >= 0 (20)    log-ratios clamped to [-c, c] before any exp
- *   non_finite         throw|mask   NaN/inf inputs fail the call, or are masked out and counted */
+/* Options by name, with text values (numbers in any form strtod reads, e.g. "%.17g"). The defaults are InfAlign's
+ * CTRL: group calibration, identity transform, RLOO baseline, PPO clip 0.2, log-ratio clamp 20, no KL term.
+ *   preset              infalign | verl-grpo | verl-rloo | verl-drgrpo | verl-grpo-passk | trl-grpo | trl-rloo |
+ *                       openrlhf-group-norm | openrlhf-rloo: every option below as that trainer's defaults (the
+ *                       transform is kept for calibrated presets); set other options after it to change them
+ *   calibration         group | none   without a table (a table passed to the step means reference calibration)
+ *   transform           a transform text form (identity without calibration); or infalign_ctrl_options_set_transform
+ *   smoothing           true|false
+ *   estimator           standard | max@k:K[:B] | pass@k:K[:B] | analytic-pass@k:K | max-minus-second |
+ *                       bon-distill:N | won-distill:N   (B: none, group-mean (default), leave-one-out, marginal)
+ *   baseline            rloo | group-mean | none              (alias: advantage)
+ *   scale               none | group | batch | batch-whiten   (normalize_by_std true|false = group|none)
+ *   bessel_std          true|false      std_epsilon >= 0      std_floor >= 0
+ *   single_sample       zero | mean-zero-std-one | raw
+ *   distillation_epsilon in (0, 1)
+ *   kl_reward, kl_loss  none | COEF[:k1|abs|k2|k3[:CLAMP|none[:straight-through]]]
+ *                       (kl_coefficient COEF = kl_reward COEF:k1)
+ *   kl_reward_source    policy | old-policy        kl_reward_placement  before-baseline | after-baseline
+ *   clip_epsilon        both clip ranges; clip_low, clip_high separately
+ *   dual_clip, ratio_cap, log_ratio_clamp   a number or none
+ *   ratio_level         token | sequence-mean | sequence-sum
+ *   aggregation         token-mean | seq-mean-token-mean[:EPS[:floor-one]] | seq-mean-token-sum |
+ *                       token-sum-norm[:per-sequence]
+ *   non_finite          throw | mask
+ * A value that does not parse is INFALIGN_ERROR_PARSE naming the option; domains of the whole set are checked
+ * by the step (and by infalign_ctrl_options_validate) as INFALIGN_ERROR_INVALID_PARAMETER naming the option. */
 int32_t infalign_ctrl_options_create(infalign_ctrl_options **out);
 int32_t infalign_ctrl_options_set(infalign_ctrl_options *options, const char *key, const char *value);
 int32_t infalign_ctrl_options_set_transform(infalign_ctrl_options *options, const infalign_transform *transform);
+int32_t infalign_ctrl_options_validate(const infalign_ctrl_options *options);
 int32_t infalign_ctrl_options_free(infalign_ctrl_options *options);
 
-/* One CTRL step on groups x group_size buffers (one row per prompt group). table: reference rewards per group
- * (its element type must match), or NULL to calibrate each sample against the rest of its group (leave-one-out).
- * old_policy_logprobs may be NULL (on-policy: ratio 1). advantages and loss_gradient are required; calibrated,
- * transformed, k1, k2, k3, valid (0/1 bytes) and summary may be NULL when not wanted. */
+/* One CTRL step on sequence-level inputs: groups x group_size buffers (one row per prompt group, one log-prob per
+ * sample). table: reference rewards per group (its element type must match), or NULL for the options'
+ * calibration (group: each sample against the rest of its group; none: raw rewards). old_policy_logprobs may be
+ * NULL (on-policy: ratio 1). advantages and loss_gradient are required; calibrated, transformed, k1, k2, k3,
+ * valid (0/1 bytes) and summary may be NULL when not wanted. */
 int32_t infalign_ctrl_step_f64(const infalign_ctrl_options *options, const infalign_table *table, int64_t groups,
                                int64_t group_size, const double *rewards, const double *policy_logprobs,
                                const double *reference_logprobs, const double *old_policy_logprobs,
@@ -238,6 +258,21 @@ int32_t infalign_ctrl_step_f32(const infalign_ctrl_options *options, const infal
                                const float *reference_logprobs, const float *old_policy_logprobs, float *advantages,
                                float *loss_gradient, float *calibrated, float *transformed, float *k1, float *k2,
                                float *k3, uint8_t *valid, infalign_ctrl_summary *summary);
+/* Token level: rewards, advantages, calibrated, transformed and valid per sample (groups x group_size); log-probs,
+ * mask (0/1 bytes, NULL: every token counts), loss_gradient and k1/k2/k3 per token
+ * (groups x group_size x max_tokens). */
+int32_t infalign_ctrl_step_tokens_f64(const infalign_ctrl_options *options, const infalign_table *table,
+                                      int64_t groups, int64_t group_size, int64_t max_tokens, const double *rewards,
+                                      const double *policy_logprobs, const double *reference_logprobs,
+                                      const double *old_policy_logprobs, const uint8_t *mask, double *advantages,
+                                      double *loss_gradient, double *calibrated, double *transformed, double *k1,
+                                      double *k2, double *k3, uint8_t *valid, infalign_ctrl_summary *summary);
+int32_t infalign_ctrl_step_tokens_f32(const infalign_ctrl_options *options, const infalign_table *table,
+                                      int64_t groups, int64_t group_size, int64_t max_tokens, const float *rewards,
+                                      const float *policy_logprobs, const float *reference_logprobs,
+                                      const float *old_policy_logprobs, const uint8_t *mask, float *advantages,
+                                      float *loss_gradient, float *calibrated, float *transformed, float *k1,
+                                      float *k2, float *k3, uint8_t *valid, infalign_ctrl_summary *summary);
 
 #ifdef __cplusplus
 }

@@ -317,6 +317,36 @@ static void test_ctrl(void) {
                INFALIGN_ERROR_ARGUMENT, "holds double references");
   OK(infalign_table_free(table));
   OK(infalign_ctrl_options_free(options));
+
+  /* Token level with a peer preset (raw rewards, group-normalized, Bessel std): 1 group of 2 samples x 3 tokens. */
+  OK(infalign_ctrl_options_create(&options));
+  OK(infalign_ctrl_options_set(options, "preset", "trl-grpo"));
+  EXPECT_ERROR(infalign_ctrl_options_set(options, "estimator", "max@k:x"), INFALIGN_ERROR_PARSE,
+               "cannot parse ctrl option estimator");
+  OK(infalign_ctrl_options_set(options, "dual_clip", "0.5"));
+  EXPECT_ERROR(infalign_ctrl_options_validate(options), INFALIGN_ERROR_INVALID_PARAMETER, "dualClip");
+  OK(infalign_ctrl_options_set(options, "dual_clip", "none"));
+  OK(infalign_ctrl_options_validate(options));
+  double r2[2] = {1, 3}, tlp[6] = {-1, -1, -1, -2, -2, -2}, tlr[6] = {-1, -1, -1, -2, -2, -2};
+  uint8_t mask[6] = {1, 1, 0, 1, 0, 0};
+  double adv[2], tgrad[6];
+  OK(infalign_ctrl_step_tokens_f64(options, NULL, 1, 2, 3, r2, tlp, tlr, NULL, mask, adv, tgrad, NULL, NULL, NULL,
+                                   NULL, NULL, NULL, &summary));
+  /* Group mean 2, Bessel std sqrt(2) + 1e-4: advantages -+1/(sqrt(2) + 1e-4). */
+  CHECK(fabs(adv[1] - 1 / (sqrt(2.0) + 1e-4)) < 1e-15 && adv[0] == -adv[1]);
+  CHECK(tgrad[2] == 0 && tgrad[4] == 0 && tgrad[5] == 0 && summary.kl_loss == 0);
+  uint8_t bad_mask[6] = {1, 2, 0, 1, 0, 0};
+  EXPECT_ERROR(infalign_ctrl_step_tokens_f64(options, NULL, 1, 2, 3, r2, tlp, tlr, NULL, bad_mask, adv, tgrad, NULL,
+                                             NULL, NULL, NULL, NULL, NULL, NULL),
+               INFALIGN_ERROR_ARGUMENT, "mask[1] = 2");
+  EXPECT_ERROR(infalign_ctrl_step_tokens_f64(options, NULL, 1, 2, -3, r2, tlp, tlr, NULL, mask, adv, tgrad, NULL,
+                                             NULL, NULL, NULL, NULL, NULL, NULL),
+               INFALIGN_ERROR_ARGUMENT, "max_tokens = -3");
+  OK(infalign_ctrl_options_set(options, "transform", "exp:1"));
+  EXPECT_ERROR(infalign_ctrl_step_tokens_f64(options, NULL, 1, 2, 3, r2, tlp, tlr, NULL, mask, adv, tgrad, NULL, NULL,
+                                             NULL, NULL, NULL, NULL, NULL),
+               INFALIGN_ERROR_INVALID_PARAMETER, "transform");
+  OK(infalign_ctrl_options_free(options));
 }
 
 /* The last error is per thread: a failure on another thread does not overwrite this thread's message. */

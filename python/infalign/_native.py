@@ -92,9 +92,12 @@ _SIGNATURES = {
     "infalign_ctrl_options_create": [_p],
     "infalign_ctrl_options_set": [_p, _str, _str],
     "infalign_ctrl_options_set_transform": [_p, _p],
+    "infalign_ctrl_options_validate": [_p],
     "infalign_ctrl_options_free": [_p],
     "infalign_ctrl_step_f64": [_p, _p, _i64, _i64] + [_p] * 13,
     "infalign_ctrl_step_f32": [_p, _p, _i64, _i64] + [_p] * 13,
+    "infalign_ctrl_step_tokens_f64": [_p, _p, _i64, _i64, _i64] + [_p] * 14,
+    "infalign_ctrl_step_tokens_f32": [_p, _p, _i64, _i64, _i64] + [_p] * 14,
 }
 
 for _name, _args in _SIGNATURES.items():
@@ -143,5 +146,5 @@ class Interval(ctypes.Structure):
 
 class CTRLSummary(ctypes.Structure):
     _fields_ = [(n, _f64) for n in ("loss", "mean_k1", "mean_k2", "mean_k3", "clipped_fraction")] + [
-        ("masked_count", _i64)
+        ("masked_count", _i64), ("policy_loss", _f64), ("kl_loss", _f64)
     ]

@@ -1,5 +1,5 @@
 """One CTRL training step (calibrate, transform, advantages, KL estimators, PPO loss and its gradient) on
-caller-owned buffers."""
+caller-owned buffers, at the sequence or the token level, with InfAlign's defaults or a peer trainer's preset."""
 
 from __future__ import annotations
 
@@ -16,39 +16,77 @@ from .transforms import Transform, as_transform
 
 #: The outputs a step can write, in the order of the C function's arguments.
 OUTPUTS = ("advantages", "loss_gradient", "calibrated", "transformed", "k1", "k2", "k3", "valid")
+#: Outputs with one value per token at the token level (the others have one per sample).
+TOKEN_OUTPUTS = ("loss_gradient", "k1", "k2", "k3")
+
+#: Peer trainers' option sets (``preset=``): each reproduces that trainer's advantage, KL and loss stage.
+PRESETS = ("infalign", "verl-grpo", "verl-rloo", "verl-drgrpo", "verl-grpo-passk", "trl-grpo", "trl-rloo",
+           "openrlhf-group-norm", "openrlhf-rloo")
+
+#: Option names (as keyword arguments); see :class:`CTRLOptions`.
+OPTION_NAMES = (
+    "calibration", "smoothing", "estimator", "baseline", "advantage", "scale", "normalize_by_std", "bessel_std",
+    "std_epsilon", "std_floor", "single_sample", "distillation_epsilon", "kl_reward", "kl_coefficient",
+    "kl_reward_source", "kl_reward_placement", "kl_loss", "clip_epsilon", "clip_low", "clip_high", "dual_clip",
+    "ratio_cap", "log_ratio_clamp", "ratio_level", "aggregation", "non_finite",
+)
+
+
+def _text(value) -> str:
+    """An option value in the C ABI's text form."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, np.floating, np.integer)):
+        return repr(float(value))
+    return str(value)
 
 
 class CTRLOptions:
-    """Options of a CTRL step, validated by the library when created. Immutable; safe to share between threads.
+    """Options of a CTRL step, checked by the library when created. Immutable; safe to share between threads.
 
     Args:
         transform: Φ applied to calibrated rewards (text form or :class:`Transform`, e.g. an optimal transform).
-        smoothing: smoothed calibration.
-        advantage: ``"rloo"`` (leave-one-out baseline) or ``"group-mean"``.
-        normalize_by_std: divide advantages by the group's reward std, floored at ``std_floor``.
-        kl_coefficient: β folded into the reward, ``R = Φ(C) − β·(log π − log π_ref)``.
-        clip_epsilon: PPO clip range; log_ratio_clamp: log-ratios clamped to ±c before any exp.
-        non_finite: ``"throw"`` (raise NonFiniteError naming array, group and sample) or ``"mask"``.
+        preset: a peer trainer's option set (:data:`PRESETS`: ``"verl-grpo"``, ``"trl-grpo"``,
+            ``"openrlhf-rloo"``, …), applied first; other keywords then change single options.
+        calibration: ``"group"`` (each sample against the rest of its group) or ``"none"`` (raw rewards) when no
+            references are given to the step.
+        smoothing, estimator, baseline, scale, normalize_by_std, bessel_std, std_epsilon, std_floor, single_sample,
+        distillation_epsilon, kl_reward, kl_coefficient, kl_reward_source, kl_reward_placement, kl_loss,
+        clip_epsilon, clip_low, clip_high, dual_clip, ratio_cap, log_ratio_clamp, ratio_level, aggregation,
+        non_finite: the options of ``include/infalign.h`` with their text forms, e.g. ``estimator="max@k:4:marginal"``,
+            ``kl_loss="0.001:k3:10"``, ``aggregation="seq-mean-token-mean:1e-8"``; bools and numbers are accepted
+            as such, None means ``"none"``.
     Raises:
-        ParseError, InvalidParameterError: naming the option.
+        ParseError: a value that does not parse, naming the option; InvalidParameterError: an option outside its
+        domain (e.g. ``dual_clip=0.5``: "invalid dualClip = 0.5: the dual-clip constant c must be finite and > 1").
     """
 
-    def __init__(self, transform="identity", *, smoothing=False, advantage="rloo", normalize_by_std=False,
-                 std_floor=1e-6, kl_coefficient=0.0, clip_epsilon=0.2, log_ratio_clamp=20.0, non_finite="throw"):
+    def __init__(self, transform=None, *, preset=None, **options):
+        unknown = set(options) - set(OPTION_NAMES)
+        if unknown:
+            raise TypeError(f"CTRLOptions() got unexpected keyword arguments {sorted(unknown)}")
         handle = ctypes.c_void_p()
         check(lib.infalign_ctrl_options_create(ctypes.addressof(handle)))
         self._handle = handle.value
-        self.transform = as_transform(transform)
-        check(lib.infalign_ctrl_options_set_transform(self._handle, self.transform._handle))
-        values = {
-            "smoothing": _flag(smoothing), "advantage": str(advantage), "normalize_by_std": _flag(normalize_by_std),
-            "std_floor": repr(float(std_floor)), "kl_coefficient": repr(float(kl_coefficient)),
-            "clip_epsilon": repr(float(clip_epsilon)), "log_ratio_clamp": repr(float(log_ratio_clamp)),
-            "non_finite": str(non_finite),
-        }
-        for key, value in values.items():
-            check(lib.infalign_ctrl_options_set(self._handle, key.encode(), value.encode()))
-        self._values = values
+        self._values = {}
+        if preset is not None:
+            self._set("preset", str(preset))
+        if "calibration" in options:
+            self._set("calibration", options.pop("calibration"))
+        self.transform = None
+        if transform is not None:
+            self.transform = as_transform(transform)
+            check(lib.infalign_ctrl_options_set_transform(self._handle, self.transform._handle))
+        for key, value in options.items():
+            self._set(key, value)
+        check(lib.infalign_ctrl_options_validate(self._handle))
+
+    def _set(self, key, value):
+        text = _text(value)
+        check(lib.infalign_ctrl_options_set(self._handle, key.encode(), text.encode()))
+        self._values[key] = text
 
     def __del__(self):
         h, self._handle = getattr(self, "_handle", None), None
@@ -59,26 +97,20 @@ class CTRLOptions:
                 pass
 
     def __repr__(self):
-        return f"CTRLOptions(transform={str(self.transform)!r}, " + ", ".join(
-            f"{k}={v}" for k, v in self._values.items()) + ")"
-
-
-def _flag(x) -> str:
-    return "true" if x else "false"
+        items = ([f"transform={str(self.transform)!r}"] if self.transform is not None else []) + [
+            f"{k}={v}" for k, v in self._values.items()]
+        return "CTRLOptions(" + ", ".join(items) + ")"
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_options(transform, smoothing, advantage, normalize_by_std, std_floor, kl_coefficient, clip_epsilon,
-                    log_ratio_clamp, non_finite) -> CTRLOptions:
-    return CTRLOptions(transform, smoothing=smoothing, advantage=advantage, normalize_by_std=normalize_by_std,
-                       std_floor=std_floor, kl_coefficient=kl_coefficient, clip_epsilon=clip_epsilon,
-                       log_ratio_clamp=log_ratio_clamp, non_finite=non_finite)
+def _cached_options(transform, items) -> CTRLOptions:
+    return CTRLOptions(transform, **dict(items))
 
 
 @dataclass(frozen=True)
 class CTRLStepSummary:
-    """Batch-level results of a step: the PPO loss, KL estimator means over valid samples, the clipped fraction,
-    the number of masked samples."""
+    """Batch-level results of a step: the total loss (``policy_loss + kl_loss``), the KL estimator means over valid
+    tokens, the clipped fraction and the number of masked samples."""
 
     loss: float
     mean_k1: float
@@ -86,11 +118,14 @@ class CTRLStepSummary:
     mean_k3: float
     clipped_fraction: float
     masked_count: int
+    policy_loss: float
+    kl_loss: float
 
 
 class CTRLResult:
-    """The outputs of :func:`ctrl_step` (``groups × group_size`` arrays; outputs not requested are None) and its
-    ``summary``. Pass it back as ``out=`` to reuse its buffers."""
+    """The outputs of :func:`ctrl_step` (outputs not requested are None) and its ``summary``. Per-sample outputs
+    are ``(groups, group_size)``; ``loss_gradient`` and ``k1``/``k2``/``k3`` are ``(groups, group_size,
+    max_tokens)`` at the token level. Pass it back as ``out=`` to reuse its buffers."""
 
     __slots__ = OUTPUTS + ("summary",)
 
@@ -104,42 +139,45 @@ class CTRLResult:
         return f"CTRLResult({', '.join(have)}; {self.summary})"
 
 
-def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=None, *, references=None,
-              options=None, outputs=OUTPUTS, out=None, **option_values) -> CTRLResult:
-    """One CTRL step: calibrate each sample's reward (against ``references`` per group, or leave-one-out within its
-    group), transform by Φ, baseline into advantages, and compute the KL estimators and the PPO clipped surrogate
-    loss with its gradient ∂L/∂log π.
+def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=None, *, mask=None,
+              references=None, options=None, outputs=OUTPUTS, out=None, transform=None, preset=None,
+              **option_values) -> CTRLResult:
+    """One CTRL step: calibrate each sample's reward (against ``references`` per group, against the rest of its
+    group, or not at all), transform by Φ, estimate advantages (baseline, scaling), and compute the KL estimators
+    and the PPO clipped surrogate loss (plus an optional KL loss) with its gradient ∂L/∂log π.
 
     Args:
-        rewards, policy_logprobs, reference_logprobs: ``(groups, group_size)`` arrays or torch CPU tensors, one row
-            per prompt group. The precision of ``rewards`` (float32, else float64) is the step's; the others are
-            used in place when they already match it and are contiguous, else converted.
-        old_policy_logprobs: ``log π_old`` for the PPO ratio; None means on-policy (ratio 1).
+        rewards: ``(groups, group_size)`` array or torch CPU tensor, one row per prompt group. Its precision
+            (float32, else float64) is the step's; the other arrays are used in place when they already match it
+            and are contiguous, else converted.
+        policy_logprobs, reference_logprobs, old_policy_logprobs: ``(groups, group_size)`` sequence log-probs, or
+            ``(groups, group_size, max_tokens)`` per-token log-probs (the token level). ``old_policy_logprobs``
+            None means on-policy (ratio 1).
+        mask: ``(groups, group_size, max_tokens)`` booleans, True for response tokens (token level; None: all).
         references: a :class:`CalibrationTable` (one row per group, same precision) or a ``(groups, M)`` array of
-            reference rewards; None calibrates each sample against the rest of its group.
-        options: a :class:`CTRLOptions`; or give its arguments as keywords (``transform="exp:2"``, ...), cached.
+            reference rewards (reference calibration).
+        options: a :class:`CTRLOptions`; or give ``transform=``, ``preset=`` and option keywords (cached).
         outputs: names of the outputs to compute (``advantages`` and ``loss_gradient`` always are).
-        out: a :class:`CTRLResult` or a dict of output arrays to write into (each ``(groups, group_size)``, the
-            step's precision, ``valid`` bool), e.g. the result of a previous step.
+        out: a :class:`CTRLResult` or a dict of output arrays to write into (shapes as in :class:`CTRLResult`,
+            the step's precision, ``valid`` bool), e.g. the result of a previous step.
     Returns:
         A :class:`CTRLResult` (``out`` itself when it is one) with ``summary`` set.
     Raises:
-        NonFiniteError: a NaN/±inf input (with ``non_finite="throw"``) or a transform overflowing float32.
-        EmptyReferencesError: a group with fewer than 2 valid samples under group calibration.
-        ShapeError: a table with a different number of groups.
+        NonFiniteError: a NaN/±inf input (with ``non_finite="throw"``), a transform overflowing float32, or a
+            log-ratio whose estimate overflows; EmptyReferencesError: a group with fewer than 2 valid samples under
+            group calibration; ShapeError: a table with a different number of groups; InvalidParameterError: an
+            option out of its domain, or an estimator's k above a group's valid samples.
     """
     if options is None:
-        transform = option_values.pop("transform", "identity")
-        if not isinstance(transform, Transform):
-            transform = str(transform)
-        defaults = dict(smoothing=False, advantage="rloo", normalize_by_std=False, std_floor=1e-6,
-                        kl_coefficient=0.0, clip_epsilon=0.2, log_ratio_clamp=20.0, non_finite="throw")
-        unknown = set(option_values) - set(defaults)
+        items = tuple(sorted((k, _text(v)) for k, v in option_values.items()))
+        unknown = set(option_values) - set(OPTION_NAMES)
         if unknown:
             raise TypeError(f"ctrl_step() got unexpected keyword arguments {sorted(unknown)}")
-        defaults.update(option_values)
-        options = _cached_options(transform, **defaults)
-    elif option_values:
+        if preset is not None:
+            items = (("preset", str(preset)),) + items
+        t = transform if isinstance(transform, Transform) or transform is None else str(transform)
+        options = _cached_options(t, items) if preset is None else _cached_preset(t, str(preset), items[1:])
+    elif option_values or transform is not None or preset is not None:
         raise TypeError("give either options= or option keywords, not both")
 
     dtype = _arrays.element_type(rewards)
@@ -148,17 +186,25 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
         r = r.reshape(1, -1)
     if r.ndim != 2:
         raise ValueError(f"rewards must be (groups, group_size), got shape {r.shape}")
+    lp = _arrays.inp(policy_logprobs, dtype, "policy_logprobs")
+    token_level = lp.ndim == 3 or mask is not None
     shape = r.shape
-    inputs = [r]
-    for name, x in (("policy_logprobs", policy_logprobs), ("reference_logprobs", reference_logprobs),
+    token_shape = (shape[0], shape[1], lp.shape[-1] if lp.ndim == 3 else 1) if token_level else shape
+    inputs = []
+    for name, x in (("policy_logprobs", lp), ("reference_logprobs", reference_logprobs),
                     ("old_policy_logprobs", old_policy_logprobs)):
         if x is None:
             inputs.append(None)
             continue
         a = _arrays.inp(x, dtype, name)
-        if a.size != r.size or (a.ndim == 2 and a.shape != shape):
-            raise ValueError(f"{name} has shape {a.shape}, rewards {shape}")
+        if a.size != int(np.prod(token_shape)) or a.shape not in (token_shape, shape, (a.size,)):
+            raise ValueError(f"{name} has shape {a.shape}, expected {token_shape}")
         inputs.append(a)
+    m = None
+    if mask is not None:
+        m = np.ascontiguousarray(_arrays.to_numpy(mask, "mask"), dtype=np.bool_)
+        if m.shape != token_shape:
+            raise ValueError(f"mask has shape {m.shape}, expected {token_shape}")
 
     table = None
     if references is not None:
@@ -178,14 +224,26 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
             pointers.append(None)
             continue
         dt = np.dtype(np.bool_) if name == "valid" else dtype
-        buffer, returned = _arrays.out(given.get(name), shape, dt, name)
+        buffer, returned = _arrays.out(given.get(name), token_shape if name in TOKEN_OUTPUTS else shape, dt, name)
         setattr(result, name, returned if name in given else _arrays.like(buffer, rewards))
         pointers.append(_arrays.address(buffer))
 
     summary = _Summary()
-    step = lib.infalign_ctrl_step_f32 if dtype == np.float32 else lib.infalign_ctrl_step_f64
-    check(step(options._handle, table and table._handle, shape[0], shape[1],
-               *[None if a is None else _arrays.address(a) for a in inputs], *pointers, ctypes.addressof(summary)))
+    data = [None if a is None else _arrays.address(a) for a in inputs]
+    if token_level:
+        step = lib.infalign_ctrl_step_tokens_f32 if dtype == np.float32 else lib.infalign_ctrl_step_tokens_f64
+        check(step(options._handle, table and table._handle, shape[0], shape[1], token_shape[2], _arrays.address(r),
+                   *data, None if m is None else _arrays.address(m), *pointers, ctypes.addressof(summary)))
+    else:
+        step = lib.infalign_ctrl_step_f32 if dtype == np.float32 else lib.infalign_ctrl_step_f64
+        check(step(options._handle, table and table._handle, shape[0], shape[1], _arrays.address(r), *data,
+                   *pointers, ctypes.addressof(summary)))
     result.summary = CTRLStepSummary(summary.loss, summary.mean_k1, summary.mean_k2, summary.mean_k3,
-                                     summary.clipped_fraction, summary.masked_count)
+                                     summary.clipped_fraction, summary.masked_count, summary.policy_loss,
+                                     summary.kl_loss)
     return result
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_preset(transform, preset, items) -> CTRLOptions:
+    return CTRLOptions(transform, preset=preset, **dict(items))

@@ -116,6 +116,16 @@ def test_null_pointers_and_negative_lengths():
                 None, None, None, None), ARGUMENT, "groups = -1")
     status(step(None, None, 1, 2, addr(x), addr(x), addr(x), None, addr(x), addr(x), None, None, None, None, None,
                 None, None), ARGUMENT, "options is NULL")
+    tokens = lib.infalign_ctrl_step_tokens_f64
+    mask = np.array([1, 3, 0, 1], dtype=np.uint8)
+    status(tokens(options._handle, None, 1, 2, 2, addr(x), addr(x), addr(x), None, addr(mask), addr(x), addr(x),
+                  None, None, None, None, None, None, None), ARGUMENT, "mask[1] = 3: mask bytes must be 0 or 1")
+    status(tokens(options._handle, None, 1, 2, -2, addr(x), addr(x), addr(x), None, None, addr(x), addr(x), None,
+                  None, None, None, None, None, None), ARGUMENT, "max_tokens = -2")
+    status(tokens(options._handle, None, 1, 2, 2, addr(x), addr(x), addr(x), None, None, addr(x), None, None, None,
+                  None, None, None, None, None), ARGUMENT, "loss_gradient is NULL but should hold 4")
+    status(lib.infalign_ctrl_options_validate(None), ARGUMENT, "options is NULL")
+    status(lib.infalign_ctrl_options_set(options._handle, b"preset", b"ppo"), PARSE, 'cannot parse preset "ppo"')
 
 
 def test_handles_of_the_wrong_kind_are_refused():

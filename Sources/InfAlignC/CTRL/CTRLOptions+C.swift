@@ -2,63 +2,68 @@ import InfAlignSolvers
 
 // CTRL step options (`infalign_ctrl_options`), set by name so that options added later need no new symbols.
 
-/// `infalign_ctrl_options`: ``CTRLOptions`` built by ``infalign_ctrl_options_set(_:_:_:)``. Mutable: set options
-/// before sharing it between threads, then only read it.
+/// `infalign_ctrl_options`: ``CTRLOptions`` plus the calibration mode, built by `infalign_ctrl_options_set`.
+/// Mutable: set options before sharing it between threads, then only read it.
 final class CTRLOptionsHandle: Handle {
   override class var kind: String { "ctrl options" }
   var options = CTRLOptions()
+  /// Without a table: `.group` (each sample against the rest of its group) or `.none` (raw rewards). A table
+  /// passed to the step means reference calibration whatever this says.
+  var calibration = CTRLPreset.Calibration.group
 
-  /// The option names and their values' forms, for messages and the header.
+  /// The option names, for messages and the header.
   static let names = [
-    "preset", "transform", "smoothing", "advantage", "normalize_by_std", "std_floor", "kl_coefficient",
-    "clip_epsilon", "log_ratio_clamp", "non_finite",
+    "preset", "calibration", "transform", "smoothing", "estimator", "baseline", "advantage", "scale",
+    "normalize_by_std", "bessel_std", "std_epsilon", "std_floor", "single_sample", "distillation_epsilon",
+    "kl_reward", "kl_coefficient", "kl_reward_source", "kl_reward_placement", "kl_loss", "clip_epsilon", "clip_low",
+    "clip_high", "dual_clip", "ratio_cap", "log_ratio_clamp", "ratio_level", "aggregation", "non_finite",
   ]
 
-  /// Sets option `key` from its text `value`.
+  /// Sets option `key` from its text `value` (forms in `include/infalign.h`).
   /// - Throws: ``InfAlignError/parse(kind:text:reason:)`` for an unknown key or a value that does not parse;
-  ///   ``InfAlignError/invalidParameter(name:value:reason:)`` for a number outside the option's domain.
+  ///   ``InfAlignError/invalidParameter(name:value:reason:)`` for a number outside the option's domain (the step
+  ///   validates the combination with ``CTRLOptions/validate()`` before reading data).
   func set(_ key: String, _ value: String) throws(InfAlignError) {
-    func fail(_ reason: String) -> InfAlignError { .parse(kind: "ctrl option \(key)", text: value, reason: reason) }
-    func flag() throws(InfAlignError) -> Bool {
-      switch value {
-      case "true", "1", "yes": return true
-      case "false", "0", "no": return false
-      default: throw fail("expected true or false")
-      }
-    }
-    func number() throws(InfAlignError) -> Double {
-      guard let x = Double(value) else { throw fail("not a number") }
-      guard x.isFinite, x >= 0 else { throw .invalidParameter(name: key, value: x, reason: "must be finite and >= 0") }
-      return x
-    }
+    let text = CTRLOptionText(key: key, value: value)
     switch key {
     case "preset":
+      let preset = try CTRLPreset.named(value)
       let transform = options.transform
-      options = try CTRLPreset.named(value).options
-      options.transform = transform
+      options = preset.options
+      calibration = preset.calibration
+      if preset.calibration != .none { options.transform = transform }
+    case "calibration":
+      calibration = try text.calibration()
+      if calibration == .reference { throw text.fail("pass a table to the step for reference calibration") }
     case "transform": options.transform = try Transform(parsing: value)
-    case "smoothing": options.smoothing = try flag()
-    case "advantage":
-      switch value {
-      case "rloo", "leave-one-out": options.baseline = .leaveOneOut
-      case "group-mean", "mean": options.baseline = .groupMean
-      default: throw fail("expected rloo (leave-one-out) or group-mean")
-      }
-    case "normalize_by_std": options.scale = try flag() ? .group : .none
-    case "std_floor": options.stdFloor = try number()
+    case "smoothing": options.smoothing = try text.flag()
+    case "estimator": options.estimator = try text.estimator()
+    case "baseline", "advantage": options.baseline = try text.baseline()
+    case "scale": options.scale = try text.scale()
+    case "normalize_by_std": options.scale = try text.flag() ? .group : .none
+    case "bessel_std": options.besselStd = try text.flag()
+    case "std_epsilon": options.stdEpsilon = try text.number()
+    case "std_floor": options.stdFloor = try text.number()
+    case "single_sample": options.singleSample = try text.singleSample()
+    case "distillation_epsilon": options.distillationEpsilon = try text.number()
+    case "kl_reward": options.klReward = try text.klTerm()
     case "kl_coefficient":  // k1 of log π − log π_ref folded into the reward before baselining
-      let beta = try number()
+      let beta = try text.number()
       options.klReward = beta == 0 ? nil : .init(coefficient: beta, estimator: .k1)
+    case "kl_reward_source": options.klRewardSource = try text.klSource()
+    case "kl_reward_placement": options.klRewardPlacement = try text.klPlacement()
+    case "kl_loss": options.klLoss = try text.klTerm()
     case "clip_epsilon":
-      options.clipLow = try number()
+      options.clipLow = try text.number()
       options.clipHigh = options.clipLow
-    case "log_ratio_clamp": options.logRatioClamp = try number()
-    case "non_finite":
-      switch value {
-      case "throw", "error": options.nonFinite = .throwError
-      case "mask": options.nonFinite = .mask
-      default: throw fail("expected throw or mask")
-      }
+    case "clip_low": options.clipLow = try text.number()
+    case "clip_high": options.clipHigh = try text.number()
+    case "dual_clip": options.dualClip = try text.optionalNumber()
+    case "ratio_cap": options.ratioCap = try text.optionalNumber()
+    case "log_ratio_clamp": options.logRatioClamp = try text.optionalNumber()
+    case "ratio_level": options.ratioLevel = try text.ratioLevel()
+    case "aggregation": options.aggregation = try text.aggregation()
+    case "non_finite": options.nonFinite = try text.nonFinite()
     default:
       throw .parse(
         kind: "ctrl option", text: key, reason: "unknown option; expected one of \(Self.names.joined(separator: ", "))")
@@ -66,8 +71,8 @@ final class CTRLOptionsHandle: Handle {
   }
 }
 
-/// `int32_t infalign_ctrl_options_create(infalign_ctrl_options **out)`: the defaults (identity transform, RLOO
-/// advantages, clip 0.2, log-ratio clamp 20, throw on non-finite inputs).
+/// `int32_t infalign_ctrl_options_create(infalign_ctrl_options **out)`: InfAlign's defaults (group calibration,
+/// identity transform, RLOO baseline, PPO clip 0.2, log-ratio clamp 20, throw on non-finite inputs).
 @_cdecl("infalign_ctrl_options_create")
 public func infalign_ctrl_options_create(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
   abiCall("infalign_ctrl_options_create") { Handle.hand(CTRLOptionsHandle(), to: try Buffers.required(out, "out")) }
@@ -91,6 +96,15 @@ public func infalign_ctrl_options_set_transform(_ options: OpaquePointer?, _ tra
   abiCall("infalign_ctrl_options_set_transform") {
     let h = try Handle.resolve(options, as: CTRLOptionsHandle.self, "options")
     h.options.transform = try Handle.resolve(transform, as: TransformHandle.self, "transform").transform
+  }
+}
+
+/// `int32_t infalign_ctrl_options_validate(const infalign_ctrl_options *)`: the library's check of the whole
+/// option set (what a step does first), naming the first option out of its domain.
+@_cdecl("infalign_ctrl_options_validate")
+public func infalign_ctrl_options_validate(_ options: OpaquePointer?) -> Int32 {
+  abiCall("infalign_ctrl_options_validate") {
+    try Handle.resolve(options, as: CTRLOptionsHandle.self, "options").options.validate()
   }
 }
 
