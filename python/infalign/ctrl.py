@@ -127,12 +127,13 @@ class CTRLResult:
     are ``(groups, group_size)``; ``loss_gradient`` and ``k1``/``k2``/``k3`` are ``(groups, group_size,
     max_tokens)`` at the token level. Pass it back as ``out=`` to reuse its buffers."""
 
-    __slots__ = OUTPUTS + ("summary",)
+    __slots__ = OUTPUTS + ("summary", "_bound")
 
     def __init__(self, **arrays):
         for name in OUTPUTS:
             setattr(self, name, arrays.get(name))
         self.summary = None
+        self._bound = None  # (shapes, the arrays, their addresses) of the step that last filled it
 
     def __repr__(self):
         have = [n for n in OUTPUTS if getattr(self, n) is not None]
@@ -140,7 +141,7 @@ class CTRLResult:
 
 
 def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=None, *, mask=None,
-              references=None, options=None, outputs=OUTPUTS, out=None, transform=None, preset=None,
+              references=None, options=None, outputs=None, out=None, transform=None, preset=None,
               **option_values) -> CTRLResult:
     """One CTRL step: calibrate each sample's reward (against ``references`` per group, against the rest of its
     group, or not at all), transform by Φ, estimate advantages (baseline, scaling), and compute the KL estimators
@@ -157,9 +158,11 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
         references: a :class:`CalibrationTable` (one row per group, same precision) or a ``(groups, M)`` array of
             reference rewards (reference calibration).
         options: a :class:`CTRLOptions`; or give ``transform=``, ``preset=`` and option keywords (cached).
-        outputs: names of the outputs to compute (``advantages`` and ``loss_gradient`` always are).
+        outputs: names of the outputs to compute (``advantages`` and ``loss_gradient`` always are); default: all
+            of them, or with ``out=`` the ones ``out`` holds.
         out: a :class:`CTRLResult` or a dict of output arrays to write into (shapes as in :class:`CTRLResult`,
-            the step's precision, ``valid`` bool), e.g. the result of a previous step.
+            the step's precision, ``valid`` bool), e.g. the result of a previous step. Passing the previous result
+            back skips re-checking its buffers when they are the same arrays (the cheapest call).
     Returns:
         A :class:`CTRLResult` (``out`` itself when it is one) with ``summary`` set.
     Raises:
@@ -168,7 +171,9 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
             group calibration; ShapeError: a table with a different number of groups; InvalidParameterError: an
             option out of its domain, or an estimator's k above a group's valid samples.
     """
-    if options is None:
+    if options is None and not option_values and transform is None and preset is None:
+        options = _default_options()
+    elif options is None:
         items = tuple(sorted((k, _text(v)) for k, v in option_values.items()))
         unknown = set(option_values) - set(OPTION_NAMES)
         if unknown:
@@ -197,7 +202,8 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
             inputs.append(None)
             continue
         a = _arrays.inp(x, dtype, name)
-        if a.size != int(np.prod(token_shape)) or a.shape not in (token_shape, shape, (a.size,)):
+        if a.size != token_shape[0] * token_shape[1] * (token_shape[2] if token_level else 1) or a.shape not in (
+                token_shape, shape, (a.size,)):
             raise ValueError(f"{name} has shape {a.shape}, expected {token_shape}")
         inputs.append(a)
     m = None
@@ -211,22 +217,32 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
         table = references if isinstance(references, CalibrationTable) else CalibrationTable(
             _arrays.inp(references, dtype, "references"))
 
-    if isinstance(out, CTRLResult):
-        result, given = out, {n: getattr(out, n) for n in OUTPUTS if getattr(out, n) is not None}
+    key = (shape, token_shape, dtype)
+    if outputs is None:
+        outputs = () if out is not None else OUTPUTS
+    if isinstance(out, CTRLResult) and out._bound is not None and out._bound[0] == key and all(
+            getattr(out, n) is a for n, a in zip(OUTPUTS, out._bound[1])) and all(
+            getattr(out, n) is not None for n in outputs):
+        # The same buffers as the step that filled this result (checked then): their addresses are reused.
+        result, pointers = out, out._bound[2]
     else:
-        given = dict(out or {})
-        result = CTRLResult()
-    wanted = set(outputs) | {"advantages", "loss_gradient"} | set(given)
-    pointers = []
-    for name in OUTPUTS:
-        if name not in wanted:
-            setattr(result, name, None)
-            pointers.append(None)
-            continue
-        dt = np.dtype(np.bool_) if name == "valid" else dtype
-        buffer, returned = _arrays.out(given.get(name), token_shape if name in TOKEN_OUTPUTS else shape, dt, name)
-        setattr(result, name, returned if name in given else _arrays.like(buffer, rewards))
-        pointers.append(_arrays.address(buffer))
+        if isinstance(out, CTRLResult):
+            result, given = out, {n: getattr(out, n) for n in OUTPUTS if getattr(out, n) is not None}
+        else:
+            given = dict(out or {})
+            result = CTRLResult()
+        wanted = set(outputs) | {"advantages", "loss_gradient"} | set(given)
+        pointers = []
+        for name in OUTPUTS:
+            if name not in wanted:
+                setattr(result, name, None)
+                pointers.append(None)
+                continue
+            dt = np.dtype(np.bool_) if name == "valid" else dtype
+            buffer, returned = _arrays.out(given.get(name), token_shape if name in TOKEN_OUTPUTS else shape, dt, name)
+            setattr(result, name, returned if name in given else _arrays.like(buffer, rewards))
+            pointers.append(_arrays.address(buffer))
+        result._bound = (key, tuple(getattr(result, n) for n in OUTPUTS), pointers)
 
     summary = _Summary()
     data = [None if a is None else _arrays.address(a) for a in inputs]
@@ -242,6 +258,11 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
                                      summary.clipped_fraction, summary.masked_count, summary.policy_loss,
                                      summary.kl_loss)
     return result
+
+
+@functools.lru_cache(maxsize=1)
+def _default_options() -> CTRLOptions:
+    return CTRLOptions()
 
 
 @functools.lru_cache(maxsize=64)
