@@ -120,3 +120,42 @@ def test_token_level_input_errors(dtype):
     bad[1, 2, 0] = np.nan
     with pytest.raises(infalign.NonFiniteError, match=r"prompt 1"):
         infalign.ctrl_step(rewards, bad, lr, mask=mask)
+
+
+def test_every_preset_equals_infalign_ctrl_to_the_last_bit(cli, tmp_path):
+    import json
+
+    rng = np.random.default_rng(12)
+    groups, size = 7, 6
+    rewards = np.round(rng.normal(size=(groups, size)), 1)  # ties
+    rewards[3] = 0.5  # a zero-variance group
+    # Multiples of 2^-10: their decimal forms are read exactly by any JSON parser. (The CLI's Foundation
+    # JSONSerialization on Linux reads 17-digit doubles up to a few ulps off, e.g. -3.5881540072317857 as
+    # -3.5881540072317852, so arbitrary doubles would test the parser rather than the step.)
+    def dyadic(x):
+        return np.round(x * 1024) / 1024
+
+    lp = dyadic(rng.normal(-3, 0.5, size=(groups, size)))
+    lr = dyadic(lp + rng.normal(0, 0.2, size=(groups, size)))
+    old = dyadic(lp + rng.normal(0, 0.3, size=(groups, size)))  # ratios outside the clip range
+    refs = dyadic(rng.normal(size=(groups, 20)))
+    source = tmp_path / "batch.jsonl"
+    source.write_text("".join(json.dumps({
+        "id": b, "rewards": rewards[b].tolist(), "policy_logprobs": lp[b].tolist(),
+        "reference_logprobs": lr[b].tolist(), "old_logprobs": old[b].tolist(),
+        "reference_rewards": refs[b].tolist()}) + "\n" for b in range(groups)))
+    cases = [(preset, [], {}) for preset in infalign.ctrl.PRESETS] + [
+        ("infalign", ["--transform", "exp:2", "--calibration", "reference"], dict(transform="exp:2")),
+        ("trl-grpo", ["--calibration", "group", "--transform", "exp:3"], dict(calibration="group", transform="exp:3")),
+    ]
+    for preset, flags, kwargs in cases:
+        out = tmp_path / "out.jsonl"
+        [summary] = cli("ctrl", "--input", source, "--output", out, "--preset", preset, *flags, "--format", "json",
+                        parse_json=True)
+        lines = [json.loads(line) for line in out.read_text().splitlines()]
+        references = refs if "reference" in flags else None
+        step = infalign.ctrl_step(rewards, lp, lr, old, preset=preset, references=references, **kwargs)
+        for name in ("advantages", "loss_gradient", "k1", "k2", "k3", "calibrated", "transformed"):
+            cli_values = np.array([line[name] for line in lines])
+            assert cli_values.tobytes() == getattr(step, name).tobytes(), (preset, flags, name)
+        assert summary["loss"] == step.summary.loss, (preset, flags)
