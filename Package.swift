@@ -13,6 +13,8 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // Test-only: property-based checks of the calibrated-space analysis (Tests/.../CalibratedSpaceProperties).
+    .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
   ],
   targets: [
     // OpenBLAS (CBLAS) and LAPACKE, found with pkg-config. Debian's OpenBLAS is LP64: `blasint` is Int32.
@@ -54,6 +56,11 @@ let package = Package(
     .testTarget(name: "InfAlignCTests", dependencies: ["InfAlignC", "InfAlignSolvers"]),
     .testTarget(name: "InfAlignMathTests", dependencies: ["InfAlignMath"]),
     .testTarget(name: "infalignTests", dependencies: ["infalign", "InfAlignSolvers"]),
-    .testTarget(name: "InfAlignSolversTests", dependencies: ["InfAlignSolvers", "InfAlignMath"]),
+    .testTarget(
+      name: "InfAlignSolversTests",
+      dependencies: [
+        "InfAlignSolvers", "InfAlignMath", .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
   ]
 )

@@ -63,7 +63,18 @@ public enum CalibratedSpace {
     return try CalibratedQuadrature(
       lower: tilt.lower, upper: tilt.upper, slopeAtZero: tilt.slopeAtZero, slopeAtOne: tilt.slopeAtOne,
       breakpoints: tilt.breakpoints, singularAtZero: tilt.singularAtZero, singularAtOne: tilt.singularAtOne,
-      winRate: winRate)
+      winRate: winRate, endScale: 1 / Double(draws(winRate?.reference)))
+  }
+
+  /// The largest number of draws of a procedure (1 for standard sampling or none): `g` of N draws turns within
+  /// about `1/N` of an end of [0, 1].
+  static func draws(_ map: (any CDFMap)?) -> Int {
+    guard let procedure = map as? Procedure else { return 1 }
+    switch procedure.kind {
+    case .standard: return 1
+    case let .bestOf(n), let .worstOf(n), let .orderStatistic(_, n): return n
+    case let .mixture(components): return components.map { draws($0.procedure) }.max() ?? 1
+    }
   }
 
   /// `logit` without smoothing has `f ∝ uᵃ(1 − u)⁻ᵃ`, `a = 1/β`: a Beta(1 + a, 1 − a) density, normalizable for
