@@ -1,8 +1,8 @@
 # One entry point. `make test` works on a fresh Debian machine with only the Swift toolchain:
-# it installs OpenBLAS/LAPACKE/pkg-config first when they are missing.
+# it installs OpenBLAS/LAPACKE/simdjson/pkg-config first when they are missing.
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := libopenblas-dev liblapacke-dev pkg-config
+APT_PACKAGES := libopenblas-dev liblapacke-dev libsimdjson-dev pkg-config
 
 PYTHON ?= python3
 # The debug build that `swift test` makes: the C ABI test and the Python tests run against it.
@@ -11,8 +11,8 @@ DEBUG_BIN := .build/debug
 .PHONY: deps python-deps build release test c-test python-test python trl-example ray-example demo bench compare clean
 
 deps:
-	@if pkg-config --exists openblas lapacke 2>/dev/null; then \
-	  echo "deps: openblas and lapacke found by pkg-config"; \
+	@if pkg-config --exists openblas lapacke simdjson 2>/dev/null; then \
+	  echo "deps: openblas, lapacke and simdjson found by pkg-config"; \
 	else \
 	  echo "deps: installing $(APT_PACKAGES)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \

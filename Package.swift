@@ -34,8 +34,9 @@ let package = Package(
         .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),
-    // C helpers of the executable: temporary-file removal on fatal signals, locale-free number parsing.
-    .target(name: "CInfAlignIO"),
+    // C/C++ helpers of the executable: temporary-file removal on fatal signals, locale-free number parsing and
+    // the JSONL record parser over simdjson (Debian's libsimdjson-dev, installed by `make deps`).
+    .target(name: "CInfAlignIO", linkerSettings: [.linkedLibrary("simdjson")]),
     .target(
       name: "InfAlignSolvers",
       dependencies: [
@@ -62,5 +63,6 @@ let package = Package(
         "InfAlignSolvers", "InfAlignMath", .product(name: "PropertyBased", package: "swift-property-based"),
       ]
     ),
-  ]
+  ],
+  cxxLanguageStandard: .cxx17
 )

@@ -77,3 +77,13 @@ func runExecutable(_ arguments: [String], stdoutPath: String? = nil,
 func temporaryLeftovers(in dir: String) -> [String] {
   ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.contains(".tmp-") }
 }
+
+/// The one-line message `infalign` prints for `arguments`, or nil when the command succeeds.
+func failure(_ arguments: [String]) -> String? {
+  do {
+    _ = try run(arguments)
+    return nil
+  } catch {
+    return InfAlignCommand.message(for: error)
+  }
+}

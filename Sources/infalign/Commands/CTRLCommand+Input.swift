@@ -17,9 +17,10 @@ struct CTRLBatch {
 
   /// Reads and checks every line; the first problem is one error naming the file, line and field.
   static func read(path: String, needsReferences: Bool) throws -> CTRLBatch {
-    var lines = try LineReader(path: path)
+    var lines = try ByteLineReader(path: path)
     var batch = CTRLBatch()
-    while let text = lines.next() {
+    while let bytes = try lines.next() {
+      let text = String(decoding: bytes, as: UTF8.self)
       if text.trimmingCharacters(in: .whitespaces).isEmpty { continue }
       try batch.append(try parse(text, line: lines.lineNumber, file: path, needsReferences: needsReferences), path)
     }

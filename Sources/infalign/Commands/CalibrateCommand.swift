@@ -21,7 +21,7 @@ struct CalibrateCommand: RenderingCommand {
   @Flag(help: "The rewards are the reference samples themselves: leave each one out of its own calibration.")
   var leaveOneOut = false
   @Flag(help: "Smoothed calibration (count + 1/2)/(M + 1), keeping values off 0 and 1.") var smooth = false
-  @Option(help: "Prompts per batch (memory does not grow beyond one batch).") var batchSize = 512
+  @Option(parsing: .unconditional, help: "Prompts per batch (memory does not grow beyond one batch).") var batchSize = 512
   @Option(help: "Format of the summary printed on stdout: text, json or csv.") var format: OutputFormat = .text
 
   func validate() throws {
@@ -30,68 +30,72 @@ struct CalibrateCommand: RenderingCommand {
 
   func execute(into out: inout some TextOutputStream) throws {
     let phi = try parseTransform(transform)
-    var reader = try PromptReader(path: input, requireRewards: !leaveOneOut)
+    let reader = try PromptReader(path: input, requireRewards: !leaveOneOut)
     let file = try OutputFile(path: output, inputs: [input] + TransformFile.paths(in: [transform]))
-    let csvOutput = output.lowercased().hasSuffix(".csv")
-    if csvOutput { try file.write("id,index,reward,calibrated,transformed\n") }
+    let writer = CalibrationWriter(file: file, csv: output.lowercased().hasSuffix(".csv"), input: input,
+                                   transform: transform, leaveOneOut: leaveOneOut)
+    try writer.header()
     let options = CalibrationOptions(leaveOneOut: leaveOneOut, smoothing: smooth)
     var prompts = 0, samples = 0
-    var batch: [PromptRecord] = []
+    var batch = PromptBatch()
+    var calibrated: [Double] = [], transformed: [Double] = []
     let progress = Progress(label: "calibrate")
-
-    func flush() throws {
-      if batch.isEmpty { return }
+    while try reader.read(into: &batch, limit: batchSize) {
       // References are used once per batch: one-shot calibration (direct counts for few queries, else a sort).
-      let references = batch.map(\.referenceRewards)
-      let queries = leaveOneOut ? references : batch.map(\.rewards)
-      let calibrated: [[Double]]
+      let queries = leaveOneOut ? batch.references : batch.rewards
+      let queryOffsets = leaveOneOut ? batch.referenceOffsetsView : batch.rewardOffsetsView
+      calibrated.removeAll(keepingCapacity: true)
+      calibrated.append(contentsOf: repeatElement(0, count: queries.count))
       do {
-        calibrated = try OneShotCalibration.calibrate(references: references, queries: queries, options: options)
+        try batch.references.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+          try batch.referenceOffsetsView.withUnsafeBufferPointer { (ro) throws(InfAlignError) in
+            try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
+              try queryOffsets.withUnsafeBufferPointer { (qo) throws(InfAlignError) in
+                try calibrated.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
+                  try OneShotCalibration.calibrate(references: r, referenceOffsets: ro, queries: q, queryOffsets: qo,
+                                                   into: o, options: options)
+                }
+              }
+            }
+          }
+        }
       } catch {
         if case let .emptyReferences(prompt, count) = error {
-          throw CLIError("\(input):\(batch[prompt].line): prompt \(batch[prompt].idText) has \(count) reference reward(s); leave-one-out needs at least 2")
+          throw CLIError("\(input):\(batch.lines[prompt]): prompt \(batch.idText(prompt)) has \(count) reference reward(s); leave-one-out needs at least 2")
         }
         throw CLIError("\(input): \(error)")
       }
-      for (b, record) in batch.enumerated() {
-        let transformed = calibrated[b].map { phi.value($0) }
+      transformed.removeAll(keepingCapacity: true)
+      for c in calibrated { transformed.append(phi.value(c)) }
+      for b in 0..<batch.count {
+        let range = leaveOneOut ? batch.referenceRange(b) : batch.rewardRange(b)
         var advantages: [Double]? = nil
-        if let lp = record.policyLogProbs, let lr = record.referenceLogProbs, !leaveOneOut, !record.rewards.isEmpty {
-          let single = try CalibrationTable(references: [record.referenceRewards])
-          let k = record.rewards.count
-          let result = try CTRLStep.run(
-            rewards: Matrix(rows: 1, columns: k, storage: record.rewards),
-            policyLogProbs: Matrix(rows: 1, columns: k, storage: lp),
-            referenceLogProbs: Matrix(rows: 1, columns: k, storage: lr), calibration: .table(single),
-            options: CTRLOptions(transform: phi, smoothing: smooth))
-          advantages = result.advantages.storage
+        if let lp = batch.logProbRange(b), !leaveOneOut {
+          advantages = try Self.advantages(batch, b, policy: lp, transform: phi, smooth: smooth)
         }
-        if csvOutput {
-          for (i, c) in calibrated[b].enumerated() {
-            let reward = (leaveOneOut ? record.referenceRewards : record.rewards)[i]
-            try file.write("\(Render.csvEscape(record.idText)),\(i),\(reward),\(c),\(transformed[i])\n")
-          }
-        } else {
-          var line = "{\"id\":\(record.idJSON),\"calibrated\":\(Field.array(calibrated[b]).json),"
-            + "\"transformed\":\(Field.array(transformed).json)"
-          if let advantages { line += ",\"advantages\":\(Field.array(advantages).json)" }
-          try file.write(line + "}\n")
-        }
-        samples += calibrated[b].count
+        try writer.prompt(batch, b, rewards: leaveOneOut ? batch.references[range] : batch.rewards[range],
+                          calibrated: calibrated[range], transformed: transformed[range], advantages: advantages)
+        samples += range.count
       }
       prompts += batch.count
       progress.report("\(prompts) prompts")
-      batch.removeAll(keepingCapacity: true)
     }
-
-    while let record = try reader.next() {
-      batch.append(record)
-      if batch.count >= batchSize { try flush() }
-    }
-    try flush()
     try file.commit()
     progress.finish()
     out.write(Render.rows([[("prompts", .integer(prompts)), ("samples", .integer(samples)), ("output", .string(output))]],
                           as: format))
+  }
+
+  /// RLOO advantages of prompt `b` with its log-probs (a CTRL step over its one group).
+  static func advantages(_ batch: PromptBatch, _ b: Int, policy lp: Range<Int>, transform phi: Transform,
+                         smooth: Bool) throws -> [Double] {
+    let single = try CalibrationTable(references: [Array(batch.references[batch.referenceRange(b)])])
+    let k = lp.count
+    let result = try CTRLStep.run(
+      rewards: Matrix(rows: 1, columns: k, storage: Array(batch.rewards[batch.rewardRange(b)])),
+      policyLogProbs: Matrix(rows: 1, columns: k, storage: Array(batch.policyLogProbs[lp])),
+      referenceLogProbs: Matrix(rows: 1, columns: k, storage: Array(batch.referenceLogProbs[lp])),
+      calibration: .table(single), options: CTRLOptions(transform: phi, smoothing: smooth))
+    return result.advantages.storage
   }
 }

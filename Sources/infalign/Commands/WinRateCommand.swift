@@ -14,21 +14,30 @@ struct WinRateCommand: RenderingCommand {
 
   @Option(help: "Input file (.jsonl or .csv).") var input: String
   @Option(help: "Procedure: standard, bon:N or won:N.") var procedure: String = "standard"
-  @Option(help: "Bootstrap resamples over prompts (0: no interval).") var bootstrap = 1000
-  @Option(help: "Seed of the bootstrap.") var seed: UInt64 = 0
-  @Option(help: "Confidence level of the interval.") var level = 0.95
+  @Option(parsing: .unconditional, help: "Bootstrap resamples over prompts (0: no interval).") var bootstrap = 1000
+  @Option(parsing: .unconditional, help: "Seed of the bootstrap.") var seed: UInt64 = 0
+  @Option(parsing: .unconditional, help: "Confidence level of the interval.") var level = 0.95
   @Option(help: "Output format: text, json or csv.") var format: OutputFormat = .text
+
+  func validate() throws {
+    if bootstrap < 0 { throw ValidationError("--bootstrap must be 0 (no interval) or more resamples, got \(bootstrap)") }
+    if !(level > 0 && level < 1) { throw ValidationError("--level must be strictly between 0 and 1, got \(level)") }
+  }
 
   func execute(into output: inout some TextOutputStream) throws {
     let p = try parseProcedure(procedure)
-    var reader = try PromptReader(path: input)
+    let reader = try PromptReader(path: input)
     var estimates: [Double] = []
-    while let record = try reader.next() {
-      do {
-        estimates.append(try EmpiricalWinRate.estimate(
-          policy: record.rewards, reference: record.referenceRewards, procedure: p, prompt: estimates.count))
-      } catch {
-        throw CLIError("\(input):\(record.line): prompt \(record.idText) (#\(estimates.count)): \(error)")
+    var batch = PromptBatch()
+    while try reader.read(into: &batch, limit: 512) {
+      for b in 0..<batch.count {
+        do {
+          estimates.append(try EmpiricalWinRate.estimate(
+            policy: Array(batch.rewards[batch.rewardRange(b)]),
+            reference: Array(batch.references[batch.referenceRange(b)]), procedure: p, prompt: estimates.count))
+        } catch {
+          throw CLIError("\(input):\(batch.lines[b]): prompt \(batch.idText(b)) (#\(estimates.count)): \(error)")
+        }
       }
     }
     if estimates.isEmpty { throw CLIError("\(input): no prompts") }

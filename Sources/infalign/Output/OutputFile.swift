@@ -19,14 +19,13 @@ final class OutputFile {
   private let target: String
   private var fd: Int32
   private var cleanupSlot: Int32 = -1
-  private var buffer: [UInt8] = []
+  private var buffer = ByteBuffer(capacity: OutputFile.blockSize + (64 << 10))
   private var finished = false
   static let blockSize = 1 << 20
 
   /// Opens `path` for writing, refusing it if it is the same file as one of `inputs`.
   init(path: String, inputs: [String] = []) throws(CLIError) {
     self.path = path
-    buffer.reserveCapacity(Self.blockSize)
     let resolved = try OutputTarget.resolve(path)
     target = resolved.path
     for input in inputs where OutputTarget.sameFile(resolved.path, input) {
@@ -72,20 +71,19 @@ final class OutputFile {
 
   /// Appends UTF-8 text; written in blocks of ``blockSize`` bytes.
   func write(_ text: String) throws(CLIError) {
-    var text = text
-    text.withUTF8 { buffer.append(contentsOf: $0) }
+    buffer.append(text)
     if buffer.count >= Self.blockSize { try flush() }
   }
 
-  /// Appends bytes.
-  func write(_ bytes: UnsafeRawBufferPointer) throws(CLIError) {
-    buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
+  /// Lets `body` append bytes to the block being filled (then writes it out once it is full).
+  func append(_ body: (inout ByteBuffer) throws(CLIError) -> Void) throws(CLIError) {
+    try body(&buffer)
     if buffer.count >= Self.blockSize { try flush() }
   }
 
   private func flush() throws(CLIError) {
-    let result = buffer.withUnsafeBytes { OutputFile.writeAll(fd, $0) }
-    buffer.removeAll(keepingCapacity: true)
+    let result = OutputFile.writeAll(fd, buffer.bytes)
+    buffer.removeAll()
     if let failure = result { throw CLIError("cannot write \(path): \(failure)") }
   }
 
