@@ -1,4 +1,5 @@
 import CInfAlignIO
+import Glibc
 
 /// Reads prompts from JSONL (one object per line, parsed by simdjson) or long-form CSV (`id,source,reward` with
 /// source `reference` or `policy`), a batch at a time into flat storage.
@@ -154,13 +155,13 @@ final class PromptReader {
         throw CLIError("\(path):\(number): reward \"\(cells.text(columns.reward))\" is not a finite number (prompt \(cells.text(columns.id)))")
       }
       let reference: Bool
-      switch cells.text(columns.source).lowercased() {
-      case "reference": reference = true
-      case "policy": reference = false
-      default: throw CLIError("\(path):\(number): source must be reference or policy, got \"\(cells.text(columns.source))\"")
+      switch Self.source(cells.cell(columns.source)) {
+      case true?: reference = true
+      case false?: reference = false
+      case nil: throw CLIError("\(path):\(number): source must be reference or policy, got \"\(cells.text(columns.source))\"")
       }
       let id = cells.cell(columns.id)
-      if open && id.elementsEqual(currentID) {
+      if open && Self.equal(id, currentID) {
         if reference { batch.references.append(reward) } else { batch.rewards.append(reward) }
         continue
       }
@@ -169,6 +170,24 @@ final class PromptReader {
       }
     }
     if open { try finish(&batch) }
+  }
+
+  /// `reference` → true, `policy` → false (ASCII case-insensitive), else nil.
+  static func source(_ cell: ArraySlice<UInt8>) -> Bool? {
+    func matches(_ word: StaticString) -> Bool {
+      guard cell.count == word.utf8CodeUnitCount else { return false }
+      let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+      return zip(cell, w).allSatisfy { $0 | 0x20 == $1 }
+    }
+    if matches("reference") { return true }
+    if matches("policy") { return false }
+    return nil
+  }
+
+  static func equal(_ a: ArraySlice<UInt8>, _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    if a.isEmpty { return true }
+    return a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
   }
 
   /// Starts a new prompt with its first row; false (keeping the row for the next batch) when the batch is full.
