@@ -11,10 +11,10 @@ struct AnalyzeCommand: RenderingCommand {
   @Option(help: "Transform of the calibrated reward: identity, exp:T, negexp:T, log, logit, power:P, table:FILE.")
   var transform: String = "identity"
 
-  @Option(help: "KL weight β (give exactly one of --beta and --kl).")
+  @Option(parsing: .unconditional, help: "KL weight β (give exactly one of --beta and --kl).")
   var beta: Double?
 
-  @Option(help: "KL budget: β is solved so that KL(π‖π_ref) equals it.")
+  @Option(parsing: .unconditional, help: "KL budget: β is solved so that KL(π‖π_ref) equals it.")
   var kl: Double?
 
   @Option(help: "Output format: text, json or csv.")

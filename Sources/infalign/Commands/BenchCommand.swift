@@ -26,24 +26,24 @@ struct BenchCommand: RenderingCommand {
   @Argument(help: "Kernel: calibrate, calibrate-table, logsumexp, softmax, gemm, ctrl-step, winrate, analyze, optimal.")
   var kernel: Kernel
   @Option(help: "float or double.") var dtype: DType = .double
-  @Option(help: "Timed repetitions (after one warm-up).") var repeats = 10
-  @Option(help: "Seed of the generated data.") var seed: UInt64 = 1
-  @Option var prompts = 1024
-  @Option var references = 1024
-  @Option var queries = 16
-  @Option var rows = 4096
-  @Option var cols = 1024
-  @Option var m = 1024
-  @Option var n = 1024
-  @Option var k = 1024
-  @Option var groups = 65_536
-  @Option var groupSize = 16
+  @Option(parsing: .unconditional, help: "Timed repetitions (after one warm-up).") var repeats = 10
+  @Option(parsing: .unconditional, help: "Seed of the generated data.") var seed: UInt64 = 1
+  @Option(parsing: .unconditional) var prompts = 1024
+  @Option(parsing: .unconditional) var references = 1024
+  @Option(parsing: .unconditional) var queries = 16
+  @Option(parsing: .unconditional) var rows = 4096
+  @Option(parsing: .unconditional) var cols = 1024
+  @Option(parsing: .unconditional) var m = 1024
+  @Option(parsing: .unconditional) var n = 1024
+  @Option(parsing: .unconditional) var k = 1024
+  @Option(parsing: .unconditional) var groups = 65_536
+  @Option(parsing: .unconditional) var groupSize = 16
   @Option var transform = "exp:5"
-  @Option var beta = 0.1
+  @Option(parsing: .unconditional) var beta = 0.1
   @Option var procedure = "bon:8"
-  @Option var grid = 1024
-  @Option var samples = 64
-  @Option(help: "Threads for the row kernels (default: INFALIGN_NUM_THREADS, else the available cores).")
+  @Option(parsing: .unconditional) var grid = 1024
+  @Option(parsing: .unconditional) var samples = 64
+  @Option(parsing: .unconditional, help: "Threads for the row kernels (default: INFALIGN_NUM_THREADS, else the available cores).")
   var threads: Int?
 
   func validate() throws {
@@ -54,6 +54,21 @@ struct BenchCommand: RenderingCommand {
     where v < 1 { throw ValidationError("--\(name) must be at least 1") }
     if let threads, threads < 1 || threads > Threads.maximum {
       throw ValidationError("--threads must be between 1 and \(Threads.maximum), got \(threads)")
+    }
+    let bytes = dtype == .float ? 4 : 8
+    switch kernel {
+    case .calibrate, .calibrateTable:
+      try MemoryBudget.check("--prompts × --references", [prompts, references], elementBytes: bytes, arrays: 3)
+      try MemoryBudget.check("--prompts × --queries", [prompts, queries], elementBytes: bytes, arrays: 3)
+    case .winrate: try MemoryBudget.check("--prompts × --samples", [prompts, samples], elementBytes: bytes, arrays: 4)
+    case .logsumexp, .softmax: try MemoryBudget.check("--rows × --cols", [rows, cols], elementBytes: bytes, arrays: 3)
+    case .gemm:
+      for (name, a, b) in [("--m × --k", m, k), ("--k × --n", k, n), ("--m × --n", m, n)] {
+        try MemoryBudget.check(name, [a, b], elementBytes: bytes, arrays: 2)
+      }
+    case .ctrlStep:
+      try MemoryBudget.check("--groups × --group-size", [groups, groupSize], elementBytes: bytes, arrays: 12)
+    case .analyze, .optimal: try MemoryBudget.check("--grid", [grid], elementBytes: 8, arrays: 64)
     }
   }
 

@@ -71,7 +71,11 @@ struct CalibrateCommand: RenderingCommand {
         let range = leaveOneOut ? batch.referenceRange(b) : batch.rewardRange(b)
         var advantages: [Double]? = nil
         if let lp = batch.logProbRange(b), !leaveOneOut {
-          advantages = try Self.advantages(batch, b, policy: lp, transform: phi, smooth: smooth)
+          do {
+            advantages = try Self.advantages(batch, b, policy: lp, transform: phi, smooth: smooth)
+          } catch {
+            throw CLIError("\(input):\(batch.lines[b]): prompt \(batch.idText(b)): advantages: \(error)")
+          }
         }
         try writer.prompt(batch, b, rewards: leaveOneOut ? batch.references[range] : batch.rewards[range],
                           calibrated: calibrated[range], transformed: transformed[range], advantages: advantages)

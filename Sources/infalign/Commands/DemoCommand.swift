@@ -7,10 +7,10 @@ struct DemoCommand: RenderingCommand {
     commandName: "demo",
     abstract: "Synthetic end-to-end experiment: raw vs calibrated vs CTRL rewards at matched KL budgets.")
 
-  @Option(help: "Seed of the synthetic task.") var seed: UInt64 = 1
-  @Option(help: "Number of prompts.") var prompts = 256
-  @Option(help: "Candidates per prompt (KL budgets must stay well below log of it).") var candidates = 512
-  @Option(help: "N of the best-of-N and worst-of-N procedures.") var n = 4
+  @Option(parsing: .unconditional, help: "Seed of the synthetic task.") var seed: UInt64 = 1
+  @Option(parsing: .unconditional, help: "Number of prompts.") var prompts = 256
+  @Option(parsing: .unconditional, help: "Candidates per prompt (KL budgets must stay well below log of it).") var candidates = 512
+  @Option(parsing: .unconditional, help: "N of the best-of-N and worst-of-N procedures.") var n = 4
   @Option(help: "Comma-separated KL budgets.") var kl: String = "0.5,1,2"
   @Option(help: "Write an SVG chart of inference-time win rate vs KL per method and procedure.") var plot: String?
   @Option(help: "Output format: text, json or csv.") var format: OutputFormat = .text
@@ -27,7 +27,11 @@ struct DemoCommand: RenderingCommand {
       }
       return v
     }
+    if configuration.klBudgets.isEmpty { throw CLIError("--kl: give at least one KL budget (got \"\(kl)\")") }
     if prompts < 1 || candidates < 2 { throw CLIError("--prompts must be ≥ 1 and --candidates ≥ 2") }
+    if n < 1 { throw CLIError("--n must be at least 1") }
+    // The experiment holds a few prompts × candidates matrices (rewards, log-probs, policies) at once.
+    try MemoryBudget.check("--prompts × --candidates", [prompts, candidates], elementBytes: 8, arrays: 16)
     let progress = Progress(label: "demo")
     let rows = try AlignmentExperiment.run(configuration, optimal: DemoOptimal.solver) { progress.report($0) }
     progress.finish()

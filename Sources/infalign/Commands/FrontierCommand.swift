@@ -15,7 +15,7 @@ struct FrontierCommand: RenderingCommand {
   @Option(help: "KL budgets LO:HI:COUNT (evenly spaced, inclusive).")
   var kl: String = "0.25:4:16"
 
-  @Option(help: "Grid points of the optimal transform.") var grid = 512
+  @Option(parsing: .unconditional, help: "Grid points of the optimal transform.") var grid = 512
 
   @Option(help: "Write an SVG line chart of inference-time win rate vs KL.") var plot: String?
 

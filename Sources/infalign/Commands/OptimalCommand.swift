@@ -8,9 +8,9 @@ struct OptimalCommand: RenderingCommand {
     abstract: "The optimal transform for a procedure (at --beta or --kl), its KL and win rates; --output writes it.")
 
   @OptionGroup var setting: SettingOptions
-  @Option(help: "KL weight β (give exactly one of --beta and --kl).") var beta: Double?
-  @Option(help: "KL budget.") var kl: Double?
-  @Option(help: "Grid points.") var grid = OptimalTransform.defaultGrid
+  @Option(parsing: .unconditional, help: "KL weight β (give exactly one of --beta and --kl).") var beta: Double?
+  @Option(parsing: .unconditional, help: "KL budget.") var kl: Double?
+  @Option(parsing: .unconditional, help: "Grid points.") var grid = OptimalTransform.defaultGrid
   @Option(help: "Solver: fixed-point (default, a few ms), gradient (L-BFGS from the identity) or polished (fixed point, then L-BFGS).") var method: String = "fixed-point"
   @Option(help: "Write the tabulated transform as CSV (u,R), readable with --transform table:FILE.") var output: String?
   @Option(help: "Output format: text, json or csv.") var format: OutputFormat = .text

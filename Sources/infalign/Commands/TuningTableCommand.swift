@@ -10,16 +10,24 @@ struct TuningTableCommand: RenderingCommand {
 
   @Option(help: "Comma-separated N values.") var n: String = "2,4,8,16,32"
   @Option(help: "Comma-separated KL budgets.") var kl: String = "0.5,1,2,4"
-  @Option(help: "Grid points of the optimal transform.") var grid = 1024
+  @Option(parsing: .unconditional, help: "Grid points of the optimal transform.") var grid = 1024
   @Option(help: "Output format: text (markdown), json or csv.") var format: OutputFormat = .text
 
+  func validate() throws {
+    if grid < 8 { throw ValidationError("--grid must be at least 8 (got \(grid))") }
+  }
+
   func execute(into output: inout some TextOutputStream) throws {
+    if n.split(separator: ",").isEmpty { throw CLIError("--n: give at least one N (got \"\(n)\")") }
+    if kl.split(separator: ",").isEmpty { throw CLIError("--kl: give at least one KL budget (got \"\(kl)\")") }
     let ns = try n.split(separator: ",").map { s -> Int in
       guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 1 else { throw CLIError("--n: bad value \(s)") }
       return v
     }
     let budgets = try kl.split(separator: ",").map { s -> Double in
-      guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v > 0 else { throw CLIError("--kl: bad value \(s)") }
+      guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v > 0, v.isFinite else {
+        throw CLIError("--kl: bad value \(s) (a KL budget is a finite number > 0)")
+      }
       return v
     }
     var rows: [Row] = []

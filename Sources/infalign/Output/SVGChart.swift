@@ -19,6 +19,7 @@ struct SVGChart {
 
   func render() -> String {
     let all = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
+    // Every coordinate written is finite: points outside what the axes can hold are left out.
     let (x0, x1) = Self.range(all.map(\.x))
     let (y0, y1) = Self.range(all.map(\.y))
     let left = 70.0, right = 190.0, top = 40.0, bottom = 55.0
@@ -51,7 +52,7 @@ struct SVGChart {
     // Series and legend.
     for (i, s) in series.enumerated() {
       let color = Self.palette[i % Self.palette.count]
-      let points = s.points.filter { $0.x.isFinite && $0.y.isFinite }
+      let points = s.points.filter { px($0.x).isFinite && py($0.y).isFinite }
       let d = points.enumerated().map { j, p in "\(j == 0 ? "M" : "L")\(Self.round(px(p.x))),\(Self.round(py(p.y)))" }
         .joined(separator: " ")
       svg += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"><title>\(Self.escape(s.name))</title></path>\n"
@@ -62,23 +63,33 @@ struct SVGChart {
     return svg + "</svg>\n"
   }
 
+  /// The axis range of `values` with a 4% margin, never narrower than ~1e-9 of their magnitude (so a range one
+  /// ulp wide still has distinct ticks) and never wider than Double can subtract.
   static func range(_ values: [Double]) -> (Double, Double) {
-    guard let lo = values.min(), let hi = values.max() else { return (0, 1) }
-    if lo == hi { return (lo - 0.5, hi + 0.5) }
+    let finite = values.filter { $0.isFinite && abs($0) <= 1e300 }
+    guard let lo = finite.min(), let hi = finite.max() else { return (0, 1) }
+    let minimumSpan = Swift.max(Swift.max(abs(lo), abs(hi)) * 1e-9, 1e-300)
+    if hi - lo < minimumSpan {
+      let mid = lo / 2 + hi / 2
+      return (mid - minimumSpan / 2 - minimumSpan * 0.04, mid + minimumSpan / 2 + minimumSpan * 0.04)
+    }
     let pad = (hi - lo) * 0.04
     return (lo - pad, hi + pad)
   }
 
-  /// About six "nice" ticks (1, 2, 5 × 10^k steps) inside [lo, hi].
+  /// About six "nice" ticks (1, 2, 5 × 10^k steps) inside [lo, hi]; at most 20, whatever the range.
   static func ticks(_ lo: Double, _ hi: Double) -> [Double] {
     let raw = (hi - lo) / 6
+    guard raw.isFinite, raw > 0 else { return [] }
     let magnitude = pow(10, floor(log10(raw)))
     let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
-    var t = ceil(lo / step) * step
+    guard step.isFinite, step > 0 else { return [] }
+    let first = ceil(lo / step)
     var out: [Double] = []
-    while t <= hi + step * 1e-9 {
+    for k in 0..<20 {
+      let t = (first + Double(k)) * step
+      if !(t <= hi + step * 1e-9) { break }
       out.append(abs(t) < step * 1e-9 ? 0 : t)
-      t += step
     }
     return out
   }
