@@ -53,8 +53,9 @@ public enum OptimalTransform {
 
   /// The optimal transform at KL weight `beta`.
   ///
-  /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` for β ≤ 0 or a grid below 8 points;
-  ///   ``InfAlignError/math(_:)`` with `noConvergence` when no start converges.
+  /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` for β ≤ 0 or not finite, a grid below 8 points,
+  ///   `maxIterations < 1` or a tolerance that is not positive and finite; ``InfAlignError/math(_:)`` with
+  ///   `noConvergence` when no start converges.
   public static func solve(
     procedure: Procedure, reference: Procedure? = nil, beta: Double, grid: Int = defaultGrid,
     method: Method = .fixedPoint, tolerance: Double = 1e-12, maxIterations: Int = 5000
@@ -63,6 +64,12 @@ public enum OptimalTransform {
       throw .invalidParameter(name: "beta", value: beta, reason: "the KL weight β must be positive and finite")
     }
     guard grid >= 8 else { throw .invalidParameter(name: "grid", value: Double(grid), reason: "need at least 8 points") }
+    guard maxIterations >= 1 else {
+      throw .invalidParameter(name: "maxIterations", value: Double(maxIterations), reason: "must be at least 1")
+    }
+    guard tolerance > 0 && tolerance.isFinite else {
+      throw .invalidParameter(name: "tolerance", value: tolerance, reason: "must be positive and finite")
+    }
     let reference = reference ?? procedure
     let v = Self.grid(
       cells: grid, slopeAtZero: reference.derivative(cdf: 0, survival: 1) * procedure.derivative(cdf: 0, survival: 1) / beta,
@@ -116,13 +123,18 @@ public enum OptimalTransform {
     var failure: InfAlignError? = nil
     var cache: [Double: OptimalTransformResult] = [:]
     var largest: OptimalTransformResult? = nil  // the largest KL any solve reached, for the error message
+    var evaluated: [(logBeta: Double, kl: Double)] = []
+    var gap: InfAlignError? = nil  // set when the budget falls in a jump of KL(β): no β meets it
     func residual(_ logBeta: Double, _ solver: Method) -> Double {
+      if gap != nil { return .nan }
       do {
         let r = try solve(procedure: procedure, reference: reference, beta: Double.exp(logBeta), grid: grid,
                           method: solver)
         if solver == method { cache[logBeta] = r }
         if r.kl > largest?.kl ?? -1 { largest = r }
-        return Double.log(r.kl) - Double.log(kl)
+        gap = Self.jump(around: kl, at: (logBeta, r.kl), evaluated, procedure: procedure)
+        evaluated.append((logBeta, r.kl))
+        return gap == nil ? Double.log(r.kl) - Double.log(kl) : .nan
       } catch {
         failure = error
         return .nan
@@ -132,7 +144,7 @@ public enum OptimalTransform {
       // Stage 1: the fast fixed point locates β; stage 2 refines with the requested solver in a narrow bracket
       // (polishing moves the KL at a given β slightly).
       var x = try BrentRoot.solve(
-        { let r = residual($0, .fixedPoint); return r.isNaN ? residual($0, .polished) : r },
+        { let r = residual($0, .fixedPoint); return r.isNaN && gap == nil ? residual($0, .polished) : r },
         expandingFrom: -2, 0, domain: .bounded(lower: -40, upper: 20), absoluteTolerance: 1e-10)
       failure = nil
       if method != .fixedPoint {
@@ -148,6 +160,7 @@ public enum OptimalTransform {
       if abs(r.kl - kl) <= klTolerance * kl { return r }
       throw MathError.noConvergence(method: "β for KL", iterations: 0, estimate: r.kl, tolerance: klTolerance)
     } catch {
+      if let gap { throw gap }
       if let largest, largest.kl < kl || largest.winRate > 1 - 1e-12 {
         // Typical for worst-of-N: the win rate reaches 1 to double precision before the budget is spent, and for
         // smaller β the objective W − β·KL (hence KL as a function of β) is decided by rounding.
@@ -162,6 +175,28 @@ public enum OptimalTransform {
         name: "KL budget", value: kl,
         reason: "out of reach for the optimal transform of \(procedure) on a \(grid)-point grid")
     }
+  }
+
+  /// A typed error when the KL budget lies in a jump of `KL(β)`: two solves less than 0.05 apart in `log β` whose
+  /// KLs bracket the budget and differ by a factor above 2. On one branch of stationary points `KL(β)` is smooth
+  /// (`|d log KL / d log β|` is of order 1), so such a pair means the best stationary point switched branch in
+  /// between (mixtures and other non-concave procedures): no β gives the budget, and bisecting toward the switch
+  /// would only cost solves.
+  package static func jump(
+    around budget: Double, at point: (logBeta: Double, kl: Double), _ evaluated: [(logBeta: Double, kl: Double)],
+    procedure: Procedure
+  ) -> InfAlignError? {
+    for other in evaluated where abs(other.logBeta - point.logBeta) <= 0.05 {
+      let (low, high) = other.kl < point.kl ? (other, point) : (point, other)
+      if low.kl < budget && budget < high.kl && high.kl > 2 * low.kl {
+        return .invalidParameter(
+          name: "KL budget", value: budget,
+          reason: "out of reach for the optimal transform of \(procedure): the best stationary point switches branch "
+            + "between β = \(Double.exp(high.logBeta)) (KL \(high.kl)) and β = \(Double.exp(low.logBeta)) "
+            + "(KL \(low.kl)), so KL jumps over the budget and no β meets it")
+      }
+    }
+    return nil
   }
 
   /// The solver's grid: about `cells` cells of width `1/cells`, graded toward an end where the optimal log density
@@ -223,7 +258,9 @@ public enum OptimalTransform {
     residual: Double, method: Method
   ) throws(InfAlignError) -> OptimalTransformResult {
     let density = PiecewiseExponentialDensity(grid: v, h: h)
-    let w = density.winRate(policy: procedure, reference: reference), kl = density.kl
+    // KL ≥ 0 exactly; the quadrature of E[h] − log Z rounds to ±ulp(log Z) when f is (nearly) uniform, and β·KL
+    // of a −2e-300 rounding at β = 1e300 would add 2 to the objective.
+    let w = density.winRate(policy: procedure, reference: reference), kl = Swift.max(0, density.kl)
     let r = h.map { ($0 - h[0]) * beta }
     return OptimalTransformResult(
       transform: try .tabulated(grid: v, values: r, source: "optimal(\(procedure), β=\(beta))"), beta: beta, kl: kl,
@@ -297,15 +334,15 @@ public enum OptimalTransform {
                                estimate: previous * beta, tolerance: tolerance))
   }
 
-  /// L-BFGS ascent of `J(h) = W − β·KL` from a warm start.
+  /// L-BFGS ascent (``LBFGS``) of `J(h) = W − β·KL` from a warm start.
   static func gradientAscent(
     _ procedure: Procedure, _ reference: Procedure, _ beta: Double, _ v: [Double], _ start: [Double],
     _ maxIterations: Int
   ) throws(InfAlignError) -> OptimalTransformResult {
+    // The objective's value and gradient; L-BFGS (InfAlignMath) does the ascent.
     let n = v.count
-    var h = start
     let referenceDerivatives = PiecewiseExponentialDensity.referenceDerivatives(grid: v, reference: reference)
-    func objectiveAndGradient(_ h: [Double]) -> (Double, [Double]) {
+    func objectiveAndGradient(_ h: [Double]) -> (value: Double, gradient: [Double]) {
       // Steps that leave the grid's resolution are rejected by the line search.
       if steepestCell(h) > maximumCellRise { return (-.infinity, [Double](repeating: 0, count: n)) }
       let d = PiecewiseExponentialDensity(grid: v, h: h)
@@ -327,67 +364,8 @@ public enum OptimalTransform {
       for k in 0..<n { gradient[k] -= mean * weights[k] }
       return (w - beta * d.kl, gradient)
     }
-    var (j, g) = objectiveAndGradient(h)
-    var sHistory: [[Double]] = [], yHistory: [[Double]] = []
-    var iterations = 0
-    var gradNorm = g.reduce(0) { Swift.max($0, abs($1)) }
-    while iterations < maxIterations && gradNorm > 1e-15 {
-      iterations += 1
-      // Two-loop recursion for the ascent direction (maximize: use −g as the minimization gradient).
-      var q = g.map { -$0 }
-      var alphas: [Double] = []
-      for k in stride(from: sHistory.count - 1, through: 0, by: -1) {
-        let rho = 1 / zip(yHistory[k], sHistory[k]).reduce(0) { $0 + $1.0 * $1.1 }
-        let a = rho * zip(sHistory[k], q).reduce(0) { $0 + $1.0 * $1.1 }
-        alphas.append(a)
-        for i in 0..<n { q[i] -= a * yHistory[k][i] }
-      }
-      var gammaScale = 1.0
-      if let s = sHistory.last, let y = yHistory.last {
-        gammaScale = zip(s, y).reduce(0) { $0 + $1.0 * $1.1 } / y.reduce(0) { $0 + $1 * $1 }
-      } else {
-        gammaScale = 1 / Swift.max(gradNorm, 1e-300) * 1e-2
-      }
-      for i in 0..<n { q[i] *= gammaScale }
-      for k in 0..<sHistory.count {
-        let rho = 1 / zip(yHistory[k], sHistory[k]).reduce(0) { $0 + $1.0 * $1.1 }
-        let b = rho * zip(yHistory[k], q).reduce(0) { $0 + $1.0 * $1.1 }
-        let a = alphas[sHistory.count - 1 - k]
-        for i in 0..<n { q[i] += sHistory[k][i] * (a - b) }
-      }
-      let direction = q.map { -$0 }  // ascent direction
-      let slope = zip(direction, g).reduce(0) { $0 + $1.0 * $1.1 }
-      if !(slope > 0) {
-        sHistory.removeAll()
-        yHistory.removeAll()
-        if iterations > 1 { break }
-        continue
-      }
-      var step = 1.0
-      var accepted = false
-      var newH = h, newJ = j, newG = g
-      for _ in 0..<40 {
-        newH = (0..<n).map { h[$0] + step * direction[$0] }
-        (newJ, newG) = objectiveAndGradient(newH)
-        if newJ >= j + 1e-4 * step * slope { accepted = true; break }
-        step /= 2
-      }
-      if !accepted { break }
-      let s = (0..<n).map { newH[$0] - h[$0] }, y = (0..<n).map { g[$0] - newG[$0] }  // y for the minimization
-      if zip(s, y).reduce(0, { $0 + $1.0 * $1.1 }) > 0 {
-        sHistory.append(s)
-        yHistory.append(y)
-        if sHistory.count > 10 {
-          sHistory.removeFirst()
-          yHistory.removeFirst()
-        }
-      }
-      let improvement = newJ - j
-      (h, j, g) = (newH, newJ, newG)
-      gradNorm = g.reduce(0) { Swift.max($0, abs($1)) }
-      if improvement <= 1e-15 * Swift.max(1, abs(j)) && gradNorm < 1e-9 { break }
-      if improvement <= 0 { break }
-    }
+    let ascent = LBFGS.maximize(from: start, maxIterations: maxIterations) { objectiveAndGradient($0) }
+    let (h, iterations, gradNorm) = (ascent.x, ascent.iterations, ascent.gradientNorm)
     return try result(procedure, reference, beta, v, h.map { $0 - h[0] }, iterations: iterations, residual: gradNorm,
                       method: .gradient)
   }
