@@ -41,6 +41,7 @@ let package = Package(
       name: "InfAlignSolvers",
       dependencies: [
         "InfAlignMath",
+        "CInfAlignSIMD",
         .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),

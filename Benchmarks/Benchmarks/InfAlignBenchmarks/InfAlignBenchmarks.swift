@@ -19,6 +19,7 @@ let benchmarks: @Sendable () -> Void = {
   gemmBenchmarks()
   analysisBenchmarks()
   ctrlStepBenchmarks()
+  ctrlPresetBenchmarks()
   optimalTransformBenchmarks()
   policyBenchmarks()
   empiricalWinRateBenchmarks()

@@ -181,7 +181,7 @@ func ctrlStepBenchmarks() {
                 for _ in benchmark.scaledIterations {
                   blackHole(try CTRLStep.run(
                     groups: groups, groupSize: g, rewards: r, policyLogProbs: lp, referenceLogProbs: lr,
-                    calibration: .group, options: options, outputs: outputs))
+                    calibration: .group, options: options, outputs: outputs, threads: 1))
                 }
                 benchmark.stopMeasurement()
               }
@@ -191,6 +191,42 @@ func ctrlStepBenchmarks() {
       }
     }
   }
+}
+
+/// The verl GRPO preset off-policy (raw rewards, the fast group pass and the vector kernel), in both precisions
+/// and on two threads: no allocation per sample (the workspace, the chunk sums and the pool's job context).
+func ctrlPresetBenchmarks() {
+  func register<T: BLASScalar>(_: T.Type, _ name: String, threads: Int) {
+    let groups = 65_536, g = 16, n = groups * g
+    Benchmark("CTRLStep-verl-grpo-G16-groups65536-\(name)\(threadsSuffix(threads))") { benchmark in
+      let inputs = UnsafeMutableBufferPointer<T>.allocate(capacity: 4 * n)
+      let outputs = UnsafeMutableBufferPointer<T>.allocate(capacity: 3 * n)
+      defer {
+        inputs.deallocate()
+        outputs.deallocate()
+      }
+      let values: [Double] = normals(4 * n, seed: 9)
+      for j in 0..<(4 * n) { inputs[j] = T(j < n ? values[j].rounded() : values[j] - 5) }
+      for j in (3 * n)..<(4 * n) { inputs[j] = inputs[j - 2 * n] - T(0.3) * T(values[j - 3 * n]) }
+      outputs.initialize(repeating: 0)
+      func input(_ k: Int) -> UnsafeBufferPointer<T> { UnsafeBufferPointer(rebasing: inputs[(k * n)..<((k + 1) * n)]) }
+      func output(_ k: Int) -> UnsafeMutableBufferPointer<T> {
+        UnsafeMutableBufferPointer(rebasing: outputs[(k * n)..<((k + 1) * n)])
+      }
+      let out = CTRLOutputs(advantages: output(0), lossGradient: output(1), k3: output(2))
+      benchmark.startMeasurement()
+      for _ in benchmark.scaledIterations {
+        blackHole(try CTRLStep.run(
+          groups: groups, groupSize: g, rewards: input(0), policyLogProbs: input(1), referenceLogProbs: input(2),
+          oldPolicyLogProbs: input(3), calibration: .none, options: CTRLPreset.verlGRPO.options, outputs: out,
+          threads: threads))
+      }
+      benchmark.stopMeasurement()
+    }
+  }
+  register(Double.self, "Double", threads: 1)
+  register(Float.self, "Float", threads: 1)
+  register(Double.self, "Double", threads: 2)
 }
 
 /// "" for one thread (the original benchmark names), "-threadsN" otherwise.

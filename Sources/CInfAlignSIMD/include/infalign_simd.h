@@ -61,6 +61,35 @@ void infalign_midrank_counts_f64(int level, const double *a, ptrdiff_t n, const 
 /// The single-precision form of `infalign_midrank_counts_f64`.
 void infalign_midrank_counts_f32(int level, const float *a, ptrdiff_t n, const float *q, ptrdiff_t k, float *out);
 
+
+/// Conventions of the CTRL step's per-sample pass (Swift's `CTRLOptions`, resolved): ratio clip bounds
+/// `[clip_low, clip_high]` (= 1 - eps_low, 1 + eps_high), dual clip `dual` (0 = off), ratio cap `cap` and
+/// log-ratio clamp `log_clamp` (INFINITY = off), `on_policy` (ratio exactly 1), the loss weight of each sample;
+/// the KL loss term (`loss_estimator` -1 off, 0 k1, 1 abs, 2 k2, 3 k3; coefficient, estimate clamp (INFINITY =
+/// off), straight-through) and the KL-in-reward after the baseline (`after_estimator` -1 off; from the old
+/// log-probs when `after_from_old`).
+typedef struct {
+  double clip_low, clip_high, dual, cap, log_clamp, weight;
+  int on_policy;
+  int loss_estimator, loss_straight;
+  double loss_coef, loss_clamp;
+  int after_estimator, after_from_old;
+  double after_coef, after_clamp;
+} infalign_ctrl_params;
+
+/// The per-sample pass of the CTRL step over `n` samples (sequence-level inputs): writes `grad` and, when not
+/// NULL, `k1`, `k2`, `k3`; `sums[0..<6]` receives the weighted policy loss, the weighted KL loss, the sums of k1,
+/// k2, k3 and the clipped count. Returns -1, or the index of the first sample whose value is not finite (the
+/// outputs of the samples before it are written, nothing is summed), or -2 when `level` is 0 or the
+/// architecture has no vector kernel (the caller's Swift path).
+ptrdiff_t infalign_ctrl_sequence_f64(int level, const infalign_ctrl_params *q, ptrdiff_t n, const double *lp,
+                                     const double *lr, const double *old, const double *adv, double *grad,
+                                     double *k1, double *k2, double *k3, double *sums);
+/// The single-precision form of `infalign_ctrl_sequence_f64` (sums in double).
+ptrdiff_t infalign_ctrl_sequence_f32(int level, const infalign_ctrl_params *q, ptrdiff_t n, const float *lp,
+                                     const float *lr, const float *old, const float *adv, float *grad, float *k1,
+                                     float *k2, float *k3, double *sums);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,3 +1,5 @@
+import InfAlignMath
+
 /// One CTRL step for external training code (MATH.md §2, §4, §6): calibrated and transformed rewards, advantages,
 /// per-token KL estimates, and the PPO clipped surrogate loss (plus an optional KL loss term) with its gradient
 /// with respect to the policy log-probs.
@@ -23,19 +25,20 @@ public enum CTRLStep {
   ///   ∞ outputs); ``InfAlignError/emptyReferences(prompt:count:)`` when group calibration has fewer than two
   ///   valid samples in a group (with `.throwError`; masked otherwise); ``InfAlignError/shapeMismatch(_:)`` when a
   ///   table has a different number of groups.
+  ///   - threads: threads of the vector pass (`nil`: ``Threads/count``); results are the same bits for any count.
   /// - Complexity: O(groups × G log G) with group calibration, O(groups × G log M) with a table, O(groups × G)
   ///   without calibration.
   public static func run<T: BLASScalar>(
     groups: Int, groupSize g: Int, rewards: UnsafeBufferPointer<T>, policyLogProbs: UnsafeBufferPointer<T>,
     referenceLogProbs: UnsafeBufferPointer<T>, oldPolicyLogProbs: UnsafeBufferPointer<T>? = nil,
-    calibration: CTRLCalibration<T>, options: CTRLOptions = .init(), outputs: CTRLOutputs<T>
+    calibration: CTRLCalibration<T>, options: CTRLOptions = .init(), outputs: CTRLOutputs<T>, threads: Int? = nil
   ) throws(InfAlignError) -> CTRLSummary {
     try run(
       groups: groups, groupSize: g, rewards: rewards,
       tokens: CTRLTokens(
         maxTokens: 1, policyLogProbs: policyLogProbs, referenceLogProbs: referenceLogProbs,
         oldPolicyLogProbs: oldPolicyLogProbs),
-      calibration: calibration, options: options, outputs: outputs)
+      calibration: calibration, options: options, outputs: outputs, threads: threads)
   }
 
   /// Runs the step on token-level inputs: rewards `groups × groupSize`, log-probs and mask
@@ -46,24 +49,24 @@ public enum CTRLStep {
   /// - Complexity: O(groups × G × maxTokens) plus the calibration.
   public static func run<T: BLASScalar>(
     groups: Int, groupSize g: Int, rewards: UnsafeBufferPointer<T>, tokens: CTRLTokens<T>,
-    calibration: CTRLCalibration<T>, options: CTRLOptions = .init(), outputs: CTRLOutputs<T>
+    calibration: CTRLCalibration<T>, options: CTRLOptions = .init(), outputs: CTRLOutputs<T>, threads: Int? = nil
   ) throws(InfAlignError) -> CTRLSummary {
     // Concrete types, so that the stages are specialized for Double and Float inside this module.
     if T.self == Double.self {
       return try engine(groups, g, rewards as! UnsafeBufferPointer<Double>, tokens as! CTRLTokens<Double>,
-                        calibration as! CTRLCalibration<Double>, options, outputs as! CTRLOutputs<Double>)
+                        calibration as! CTRLCalibration<Double>, options, outputs as! CTRLOutputs<Double>, threads)
     }
     if T.self == Float.self {
       return try engine(groups, g, rewards as! UnsafeBufferPointer<Float>, tokens as! CTRLTokens<Float>,
-                        calibration as! CTRLCalibration<Float>, options, outputs as! CTRLOutputs<Float>)
+                        calibration as! CTRLCalibration<Float>, options, outputs as! CTRLOutputs<Float>, threads)
     }
-    return try engine(groups, g, rewards, tokens, calibration, options, outputs)
+    return try engine(groups, g, rewards, tokens, calibration, options, outputs, threads)
   }
 
   /// The driver: checks, then the group stages, the batch scaling and the token stage.
   static func engine<T: BLASScalar>(
     _ groups: Int, _ g: Int, _ rewards: UnsafeBufferPointer<T>, _ tokens: CTRLTokens<T>,
-    _ calibration: CTRLCalibration<T>, _ o: CTRLOptions, _ outputs: CTRLOutputs<T>
+    _ calibration: CTRLCalibration<T>, _ o: CTRLOptions, _ outputs: CTRLOutputs<T>, _ threads: Int?
   ) throws(InfAlignError) -> CTRLSummary {
     try check(groups, g, rewards, tokens, calibration, o, outputs)
     let n = groups * g, nt = tokens.maxTokens
@@ -79,7 +82,9 @@ public enum CTRLStep {
     // Stages 1–3 per group.
     var totals = CTRLGroupTotals()
     var validTokens = 0, nonEmpty = 0
-    for b in 0..<groups {
+    let fast = fastGroups(groups, g, rewards, tokens, calibration, o, outputs)
+    if let fast { (totals, validTokens, nonEmpty) = (fast, n, n) }
+    for b in 0..<groups where fast == nil {
       var m = try validateGroup(b, g, rewards, tokens, mask, ws)
       if case .group = calibration, m < 2 {
         if !mask { throw .emptyReferences(prompt: b, count: m) }
@@ -117,8 +122,12 @@ public enum CTRLStep {
       mode: o.aggregation, validTokens: validTokens, validSamples: totals.validSamples, nonEmptySamples: nonEmpty,
       maxTokens: nt)
     var sums = CTRLTokenTotals()
-    for j in 0..<n where valid?[j] ?? true {
-      try sampleTokens(j / Swift.max(g, 1), j % Swift.max(g, 1), j, tokens, o, ppo, aggregation, outputs, ws, &sums)
+    if let vector = totals.validSamples == n ? vectorTokens(n, tokens, o, aggregation, outputs, threads) : nil {
+      sums = vector
+    } else {
+      for j in 0..<n where valid?[j] ?? true {
+        try sampleTokens(j / Swift.max(g, 1), j % Swift.max(g, 1), j, tokens, o, ppo, aggregation, outputs, ws, &sums)
+      }
     }
     let perToken = sums.tokens > 0 ? 1 / Double(sums.tokens) : 0
     return CTRLSummary(

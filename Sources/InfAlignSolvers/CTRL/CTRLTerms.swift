@@ -48,7 +48,7 @@ enum CTRLTerms {
     case .k3:
       let (r, inside) = clamp(rho, logClamp)
       value = k3(r)
-      slope = inside * -Double.expMinusOne(-r)  // d/dρ (e^{−ρ} − 1 + ρ) = 1 − e^{−ρ}
+      slope = inside * (r - value)  // d/dρ (e^{−ρ} − 1 + ρ) = 1 − e^{−ρ} = ρ − k3, accurate for small ρ too
     }
     if let c = term.clamp {
       if value > c {

@@ -38,6 +38,8 @@ struct BenchCommand: RenderingCommand {
   @Option(parsing: .unconditional) var k = 1024
   @Option(parsing: .unconditional) var groups = 65_536
   @Option(parsing: .unconditional) var groupSize = 16
+  @Option(help: "ctrl-step: a CTRL preset (\(CTRLPreset.allCases.map(\.rawValue).joined(separator: ", "))), run off-policy with its calibration; without it, the InfAlign step with exp:3 on-policy.")
+  var preset: String?
   @Option var transform = "exp:5"
   @Option(parsing: .unconditional) var beta = 0.1
   @Option var procedure = "bon:8"
@@ -187,22 +189,31 @@ struct BenchWorkload<T: BLASScalar> {
     case .ctrlStep:
       let count = c.groups * c.groupSize
       let rewards = normals(count), logp = normals(count).map { $0 - 5 }, logr = normals(count).map { $0 - 5 }
-      var advantages = [T](repeating: 0, count: count), gradient = advantages
-      let options = CTRLOptions(transform: try .exponential(rate: 3))
+      let preset = try c.preset.map { (name) throws -> CTRLPreset in
+        do { return try CTRLPreset.named(name) } catch { throw ValidationError("--preset: \(error)") }
+      }
+      // Off-policy with a preset (the PPO ratio is exp of a spread of ±0.3 around 1), as in a trainer's update.
+      let old: [T]? = preset == nil ? nil : zip(logp, normals(count)).map { $0 - T(0.3) * $1 }
+      let options = try preset?.options ?? CTRLOptions(transform: .exponential(rate: 3))
+      let calibration: CTRLCalibration<T> = preset?.calibration == CTRLPreset.Calibration.none ? .none : .group
+      let outputs = UnsafeMutableBufferPointer<T>.allocate(capacity: 3 * count)
+      outputs.initialize(repeating: 0)
       shape = [("groups", c.groups), ("group_size", c.groupSize)]
       work = Double(count)
       unit = "samples/s"
       let (groups, size) = (c.groups, c.groupSize)
+      func slot(_ k: Int) -> UnsafeMutableBufferPointer<T> {
+        UnsafeMutableBufferPointer(rebasing: outputs[(k * count)..<((k + 1) * count)])
+      }
+      let out = CTRLOutputs(advantages: slot(0), lossGradient: slot(1), k3: preset == nil ? nil : slot(2))
       run = {
         _ = try rewards.withUnsafeBufferPointer { (r) throws(InfAlignError) in
           try logp.withUnsafeBufferPointer { (lp) throws(InfAlignError) in
             try logr.withUnsafeBufferPointer { (lr) throws(InfAlignError) in
-              try advantages.withUnsafeMutableBufferPointer { (a) throws(InfAlignError) in
-                try gradient.withUnsafeMutableBufferPointer { (g) throws(InfAlignError) in
-                  try CTRLStep.run(
-                    groups: groups, groupSize: size, rewards: r, policyLogProbs: lp, referenceLogProbs: lr,
-                    calibration: .group, options: options, outputs: CTRLOutputs(advantages: a, lossGradient: g))
-                }
+              try CTRLBench.withOptional(old) { (lo) throws(InfAlignError) in
+                try CTRLStep.run(
+                  groups: groups, groupSize: size, rewards: r, policyLogProbs: lp, referenceLogProbs: lr,
+                  oldPolicyLogProbs: lo, calibration: calibration, options: options, outputs: out)
               }
             }
           }
@@ -224,5 +235,15 @@ struct BenchWorkload<T: BLASScalar> {
       let (beta, grid) = (c.beta, c.grid)
       run = { _ = try OptimalTransform.solve(procedure: procedure, beta: beta, grid: grid) }
     }
+  }
+}
+
+/// Helpers of the ctrl-step benchmark.
+enum CTRLBench {
+  static func withOptional<T, R>(
+    _ array: [T]?, _ body: (UnsafeBufferPointer<T>?) throws(InfAlignError) -> R
+  ) throws(InfAlignError) -> R {
+    guard let array else { return try body(nil) }
+    return try array.withUnsafeBufferPointer { (p) throws(InfAlignError) in try body(p) }
   }
 }

@@ -84,3 +84,19 @@ func checkGradient(_ name: String, _ x: PeerBatch, _ options: CTRLOptions, loss:
   let drgrpo = try runStep(Double.self, x, CTRLPreset.verlDrGRPO.options)
   #expect(drgrpo.advantages.storage == x.rewards)
 }
+
+/// The vector pass splits a batch into fixed chunks over the threads: every output and the summary are the same
+/// bits for one thread and two.
+@Test func threadedStepIsBitIdentical() throws {
+  let x = peerBatch(Double.self, seed: 40, b: 4096, g: 8, t: 1, masked: false)
+  let saved = Threads.count
+  defer { Threads.count = saved }
+  var results: [CTRLResult<Double>] = []
+  for threads in [1, 2] {
+    Threads.count = threads
+    results.append(try runStep(Double.self, x, CTRLPreset.verlGRPO.options))
+  }
+  #expect(results[0].lossGradient.storage.map(\.bitPattern) == results[1].lossGradient.storage.map(\.bitPattern))
+  #expect(results[0].k3.storage.map(\.bitPattern) == results[1].k3.storage.map(\.bitPattern))
+  #expect(results[0].summary == results[1].summary)
+}

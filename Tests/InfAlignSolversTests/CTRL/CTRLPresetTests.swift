@@ -56,7 +56,8 @@ func tolerance<T: BLASScalar>(_: T.Type) -> Double { T.self == Double.self ? 1e-
 
 func checkVerl<T: BLASScalar>(_ type: T.Type) throws {
   for seed in UInt64(1)...3 {
-    let x = peerBatch(T.self, seed: seed)
+    // Token level (masked, the scalar pass) and sequence level (the vector kernel).
+    for x in [peerBatch(T.self, seed: seed), peerBatch(T.self, seed: seed, t: 1, masked: false)] {
     let tol = tolerance(T.self)
     for preset in [CTRLPreset.verlGRPO, .verlRLOO, .verlDrGRPO, .verlGRPOPassK] {
       let result = try runStep(T.self, x, preset.options)
@@ -87,6 +88,7 @@ func checkVerl<T: BLASScalar>(_ type: T.Type) throws {
         ctrlClose(result.summary.loss, loss, tol, "verl \(mode) \(type)")
       }
     }
+    }
   }
 }
 
@@ -98,7 +100,8 @@ func checkVerl<T: BLASScalar>(_ type: T.Type) throws {
 func checkTRL<T: BLASScalar>(_ type: T.Type) throws {
   let tol = tolerance(T.self)
   for seed in UInt64(4)...6 {
-    let x = peerBatch(T.self, seed: seed)
+    // Token level (masked, the scalar pass) and sequence level (the vector kernel).
+    for x in [peerBatch(T.self, seed: seed), peerBatch(T.self, seed: seed, t: 1, masked: false)] {
     for scale in ["group", "batch", "none"] {
       for (lossType, aggregation) in [("dapo", CTRLOptions.Aggregation.tokenMean), ("bnpo", .tokenMean),
                                       ("grpo", .sequenceMeanTokenMean(lengthEpsilon: 0, lengthFloorOne: true)),
@@ -138,6 +141,7 @@ func checkTRL<T: BLASScalar>(_ type: T.Type) throws {
       }
       ctrlClose(result.summary.loss, want.loss, tol, "trl-rloo loss, normalize \(normalize)")
     }
+    }
   }
 }
 
@@ -149,7 +153,8 @@ func checkTRL<T: BLASScalar>(_ type: T.Type) throws {
 func checkOpenRLHF<T: BLASScalar>(_ type: T.Type) throws {
   let tol = tolerance(T.self)
   for seed in UInt64(7)...9 {
-    let x = peerBatch(T.self, seed: seed)
+    // Token level (masked, the scalar pass) and sequence level (the vector kernel).
+    for x in [peerBatch(T.self, seed: seed), peerBatch(T.self, seed: seed, t: 1, masked: false)] {
     for preset in [CTRLPreset.openRLHFGroupNorm, .openRLHFRLOO] {
       for (kl, estimator) in [("k1", CTRLOptions.KLEstimator.k1), ("k2", .k2), ("k3", .k3)] {
         for dual in [nil, 3.0] {
@@ -166,6 +171,7 @@ func checkOpenRLHF<T: BLASScalar>(_ type: T.Type) throws {
           ctrlClose(result.summary.loss, want.loss, tol, "\(preset) \(kl) dual \(String(describing: dual))")
         }
       }
+    }
     }
   }
 }

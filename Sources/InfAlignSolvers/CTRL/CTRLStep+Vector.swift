@@ -1,0 +1,105 @@
+import CInfAlignSIMD
+
+extension CTRLStep {
+  /// Samples per chunk of the vector pass: the unit of threading and of partial sums, fixed so that the sums (and
+  /// so the loss) are the same for every thread count.
+  static let vectorChunk = 4096
+
+  /// Stage 4 on sequence-level inputs with every sample valid, by the AVX2/AVX-512 kernel of `CInfAlignSIMD`
+  /// (the same formulas as ``sampleTokens(_:_:_:_:_:_:_:_:_:_:)``, as lane selects), split into chunks over the
+  /// process's threads. Returns `nil` when it does not apply (token-level inputs, a baseline-only CPU) or when a
+  /// value is not finite, so that the scalar pass runs and throws the error naming the first such sample.
+  /// - Complexity: O(n), one pass over four inputs and up to four outputs; no allocation beyond the chunk sums.
+  static func vectorTokens<T: BLASScalar>(
+    _ n: Int, _ tokens: CTRLTokens<T>, _ o: CTRLOptions, _ aggregation: CTRLAggregation, _ outputs: CTRLOutputs<T>,
+    _ threads: Int?
+  ) -> CTRLTokenTotals? {
+    let level = VectorISA.active.rawValue
+    guard tokens.maxTokens == 1, tokens.mask == nil, level > 0, n > 0,
+      T.self == Double.self || T.self == Float.self
+    else { return nil }
+    var q = infalign_ctrl_params()
+    q.clip_low = 1 - o.clipLow
+    q.clip_high = 1 + o.clipHigh
+    q.dual = o.dualClip ?? 0
+    q.cap = o.ratioCap ?? .infinity
+    q.log_clamp = o.logRatioClamp ?? .infinity
+    q.weight = aggregation.weight(length: 1)
+    q.on_policy = tokens.oldPolicyLogProbs == nil ? 1 : 0
+    q.loss_estimator = -1
+    if let kl = o.klLoss, kl.coefficient != 0 {
+      q.loss_estimator = code(kl.estimator)
+      q.loss_coef = kl.coefficient
+      q.loss_clamp = kl.clamp ?? .infinity
+      q.loss_straight = kl.straightThrough ? 1 : 0
+    }
+    q.after_estimator = -1
+    if let kl = o.klReward, kl.coefficient != 0, o.klRewardPlacement == .afterBaseline {
+      q.after_estimator = code(kl.estimator)
+      q.after_coef = kl.coefficient
+      q.after_clamp = kl.clamp ?? .infinity
+      q.after_from_old = o.klRewardSource == .oldPolicy ? 1 : 0
+    }
+    let chunks = (n + vectorChunk - 1) / vectorChunk
+    let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: 7 * chunks)
+    defer { sums.deallocate() }
+    ParallelRows.forEach(rows: chunks, threads: threads, minimumRows: 4) { range, _ in
+      for c in range {
+        let start = c * vectorChunk, count = Swift.min(vectorChunk, n - start)
+        let s = sums.baseAddress! + 7 * c
+        s[6] = Double(pass(level, &q, start, count, tokens, outputs, s))
+      }
+    }
+    var totals = CTRLTokenTotals()
+    var clipped = 0.0
+    for c in 0..<chunks {
+      let s = sums.baseAddress! + 7 * c
+      if s[6] != -1 { return nil }
+      totals.policyLoss += s[0]
+      totals.klLoss += s[1]
+      totals.k1 += s[2]
+      totals.k2 += s[3]
+      totals.k3 += s[4]
+      clipped += s[5]
+    }
+    totals.tokens = n
+    totals.clipped = Int(clipped)
+    return totals
+  }
+
+  private static func code(_ e: CTRLOptions.KLEstimator) -> Int32 {
+    switch e {
+    case .k1: 0
+    case .abs: 1
+    case .k2: 2
+    case .k3: 3
+    }
+  }
+
+  /// One chunk through the kernel of `T`'s precision (`T` is `Double` or `Float`, checked by the caller).
+  private static func pass<T: BLASScalar>(
+    _ level: Int32, _ q: UnsafePointer<infalign_ctrl_params>, _ start: Int, _ count: Int, _ tokens: CTRLTokens<T>,
+    _ outputs: CTRLOutputs<T>, _ sums: UnsafeMutablePointer<Double>
+  ) -> Int {
+    func at<U>(_ p: UnsafePointer<T>?, _: U.Type) -> UnsafePointer<U>? {
+      p.map { UnsafeRawPointer($0 + start).assumingMemoryBound(to: U.self) }
+    }
+    func at<U>(_ p: UnsafeMutablePointer<T>?, _: U.Type) -> UnsafeMutablePointer<U>? {
+      p.map { UnsafeMutableRawPointer($0 + start).assumingMemoryBound(to: U.self) }
+    }
+    let lp = tokens.policyLogProbs.baseAddress, lr = tokens.referenceLogProbs.baseAddress
+    let old = tokens.oldPolicyLogProbs?.baseAddress
+    let adv = UnsafePointer(outputs.advantages.baseAddress), grad = outputs.lossGradient.baseAddress
+    let (k1, k2, k3) = (outputs.k1?.baseAddress, outputs.k2?.baseAddress, outputs.k3?.baseAddress)
+    if T.self == Double.self {
+      let D = Double.self
+      return infalign_ctrl_sequence_f64(
+        level, q, count, at(lp, D), at(lr, D), at(old, D), at(adv, D), at(grad, D), at(k1, D), at(k2, D), at(k3, D),
+        sums)
+    }
+    let F = Float.self
+    return infalign_ctrl_sequence_f32(
+      level, q, count, at(lp, F), at(lr, F), at(old, F), at(adv, F), at(grad, F), at(k1, F), at(k2, F), at(k3, F),
+      sums)
+  }
+}
