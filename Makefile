@@ -5,6 +5,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libopenblas-dev liblapacke-dev libsimdjson-dev pkg-config
 
 PYTHON ?= python3
+# A C compiler and nm for the C ABI test: the system's, else the Swift toolchain's clang / llvm-nm.
+ABI_CC := $(shell command -v cc 2>/dev/null || command -v clang 2>/dev/null || echo cc)
+ABI_NM := $(shell command -v nm 2>/dev/null || command -v llvm-nm 2>/dev/null || echo nm)
 # The debug build that `swift test` makes: the C ABI test and the Python tests run against it.
 DEBUG_BIN := .build/debug
 
@@ -37,10 +40,10 @@ c-test: deps
 	@grep -oE '\binfalign_[a-z0-9_]+\(' include/infalign.h | tr -d '(' | sort -u > .build/abi-declared.txt
 	@diff -u .build/abi-declared.txt .build/abi-defined.txt || \
 	  { echo "c-test: include/infalign.h and the @_cdecl functions differ (- header, + Swift)"; exit 1; }
-	@nm -D --defined-only $(DEBUG_BIN)/libInfAlignC.so | awk '{print $$3}' | sort > .build/abi-exported.txt
+	@$(ABI_NM) -D --defined-only $(DEBUG_BIN)/libInfAlignC.so | awk '{print $$3}' | sort > .build/abi-exported.txt
 	@missing=$$(comm -23 .build/abi-defined.txt .build/abi-exported.txt); \
 	  if [ -n "$$missing" ]; then echo "c-test: not exported by libInfAlignC: $$missing"; exit 1; fi
-	cc -std=c11 -Wall -Wextra -Werror -Iinclude Tests/CABI/abi_test.c -L$(DEBUG_BIN) -lInfAlignC \
+	$(ABI_CC) -std=c11 -Wall -Wextra -Werror -Iinclude Tests/CABI/abi_test.c -L$(DEBUG_BIN) -lInfAlignC \
 	  -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/abi_test
 	.build/abi_test
 
