@@ -72,7 +72,7 @@ struct CalibrateCommand: RenderingCommand {
         var advantages: [Double]? = nil
         if let lp = batch.logProbRange(b), !leaveOneOut {
           do {
-            advantages = try Self.advantages(batch, b, policy: lp, transform: phi, smooth: smooth)
+            advantages = try Self.advantages(batch, policy: lp, transformed: transformed[range])
           } catch {
             throw CLIError("\(input):\(batch.lines[b]): prompt \(batch.idText(b)): advantages: \(error)")
           }
@@ -90,16 +90,17 @@ struct CalibrateCommand: RenderingCommand {
                           as: format))
   }
 
-  /// RLOO advantages of prompt `b` with its log-probs (a CTRL step over its one group).
-  static func advantages(_ batch: PromptBatch, _ b: Int, policy lp: Range<Int>, transform phi: Transform,
-                         smooth: Bool) throws -> [Double] {
-    let single = try CalibrationTable(references: [Array(batch.references[batch.referenceRange(b)])])
+  /// RLOO advantages of a prompt from its transformed values as printed (calibrated once, here; the CTRL step
+  /// gets them as its rewards with no calibration of its own, so `transformed` and `advantages` always agree).
+  static func advantages(_ batch: PromptBatch, policy lp: Range<Int>, transformed: ArraySlice<Double>) throws
+    -> [Double]
+  {
     let k = lp.count
     let result = try CTRLStep.run(
-      rewards: Matrix(rows: 1, columns: k, storage: Array(batch.rewards[batch.rewardRange(b)])),
+      rewards: Matrix(rows: 1, columns: k, storage: Array(transformed)),
       policyLogProbs: Matrix(rows: 1, columns: k, storage: Array(batch.policyLogProbs[lp])),
       referenceLogProbs: Matrix(rows: 1, columns: k, storage: Array(batch.referenceLogProbs[lp])),
-      calibration: .table(single), options: CTRLOptions(transform: phi, smoothing: smooth))
+      calibration: .none, options: CTRLOptions())
     return result.advantages.storage
   }
 }
