@@ -13,6 +13,9 @@ let benchmarks: @Sendable () -> Void = {
     maxDuration: .seconds(2),
     maxIterations: 20
   )
+  // Kernels called without `threads:` use the process-wide count, which defaults to the machine's cores: pin it so
+  // that allocation counts (one per threaded call) do not depend on the CI machine.
+  Threads.count = 2
   rowSortBenchmarks()
   calibrationBenchmarks()
   reductionBenchmarks()
