@@ -5,7 +5,7 @@ extension CTRLStep {
   /// finite (one vectorized scan per array), raw rewards (no calibration), the standard estimator, no KL-in-reward
   /// before the baseline, groups of two or more. The same expressions as ``groupAdvantages(_:_:_:_:_:)``, so the
   /// same bits. Returns `nil` when the case does not apply (the staged path runs).
-  /// - Complexity: O(groups × G), three passes over each group's G rewards; no allocation.
+  /// - Complexity: O(groups × G), three passes over each group's G rewards; no allocation per group or sample.
   static func fastGroups<T: BLASScalar>(
     _ groups: Int, _ g: Int, _ rewards: UnsafeBufferPointer<T>, _ tokens: CTRLTokens<T>,
     _ calibration: CTRLCalibration<T>, _ o: CTRLOptions, _ outputs: CTRLOutputs<T>
