@@ -16,8 +16,12 @@ public enum Bootstrap {
   /// The percentile interval of the mean of `values` at `level`, from `resamples` resamples drawn with
   /// `Xoshiro256StarStar(seed:)`.
   ///
+  /// Values of any finite magnitude give finite bounds: when they exceed 1e150 the resampling runs on the values
+  /// divided by the largest magnitude (so no sum or square overflows) and the results are scaled back.
+  ///
   /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` for no values, fewer than 2 resamples or a
-  ///   level outside (0, 1).
+  ///   level outside (0, 1); ``InfAlignError/nonFinite(field:prompt:index:value:)`` naming the first value (its
+  ///   prompt) that is NaN or ±∞.
   /// - Complexity: O(resamples × values.count).
   public static func meanInterval(
     _ values: [Double], resamples: Int = 1000, level: Double = 0.95, seed: UInt64 = 0
@@ -25,6 +29,17 @@ public enum Bootstrap {
     if values.isEmpty { throw .invalidParameter(name: "values", value: 0, reason: "need at least one value") }
     if resamples < 2 { throw .invalidParameter(name: "resamples", value: Double(resamples), reason: "need at least 2") }
     if !(level > 0 && level < 1) { throw .invalidParameter(name: "level", value: level, reason: "must be in (0, 1)") }
+    var largest = 0.0
+    for (i, v) in values.enumerated() {
+      guard v.isFinite else { throw .nonFinite(field: "bootstrap value", prompt: i, index: 0, value: v) }
+      largest = Swift.max(largest, abs(v))
+    }
+    if largest > 1e150 {
+      let r = try meanInterval(values.map { $0 / largest }, resamples: resamples, level: level, seed: seed)
+      return BootstrapInterval(
+        estimate: r.estimate * largest, lower: r.lower * largest, upper: r.upper * largest,
+        standardError: r.standardError * largest, level: level, resamples: resamples)
+    }
     var g = Xoshiro256StarStar(seed: seed)
     let n = values.count
     var means = [Double](repeating: 0, count: resamples)

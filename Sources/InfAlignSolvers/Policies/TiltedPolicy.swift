@@ -71,10 +71,12 @@ public enum TiltedPolicy {
     }
   }
 
-  /// The β per prompt at which that prompt's KL equals `kl` (KL decreases in β; Brent in log β).
+  /// The β per prompt at which that prompt's KL equals `kl` (KL decreases in β; the shared ``KLBudget`` solver,
+  /// Brent in log β).
   ///
-  /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` naming the prompt and the largest KL it can
-  ///   reach (`−log π_ref` of its best candidates' total reference mass, as β → 0).
+  /// - Throws: ``InfAlignError/klBudgetOutOfReach(budget:lowest:highest:context:)`` naming the prompt, with the
+  ///   largest KL it can reach (`−log` of its best candidates' total reference mass, as β → 0); otherwise as
+  ///   ``betaForBatch(forMeanKL:referenceLogProbs:rewards:)``.
   @_specialize(where T == Float)
   @_specialize(where T == Double)
   public static func betaPerPrompt<T: BLASScalar>(
@@ -85,52 +87,47 @@ public enum TiltedPolicy {
       let refRow = Matrix(rows: 1, columns: rewards.columns, storage: Array(referenceLogProbs.row(row)))
       let rewardRow = Matrix(rows: 1, columns: rewards.columns, storage: Array(rewards.row(row)))
       do {
-        out.append(T(try betaForMeanKL(kl, refRow, rewardRow)))
+        out.append(T(try betaForMeanKL(kl, refRow, rewardRow, context: "prompt \(row)")))
       } catch {
+        guard case .klBudgetOutOfReach = error else { throw error }
         let reference = try normalized(refRow)
         let top = rewardRow.storage.max() ?? 0
         var mass = 0.0
         for j in 0..<rewards.columns where rewardRow.storage[j] == top { mass += Double(T.exp(reference.storage[j])) }
-        throw .invalidParameter(
-          name: "KL budget", value: kl,
-          reason: "out of reach for prompt \(row): its largest KL (β → 0) is \(-Double.log(mass))")
+        throw .klBudgetOutOfReach(budget: kl, lowest: 0, highest: -Double.log(mass), context: "prompt \(row)")
       }
     }
     return out
   }
 
   /// The single β at which the KL averaged over prompts equals `kl`.
+  ///
+  /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` for a budget that is not positive and finite;
+  ///   ``InfAlignError/klBudgetOutOfReach(budget:lowest:highest:context:)`` with the range β reaches;
+  ///   ``InfAlignError/math(_:)`` when the budget is inside that range but the solve does not converge.
   public static func betaForBatch<T: BLASScalar>(
     forMeanKL kl: Double, referenceLogProbs: Matrix<T>, rewards: Matrix<T>
   ) throws(InfAlignError) -> T {
-    T(try betaForMeanKL(kl, referenceLogProbs, rewards))
+    T(try betaForMeanKL(kl, referenceLogProbs, rewards, context: "the tilted reference policy"))
   }
 
   @_specialize(where T == Float)
   @_specialize(where T == Double)
   static func betaForMeanKL<T: BLASScalar>(
-    _ kl: Double, _ referenceLogProbs: Matrix<T>, _ rewards: Matrix<T>
+    _ kl: Double, _ referenceLogProbs: Matrix<T>, _ rewards: Matrix<T>, context: String
   ) throws(InfAlignError) -> Double {
-    guard kl > 0 && kl.isFinite else {
-      throw .invalidParameter(name: "KL budget", value: kl, reason: "must be positive and finite")
-    }
+    try KLBudget.validate(kl)
     let spread = Double((rewards.storage.max() ?? 1) - (rewards.storage.min() ?? 0))
     let centre = Double.log(spread > 0 ? spread : 1)
-    func residual(_ logBeta: Double) -> Double {
-      guard let p = try? logPolicy(referenceLogProbs: referenceLogProbs, rewards: rewards, betas: [T(Double.exp(logBeta))]),
-        let kls = try? TiltedPolicy.kl(logPolicy: p, referenceLogProbs: referenceLogProbs)
-      else { return .nan }
-      return kls.reduce(0.0) { $0 + Double($1) } / Double(kls.count) - kl
+    let solver = KLBudget(
+      budget: kl, start: (centre - 1, centre + 1), domain: (centre - 60)...(centre + 60), tolerance: 1e-12,
+      acceptance: 1e-6 * kl + (T.self == Float.self ? 1e-4 : 1e-12), residual: .difference,
+      context: "\(context) over its candidates")
+    let x = try solver.solve { (logBeta: Double) throws(InfAlignError) -> Double in
+      let p = try logPolicy(referenceLogProbs: referenceLogProbs, rewards: rewards, betas: [T(Double.exp(logBeta))])
+      let kls = try TiltedPolicy.kl(logPolicy: p, referenceLogProbs: referenceLogProbs)
+      return kls.reduce(0.0) { $0 + Double($1) } / Double(kls.count)
     }
-    do {
-      let x = try BrentRoot.solve(
-        residual, expandingFrom: centre - 1, centre + 1, domain: .bounded(lower: centre - 60, upper: centre + 60),
-        absoluteTolerance: 1e-12)
-      if abs(residual(x)) <= 1e-6 * kl + (T.self == Float.self ? 1e-4 : 1e-12) { return Double.exp(x) }
-      throw MathError.noConvergence(method: "β for KL", iterations: 0, estimate: residual(x), tolerance: 1e-9)
-    } catch {
-      throw .invalidParameter(
-        name: "KL budget", value: kl, reason: "cannot be met by tilting the reference policy over the candidates")
-    }
+    return Double.exp(x)
   }
 }
