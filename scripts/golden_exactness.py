@@ -99,6 +99,7 @@ class Density:
         extra = []
         self.e_h = None
         self.tabulated = False
+        self.singular_top = False
         self.layer_slope = mp.mpf(0)
         if name == "exp":
             t = mp.mpf(param)
@@ -155,6 +156,7 @@ class Density:
                 self.logZ = mp.log(mp.beta(1 + a, 1 - a))
                 self.F = lambda u: mp.betainc(1 + a, 1 - a, 0, u, regularized=True)
                 self.S = lambda u: mp.betainc(1 - a, 1 + a, 0, 1 - u, regularized=True)
+                self.singular_top = True
             else:
                 # Clamped into [ε, 1 − ε]: flat ends of heights c0, c1 and the incomplete beta integral
                 # B(x1, x2) = ∫ (v/(1−v))^a dv = mp.betainc(1 + a, 1 − a, x1, x2) between (valid for any a).
@@ -240,12 +242,22 @@ def analyze(transform, beta, form, procedure, reference):
         return d.logZ, d.kl, mp.mpf(1), mp.mpf(1)
     g_value, _ = parse_procedure(reference or procedure)
     _, g_derivative = parse_procedure(procedure)
-    quad = lambda fn: mp.fsum(mp.quad(fn, [d.points[i], d.points[i + 1]]) for i in range(len(d.points) - 1))
+    pts = d.points[:-1] if d.singular_top else d.points
+    quad = lambda fn: mp.fsum(mp.quad(fn, [pts[i], pts[i + 1]]) for i in range(len(pts) - 1))
     f = lambda u: mp.exp(d.log_density(u))
     e_h = d.e_h if d.e_h is not None else quad(lambda u: d.h(u) * f(u))
     kl = d.kl if getattr(d, "kl", None) is not None else e_h - d.logZ
     swr = quad(lambda u: u * f(u))
     win = quad(lambda u: g_value(u, 1 - u) * g_derivative(d.F(u), d.S(u)) * f(u))
+    if d.singular_top:
+        # logit without smoothing: KL and E[u] in closed form; the last interval [1 − 1e-50, 1] holds the mass
+        # S_tail = I_{1e-50}(1 − a, 1 + a) (5e-9 at β = 1.2), where g_ref = 1 to 1e-49: it adds g(1) − g(1 − S_tail).
+        a = 1 / mp.mpf(beta)
+        kl = a * (mp.digamma(1 + a) - mp.digamma(1 - a)) - d.logZ
+        swr = (1 + a) / 2
+        u0 = pts[-1]
+        g_policy, _ = parse_procedure(procedure)
+        win += g_value(mp.mpf(1), mp.mpf(0)) * (1 - g_policy(d.F(u0), d.S(u0)))
     return d.logZ, kl, swr, win
 
 

@@ -41,7 +41,8 @@ struct TuningTableCommand: RenderingCommand {
           var row: Row = [
             ("procedure", .string(procedure.description)), ("kl", .number(budget)),
             ("transform", .string("\(family.rawValue):\(Self.short(tuned.parameter))")),
-            ("parameter", .number(tuned.parameter)), ("beta", .number(tuned.point.beta)),
+            ("parameter", .number(tuned.parameter)), ("beta", tuned.point.beta.isFinite
+              ? .number(tuned.point.beta) : .string("e^" + String(format: "%.6g", tuned.point.logBeta))),
             ("win_rate", .number(tuned.point.winRate)),
           ]
           // A budget the optimal transform cannot resolve on the grid is printed as NaN (empty in markdown).
