@@ -11,6 +11,7 @@ transform). Its output is checked against ours (calibrated values equal). Wall-c
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -33,13 +34,21 @@ def python_loop(path, out_path):
             out.write(json.dumps({"id": rec["id"], "calibrated": cal, "transformed": cal}) + "\n")
 
 
+def cpu_seconds():
+    """User + system CPU time of this process and its finished children (the machine may be shared: wall time
+    then measures the neighbours too, CPU time does not)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed(fn, repeats):
-    times = []
+    times, cpus = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_seconds()
         fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times), times
+        cpus.append(cpu_seconds() - c)
+    return statistics.median(times), times, statistics.median(cpus)
 
 
 def first_lines(path, n=1000):
@@ -69,21 +78,23 @@ def main():
                        stdout=subprocess.DEVNULL)
 
     size = os.path.getsize(args.jsonl) / 1e6
-    t_ours, all_ours = timed(lambda: ours(args.jsonl, ours_out), args.repeats)
-    t_py, all_py = timed(lambda: python_loop(args.jsonl, py_out), args.python_repeats)
+    t_ours, all_ours, c_ours = timed(lambda: ours(args.jsonl, ours_out), args.repeats)
+    t_py, all_py, c_py = timed(lambda: python_loop(args.jsonl, py_out), args.python_repeats)
     a, b = first_lines(ours_out), first_lines(py_out)
     assert [r["calibrated"] for r in a] == [r["calibrated"] for r in b], "outputs differ"
     print(f"jsonl {size:.0f} MB: infalign {t_ours:.2f} s ({size / t_ours:.0f} MB/s), python loop {t_py:.2f} s, "
           f"ratio {t_py / t_ours:.1f}x  (runs: ours {['%.2f' % t for t in all_ours]}, "
           f"python {['%.2f' % t for t in all_py]})")
+    print(f"jsonl CPU time: infalign {c_ours:.2f} s, python loop {c_py:.2f} s, ratio {c_py / c_ours:.1f}x")
     if args.csv:
         size = os.path.getsize(args.csv) / 1e6
-        t, runs = timed(lambda: ours(args.csv, os.path.join(tmp, "ours.csv")), args.repeats)
-        print(f"csv {size:.0f} MB: infalign {t:.2f} s ({size / t:.0f} MB/s)  (runs {['%.2f' % x for x in runs]})")
+        t, runs, c = timed(lambda: ours(args.csv, os.path.join(tmp, "ours.csv")), args.repeats)
+        print(f"csv {size:.0f} MB: infalign {t:.2f} s ({size / t:.0f} MB/s), CPU {c:.2f} s  "
+              f"(runs {['%.2f' % x for x in runs]})")
     if args.long_line:
         size = os.path.getsize(args.long_line) / 1e6
-        t, runs = timed(lambda: ours(args.long_line, os.path.join(tmp, "long.out.jsonl")), args.repeats)
-        print(f"one {size:.0f} MB line: infalign {t:.2f} s ({size / t:.0f} MB/s)")
+        t, runs, c = timed(lambda: ours(args.long_line, os.path.join(tmp, "long.out.jsonl")), args.repeats)
+        print(f"one {size:.0f} MB line: infalign {t:.2f} s ({size / t:.0f} MB/s), CPU {c:.2f} s")
 
 
 if __name__ == "__main__":
