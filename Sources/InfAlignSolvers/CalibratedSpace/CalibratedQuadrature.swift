@@ -19,26 +19,26 @@ import RealModule
 /// Accuracy: relative error ~1e-14 in the total mass, the moments and the win-rate integrals for log densities
 /// that are smooth on each panel (all built-in transforms), measured against closed forms and 50-digit mpmath
 /// values in the tests (≤ 1e-9 is the contract).
-public struct CalibratedQuadrature: Sendable {
+package struct CalibratedQuadrature: Sendable {
   /// Gauss–Legendre order per panel.
-  public static let order = 20
+  package static let order = 20
 
   /// Node positions in their half's coordinate: `u` for lower-half nodes, `s = 1 − u` for upper-half nodes.
-  public private(set) var position: [Double] = []
+  package private(set) var position: [Double] = []
   /// Whether each node is on the upper half (position is `s`).
-  public private(set) var isUpper: [Bool] = []
+  package private(set) var isUpper: [Bool] = []
   /// Quadrature weights (in `u`, equal to those in `s`).
-  public private(set) var weight: [Double] = []
+  package private(set) var weight: [Double] = []
   /// Log density relative to the normalizer: `log f` at each node.
-  public private(set) var logDensity: [Double] = []
+  package private(set) var logDensity: [Double] = []
   /// CDF at each node (accurate on the lower half).
-  public private(set) var cdf: [Double] = []
+  package private(set) var cdf: [Double] = []
   /// Survival `1 − F` at each node (accurate on the upper half).
-  public private(set) var survival: [Double] = []
+  package private(set) var survival: [Double] = []
   /// `log Z − shift`, where `shift` is the caller's reference (so `log Z = shift + logNormalizer`).
-  public private(set) var logNormalizer: Double = 0
+  package private(set) var logNormalizer: Double = 0
   /// `E_f[h] − log Z`, i.e. `KL(f ‖ uniform) = ∫ f log f`.
-  public private(set) var kl: Double = 0
+  package private(set) var kl: Double = 0
 
   /// Tabulates the density `exp(h)/Z` given `h` (relative to any fixed reference) on each half.
   ///
@@ -56,7 +56,7 @@ public struct CalibratedQuadrature: Sendable {
   ///     `1 − (1 − u)ᴺ` or `(1 − s)ᴺ` turns within `1/N` of an end): both ends are graded down to 1e-2 of it.
   /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` when the density is not normalizable
   ///   (`h` is +∞ or NaN somewhere, or vanishes everywhere).
-  public init(
+  package init(
     lower: (Double) -> Double, upper: (Double) -> Double, slopeAtZero: Double, slopeAtOne: Double,
     breakpoints: [Double] = [], singularAtZero: Bool = false, singularAtOne: Bool = false,
     winRate integrand: (policy: any CDFMap, reference: any CDFMap)? = nil, endScale: Double = 1
@@ -265,11 +265,11 @@ public struct CalibratedQuadrature: Sendable {
   }
 
   /// `u` at node `j`.
-  @inlinable public func u(_ j: Int) -> Double { isUpper[j] ? 1 - position[j] : position[j] }
+  @inlinable package func u(_ j: Int) -> Double { isUpper[j] ? 1 - position[j] : position[j] }
 
   /// `∫ f(u)·φ(u, 1 − u, F(u), 1 − F(u)) du`: an expectation under the density, where `φ` receives `u` and
   /// `1 − u` (each accurate on its half) and the CDF and survival at `u`.
-  public func expectation(_ phi: (_ u: Double, _ oneMinusU: Double, _ cdf: Double, _ survival: Double) -> Double)
+  package func expectation(_ phi: (_ u: Double, _ oneMinusU: Double, _ cdf: Double, _ survival: Double) -> Double)
     -> Double
   {
     var sum = 0.0
@@ -281,11 +281,11 @@ public struct CalibratedQuadrature: Sendable {
   }
 
   /// The standard win rate `∫ u f(u) du` (MATH.md §3).
-  public var standardWinRate: Double { expectation { u, _, _, _ in u } }
+  package var standardWinRate: Double { expectation { u, _, _, _ in u } }
 
   /// The inference-time win rate `W_T = ∫ g_ref(u)·g'(F(u))·f(u) du` for a policy procedure `g` and reference
   /// procedure `g_ref` (MATH.md §3).
-  public func winRate(policy: some CDFMap, reference: some CDFMap) -> Double {
+  package func winRate(policy: some CDFMap, reference: some CDFMap) -> Double {
     expectation { u, s, f, sf in
       reference.value(cdf: u, survival: s) * policy.derivative(cdf: f, survival: sf)
     }

@@ -42,7 +42,7 @@ public enum CalibratedSpace {
   ///
   /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` for β not positive and finite, or a density
   ///   that cannot be normalized (e.g. `logit` without smoothing and β ≤ 1).
-  public static func density(transform: Transform, beta: Double) throws(InfAlignError) -> CalibratedQuadrature {
+  static func density(transform: Transform, beta: Double) throws(InfAlignError) -> CalibratedQuadrature {
     try density(transform: transform, beta: beta, logBeta: checkedLogBeta(beta))
   }
 

@@ -4,7 +4,7 @@
 /// Both methods receive the CDF *and* the survival `1 − F`, each computed accurately by the caller (one from
 /// below, one from above), so that `F^N` near `F = 1` and `(1 − F)^N` near `F = 0` are evaluated without
 /// cancellation.
-public protocol CDFMap: Sendable {
+package protocol CDFMap: Sendable {
   /// `g(F)`, given `F` and `1 − F`.
   func value(cdf: Double, survival: Double) -> Double
   /// `g'(F)`, given `F` and `1 − F`.
@@ -16,13 +16,11 @@ public protocol CDFMap: Sendable {
 extension CDFMap {
   /// `g'` at eight points at once (the nodes of one quadrature cell). The default evaluates lane by lane;
   /// ``Procedure`` vectorizes best-of-N and worst-of-N.
-  @inlinable
-  public func derivatives(cdf: SIMD8<Double>, survival: SIMD8<Double>) -> SIMD8<Double> {
+  package func derivatives(cdf: SIMD8<Double>, survival: SIMD8<Double>) -> SIMD8<Double> {
     derivativesLaneByLane(cdf: cdf, survival: survival)
   }
 
   /// ``derivative(cdf:survival:)`` at each of the eight lanes.
-  @inlinable
   func derivativesLaneByLane(cdf: SIMD8<Double>, survival: SIMD8<Double>) -> SIMD8<Double> {
     var out = SIMD8<Double>()
     for q in 0..<8 { out[q] = derivative(cdf: cdf[q], survival: survival[q]) }

@@ -112,13 +112,3 @@ extension Transform {
     return try tabulated(grid: grid, values: values, source: source)
   }
 }
-
-extension StringProtocol {
-  /// The text without leading and trailing whitespace.
-  func trimmingSpaces() -> SubSequence {
-    var s = self[...]
-    while let c = s.first, c.isWhitespace { s = s.dropFirst() }
-    while let c = s.last, c.isWhitespace { s = s.dropLast() }
-    return s
-  }
-}

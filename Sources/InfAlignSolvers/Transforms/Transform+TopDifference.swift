@@ -5,10 +5,10 @@ import RealModule
 /// when `Φ(1)/β` is 1e25.
 extension Transform {
   /// `Φ(1)`.
-  public var topValue: Double { value(1) }
+  var topValue: Double { value(1) }
 
   /// `Φ(u) − Φ(1)` for `u ∈ [0, 1]` (the lower half uses this form).
-  public func differenceFromTop(_ u: Double) -> Double {
+  func differenceFromTop(_ u: Double) -> Double {
     switch kind {
     case .identity:
       return u - 1
@@ -24,7 +24,7 @@ extension Transform {
   }
 
   /// `Φ(1 − s) − Φ(1)` for `s ∈ [0, 1]`, without forming `1 − s` where the kind allows.
-  public func differenceFromTop(complement s: Double) -> Double {
+  func differenceFromTop(complement s: Double) -> Double {
     switch kind {
     case .identity:
       return -s
@@ -48,13 +48,13 @@ extension Transform {
   }
 
   /// `|Φ'|` at `u = 0` and `u = 1` (∞ where it is unbounded), used to grade panels toward the ends.
-  public var endSlopes: (atZero: Double, atOne: Double) {
+  var endSlopes: (atZero: Double, atOne: Double) {
     (abs(derivative(0)), abs(derivative(1)))
   }
 
   /// Interior points where `Φ` has kinks (grid points of a tabulated transform, the clamp points of smoothed
   /// log/logit), to be used as panel edges.
-  public var kinks: [Double] {
+  var kinks: [Double] {
     switch kind {
     case let .tabulated(table): return table.grid.filter { $0 > 0 && $0 < 1 }
     case let .log(epsilon): return epsilon > 0 && epsilon < 1 ? [epsilon] : []
