@@ -22,21 +22,7 @@ import RealModule
     let t = x * 1.4426950408889634 + magic  // log2(e)
     let n = t - magic
     let r = (x - n * 0.6931471805598903) - n * 5.497923018708371e-14  // ln2 split hi/lo (Cody–Waite)
-    // Horner for Σ_{k=0}^{13} r^k / k!.
-    var p = SIMD8<Double>(repeating: 1.0 / 6_227_020_800)
-    p = p * r + 1.0 / 479_001_600
-    p = p * r + 1.0 / 39_916_800
-    p = p * r + 1.0 / 3_628_800
-    p = p * r + 1.0 / 362_880
-    p = p * r + 1.0 / 40_320
-    p = p * r + 1.0 / 5_040
-    p = p * r + 1.0 / 720
-    p = p * r + 1.0 / 120
-    p = p * r + 1.0 / 24
-    p = p * r + 1.0 / 6
-    p = p * r + 0.5
-    p = p * r + 1
-    p = p * r + 1
+    let p = ExpSeries.horner(r, terms: 0...13)  // Σ_{k=0}^{13} r^k / k!
     // t's low bits hold n; 2^n has exponent field n + 1023.
     let bits = unsafeBitCast(t, to: SIMD8<UInt64>.self) &- 0x4338_0000_0000_0000 &+ 1023
     return p * unsafeBitCast(bits &<< 52, to: SIMD8<Double>.self)
@@ -54,14 +40,7 @@ import RealModule
     let t = x * 1.442695 + magic
     let n = t - magic
     let r = (x - n * 0.693359375) - n * -2.12194440e-4
-    var p = SIMD16<Float>(repeating: 1.0 / 5040)
-    p = p * r + 1.0 / 720
-    p = p * r + 1.0 / 120
-    p = p * r + 1.0 / 24
-    p = p * r + 1.0 / 6
-    p = p * r + 0.5
-    p = p * r + 1
-    p = p * r + 1
+    let p = ExpSeries.horner(r, terms: 0...7)  // Σ_{k=0}^{7} r^k / k!
     let bits = unsafeBitCast(t, to: SIMD16<UInt32>.self) &- 0x4B40_0000 &+ 127
     return p * unsafeBitCast(bits &<< 23, to: SIMD16<Float>.self)
   }

@@ -109,16 +109,14 @@ extension CTRLStep {
         }
         for k in 0..<m { cal[k] = MidRank.count(UnsafePointer(sorted), m, raw[k]) }
       }
-      for k in 0..<m {
-        let count = cal[k] - 0.5
-        cal[k] = o.smoothing ? (count + 0.5) / Double(m) : count / Double(m - 1)
-      }
+      let scale = MidRankScale<Double>(CalibrationOptions(leaveOneOut: true, smoothing: o.smoothing), references: m)
+      for k in 0..<m { cal[k] = scale(cal[k]) }
     case .table(let table):
       let refs = table.offsets[b + 1] - table.offsets[b]
+      let scale = MidRankScale<Double>(CalibrationOptions(smoothing: o.smoothing), references: refs)
       table.sorted.withUnsafeBufferPointer { row in
         for k in 0..<m {
-          let count = Double(MidRank.count(row.baseAddress! + table.offsets[b], refs, rewards[base + ws.index[k]]))
-          cal[k] = o.smoothing ? (count + 0.5) / Double(refs + 1) : count / Double(refs)
+          cal[k] = scale(Double(MidRank.count(row.baseAddress! + table.offsets[b], refs, rewards[base + ws.index[k]])))
         }
       }
     }

@@ -11,19 +11,7 @@ enum CTRLTerms {
   @inline(__always)
   static func k3(_ rho: Double) -> Double {
     if Swift.abs(rho) >= 0.25 { return Double.exp(-rho) - 1 + rho }
-    let y = -rho
-    var p = 1.0 / 6_227_020_800  // 1/13!
-    p = p * y + 1.0 / 479_001_600
-    p = p * y + 1.0 / 39_916_800
-    p = p * y + 1.0 / 3_628_800
-    p = p * y + 1.0 / 362_880
-    p = p * y + 1.0 / 40_320
-    p = p * y + 1.0 / 5_040
-    p = p * y + 1.0 / 720
-    p = p * y + 1.0 / 120
-    p = p * y + 1.0 / 24
-    p = p * y + 1.0 / 6
-    p = p * y + 0.5
+    let p = ExpSeries.horner(-rho, terms: 2...13)  // Σ_{k=2}^{13} (−ρ)^(k−2)/k!
     return rho * rho * p
   }
 

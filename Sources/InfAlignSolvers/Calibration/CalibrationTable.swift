@@ -1,18 +1,3 @@
-/// How calibrated rewards are computed from mid-rank counts (MATH.md §2).
-public struct CalibrationOptions: Sendable, Hashable {
-  /// The queries are the references themselves (same prompt, same values): each query's own occurrence is
-  /// removed, giving `(#less + ½·(#equal − 1)) / (M − 1)`. Needs `M ≥ 2` for every prompt.
-  public var leaveOneOut: Bool
-  /// Keep values off 0 and 1 (before a `log`/`logit` or an unbounded transform): `(count + ½) / (M + 1)`, or
-  /// `(count + ½) / M` with leave-one-out.
-  public var smoothing: Bool
-
-  public init(leaveOneOut: Bool = false, smoothing: Bool = false) {
-    self.leaveOneOut = leaveOneOut
-    self.smoothing = smoothing
-  }
-}
-
 /// Reference rewards for a batch of prompts, sorted once, against which query rewards are calibrated:
 /// `Ĉ(y) = (#{j: r(z_j) < r(y)} + ½·#{j: r(z_j) = r(y)}) / M` (mid-rank ties), a number in [0, 1].
 ///
@@ -261,10 +246,7 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
     guard k > 0, let queries, let out else { return }
     let loo = options.leaveOneOut
     if loo && m < 2 { throw .emptyReferences(prompt: prompt, count: m) }
-    let effective = loo ? m - 1 : m
-    let offset: T = (options.smoothing ? 0.5 : 0) - (loo ? 0.5 : 0)
-    // Divide (not multiply by a rounded reciprocal) so that e.g. 4.5/5 is exactly the nearest value to 0.9.
-    let denominator = T(options.smoothing ? effective + 1 : effective)
+    let scale = MidRankScale<T>(options, references: m)
     for j in 0..<k {
       let q = queries[j]
       if !q.isFinite { throw .nonFinite(field: "reward", prompt: prompt, index: j, value: Double(q)) }
@@ -273,7 +255,7 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
         throw .shapeMismatch(
           "leave-one-out: query \(j) of prompt \(prompt) (value \(q)) is not one of that prompt's references")
       }
-      out[j] = (count + offset) / denominator
+      out[j] = scale(count)
     }
   }
 }

@@ -89,9 +89,8 @@ public enum OneShotCalibration {
       }
       // Counts into `out` first (it may alias `queries`: the kernel reads every query of a block before writing).
       MidRank.countsUnsorted(refs, m, queries: q, k, into: o)
-      let offset: T = options.smoothing ? 0.5 : 0
-      let denominator = T(options.smoothing ? m + 1 : m)
-      for j in 0..<k { o[j] = (o[j] + offset) / denominator }
+      let scale = MidRankScale<T>(options, references: m)
+      for j in 0..<k { o[j] = scale(o[j]) }
     } else {
       let row = UnsafeMutableBufferPointer(rebasing: scratch[0..<m])
       _ = row.initialize(from: UnsafeBufferPointer(start: refs, count: m))

@@ -10,16 +10,16 @@ import InfAlignMath
 /// (KL, win rates, the fixed-point map) use 8-point Gauss–Legendre per cell with the closed-form CDF at the nodes:
 /// the integrands are smooth inside cells, so this is exact to ~1e-15 for cells with `|x| ≲ 5`. Everything is shifted
 /// by `max h`, so no overflow for any β.
-public struct PiecewiseExponentialDensity: Sendable {
+package struct PiecewiseExponentialDensity: Sendable {
   /// Grid points.
-  public let grid: [Double]
+  package let grid: [Double]
   /// Log density (unnormalized) at grid points.
-  public let h: [Double]
+  package let h: [Double]
   /// `log Z = log ∫ e^h`.
-  public let logZ: Double
+  package let logZ: Double
   /// CDF at grid points (from below) and survival (from above).
-  public let cdfAtGrid: [Double]
-  public let survivalAtGrid: [Double]
+  package let cdfAtGrid: [Double]
+  package let survivalAtGrid: [Double]
   @usableFromInline let shift: Double
   @usableFromInline let massBelow: [Double]  // unnormalized cumulative mass (relative to e^shift)
   @usableFromInline let total: Double
@@ -31,7 +31,7 @@ public struct PiecewiseExponentialDensity: Sendable {
   @usableFromInline static let halfWeights = SIMD8<Double>(rule.weights.map { $0 / 2 })
 
   /// - Precondition: `grid` strictly increasing from 0 to 1, `h` finite, same counts (≥ 2).
-  public init(grid: [Double], h: [Double]) {
+  package init(grid: [Double], h: [Double]) {
     precondition(grid.count == h.count && grid.count >= 2, "grid and values must have the same count (≥ 2)")
     let n = grid.count - 1
     let shift = h.max()!
@@ -58,35 +58,15 @@ public struct PiecewiseExponentialDensity: Sendable {
     self.survivalAtGrid = below.map { (total - $0) / total }
   }
 
-  /// `(e^x − 1)/x = Σ_k x^k/(k+1)!` for `|x| < ½` by Horner's rule, with as many terms as `bound ≥ max |x|` needs:
-  /// 7 below 1e-2 (truncation 3e-19 relative), 12 below 0.1 (2e-22), 15 below ½ (5e-17). The tiers enter one
-  /// chain of coefficients at different heights.
+  /// `(e^x − 1)/x = Σ_k x^k/(k+1)!` for `|x| < ½` by Horner's rule (``ExpSeries``), with as many terms as
+  /// `bound ≥ max |x|` needs: 7 below 1e-2 (truncation 3e-19 relative), 12 below 0.1 (2e-22), 15 below ½ (5e-17).
   @inlinable @inline(__always)
   static func expm1OverX(_ x: SIMD8<Double>, bound: Double) -> SIMD8<Double> {
-    var p = SIMD8<Double>.zero
     switch bound {
-    case 0.1...:
-      p = p * x + 1.0 / 1307674368000
-      p = p * x + 1.0 / 87178291200
-      p = p * x + 1.0 / 6227020800
-      fallthrough
-    case 1e-2...:
-      p = p * x + 1.0 / 479001600
-      p = p * x + 1.0 / 39916800
-      p = p * x + 1.0 / 3628800
-      p = p * x + 1.0 / 362880
-      p = p * x + 1.0 / 40320
-      fallthrough
-    default:
-      p = p * x + 1.0 / 5040
-      p = p * x + 1.0 / 720
-      p = p * x + 1.0 / 120
-      p = p * x + 1.0 / 24
-      p = p * x + 1.0 / 6
-      p = p * x + 1.0 / 2
-      p = p * x + 1.0
+    case 0.1...: ExpSeries.horner(x, terms: 1...15)
+    case 1e-2...: ExpSeries.horner(x, terms: 1...12)
+    default: ExpSeries.horner(x, terms: 1...7)
     }
-    return p
   }
 
   /// The density `f`, the CDF `F` and the survival `1 − F` (each accurate on its side) at the 8 Gauss–Legendre nodes
@@ -113,7 +93,7 @@ public struct PiecewiseExponentialDensity: Sendable {
   /// Calls `body(cell, u, weight·f(u), F(u), 1 − F(u))` at the Gauss–Legendre nodes of every cell, so that
   /// `Σ body-weights · φ` is `∫ φ f du`.
   @inlinable
-  public func forEachNode(_ body: (_ cell: Int, _ u: Double, _ weightedDensity: Double, _ cdf: Double,
+  package func forEachNode(_ body: (_ cell: Int, _ u: Double, _ weightedDensity: Double, _ cdf: Double,
                                    _ survival: Double) -> Void) {
     let s = Self.nodeFractions, inverseTotal = 1 / total
     for i in 0..<(grid.count - 1) {
@@ -125,7 +105,7 @@ public struct PiecewiseExponentialDensity: Sendable {
   }
 
   /// `KL(f ‖ uniform) = E_f[h] − log Z`.
-  public var kl: Double {
+  package var kl: Double {
     var moment = 0.0
     forEachNode { i, u, wf, _, _ in
       let s = (u - grid[i]) / (grid[i + 1] - grid[i])
@@ -135,14 +115,14 @@ public struct PiecewiseExponentialDensity: Sendable {
   }
 
   /// Standard win rate `∫ u f du`.
-  public var standardWinRate: Double {
+  package var standardWinRate: Double {
     var sum = 0.0
     forEachNode { _, u, wf, _, _ in sum += wf * u }
     return sum
   }
 
   /// Inference-time win rate `∫ g_ref(u)·g'(F)·f du`.
-  public func winRate(policy: some CDFMap, reference: some CDFMap) -> Double {
+  package func winRate(policy: some CDFMap, reference: some CDFMap) -> Double {
     var sum = 0.0
     forEachNode { _, u, wf, F, S in
       sum += wf * reference.value(cdf: u, survival: 1 - u) * policy.derivative(cdf: F, survival: S)
@@ -154,13 +134,13 @@ public struct PiecewiseExponentialDensity: Sendable {
   /// evaluation of `g_ref'·g'(F)` per node: the grid values by the cell's rule, the node values by the cumulative
   /// (spectral) integration matrix of the same rule (``CumulativeGaussLegendre``), exact for the smooth in-cell
   /// integrand. Used for the objective's gradient.
-  public func optimalRWithNodes(policy: some CDFMap, reference: some CDFMap) -> (grid: [Double], nodes: [Double]) {
+  package func optimalRWithNodes(policy: some CDFMap, reference: some CDFMap) -> (grid: [Double], nodes: [Double]) {
     optimalRWithNodes(policy: policy, referenceDerivatives: Self.referenceDerivatives(grid: grid, reference: reference))
   }
 
   /// ``optimalRWithNodes(policy:reference:)`` with `g_ref'` at the nodes precomputed
   /// (``referenceDerivatives(grid:reference:)``).
-  public func optimalRWithNodes(policy: some CDFMap, referenceDerivatives: [Double]) -> (grid: [Double], nodes: [Double]) {
+  package func optimalRWithNodes(policy: some CDFMap, referenceDerivatives: [Double]) -> (grid: [Double], nodes: [Double]) {
     let cumulative = CumulativeGaussLegendre(order: Self.rule.order)
     precondition(referenceDerivatives.count == (grid.count - 1) * 8, "reference derivatives do not match the grid")
     var r = [Double](repeating: 0, count: grid.count)
@@ -184,13 +164,13 @@ public struct PiecewiseExponentialDensity: Sendable {
   }
 
   /// The fixed-point map of MATH.md §5 at grid points: `R(v) = ∫₀^v g_ref'(u)·g'(F(u)) du`, `R(0) = 0`.
-  public func optimalR(policy: some CDFMap, reference: some CDFMap) -> [Double] {
+  package func optimalR(policy: some CDFMap, reference: some CDFMap) -> [Double] {
     optimalR(policy: policy, referenceDerivatives: Self.referenceDerivatives(grid: grid, reference: reference))
   }
 
   /// `g_ref'(u)` at every Gauss–Legendre node of every cell of `grid`, in ``forEachNode`` order: it depends on the
   /// grid only, so an iterative solver computes it once.
-  public static func referenceDerivatives(grid: [Double], reference: some CDFMap) -> [Double] {
+  package static func referenceDerivatives(grid: [Double], reference: some CDFMap) -> [Double] {
     let rule = Self.rule
     var out = [Double](repeating: 0, count: (grid.count - 1) * rule.order)
     for i in 0..<(grid.count - 1) {
@@ -208,7 +188,7 @@ public struct PiecewiseExponentialDensity: Sendable {
   /// ``optimalR(policy:reference:)`` with `g_ref'` at the nodes precomputed (``referenceDerivatives(grid:reference:)``).
   ///
   /// Per cell: the CDF at the 8 nodes in one vector (``cellNodes(_:inverseTotal:)``) and `g'` of it as one vector.
-  public func optimalR(policy: some CDFMap, referenceDerivatives: [Double]) -> [Double] {
+  package func optimalR(policy: some CDFMap, referenceDerivatives: [Double]) -> [Double] {
     precondition(referenceDerivatives.count == (grid.count - 1) * 8, "reference derivatives do not match the grid")
     var r = [Double](repeating: 0, count: grid.count)
     let inverseTotal = 1 / total

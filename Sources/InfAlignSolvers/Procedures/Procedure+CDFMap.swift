@@ -4,7 +4,7 @@ import RealModule
 /// `exp(N·log1p(−S))`, `(1 − F)^N` near `F = 0` is `exp(N·log1p(−F))`, and an order statistic near `F = 1` uses
 /// the binomial symmetry `pmf(k−1; N−1, F) = pmf(N−k; N−1, S)`.
 extension Procedure: CDFMap {
-  public func value(cdf F: Double, survival S: Double) -> Double {
+  package func value(cdf F: Double, survival S: Double) -> Double {
     switch kind {
     case .standard:
       return F
@@ -16,16 +16,11 @@ extension Procedure: CDFMap {
       // P(Bin(N, F) ≥ k) = 1 − P(Bin(N, S) ≥ N − k + 1).
       return F <= 0.5 ? Binomial.upperTail(k, n, F) : 1 - Binomial.upperTail(n - k + 1, n, S)
     case let .mixture(components):
-      var total = 0.0, weights = 0.0
-      for c in components {
-        total += c.weight * c.procedure.value(cdf: F, survival: S)
-        weights += c.weight
-      }
-      return total / weights
+      return Self.mixtureMean(components) { $0.value(cdf: F, survival: S) }
     }
   }
 
-  public func derivative(cdf F: Double, survival S: Double) -> Double {
+  package func derivative(cdf F: Double, survival S: Double) -> Double {
     switch kind {
     case .standard:
       return 1
@@ -42,19 +37,13 @@ extension Procedure: CDFMap {
     case let .orderStatistic(k, n):
       return Double(n) * (F <= 0.5 ? Binomial.pmf(k - 1, n - 1, F) : Binomial.pmf(n - k, n - 1, S))
     case let .mixture(components):
-      var total = 0.0, weights = 0.0
-      for c in components {
-        total += c.weight * c.procedure.derivative(cdf: F, survival: S)
-        weights += c.weight
-      }
-      return total / weights
+      return Self.mixtureMean(components) { $0.derivative(cdf: F, survival: S) }
     }
   }
 
   /// `g'` at eight points: best-of-N and worst-of-N up to N = 64 as one vector power (the same values as
   /// ``derivative(cdf:survival:)``, which uses the same power by squaring there); other kinds lane by lane.
-  @inlinable
-  public func derivatives(cdf F: SIMD8<Double>, survival S: SIMD8<Double>) -> SIMD8<Double> {
+  package func derivatives(cdf F: SIMD8<Double>, survival S: SIMD8<Double>) -> SIMD8<Double> {
     switch kind {
     case .standard:
       return SIMD8(repeating: 1)

@@ -87,36 +87,6 @@ public struct Procedure: Sendable, Hashable, CustomStringConvertible {
     return Procedure(kind: .orderStatistic(k: k, n: n))
   }
 
-  /// The mixture `Σ wᵢ gᵢ`: with probability `wᵢ` the procedure `gᵢ` is used. Components that are mixtures are
-  /// flattened (their weights multiplied in); order is kept.
-  /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` for no components, a weight that is not
-  ///   finite and positive (`weight[i]`), or weights whose sum is not 1 within ``weightSumTolerance``.
-  public static func mixture(_ components: [(weight: Double, procedure: Procedure)]) throws(InfAlignError)
-    -> Procedure
-  {
-    guard !components.isEmpty else {
-      throw .invalidParameter(name: "mixture component count", value: 0, reason: "a mixture needs components")
-    }
-    var flat: [Component] = []
-    var sum = 0.0
-    for (i, c) in components.enumerated() {
-      guard c.weight.isFinite, c.weight > 0 else {
-        throw .invalidParameter(name: "weight[\(i)]", value: c.weight, reason: "must be finite and > 0")
-      }
-      sum += c.weight
-      if case let .mixture(inner) = c.procedure.kind {
-        for d in inner { flat.append(Component(weight: c.weight * d.weight, procedure: d.procedure)) }
-      } else {
-        flat.append(Component(weight: c.weight, procedure: c.procedure))
-      }
-    }
-    guard abs(sum - 1) <= weightSumTolerance else {
-      throw .invalidParameter(
-        name: "mixture weight sum", value: sum, reason: "weights must sum to 1 (within \(weightSumTolerance))")
-    }
-    return Procedure(kind: .mixture(flat))
-  }
-
   // MARK: Evaluation
 
   /// `F` clamped into `[0, 1]`; NaN stays NaN.
@@ -139,12 +109,7 @@ public struct Procedure: Sendable, Hashable, CustomStringConvertible {
     case let .orderStatistic(k, n):
       return Binomial.upperTail(k, n, F)
     case let .mixture(components):
-      var total = 0.0, weights = 0.0
-      for c in components {
-        total += c.weight * c.procedure.value(F)
-        weights += c.weight
-      }
-      return total / weights
+      return Self.mixtureMean(components) { $0.value(F) }
     }
   }
 
@@ -168,12 +133,7 @@ public struct Procedure: Sendable, Hashable, CustomStringConvertible {
     case let .orderStatistic(k, n):
       return Double(n) * Binomial.pmf(k - 1, n - 1, F)
     case let .mixture(components):
-      var total = 0.0, weights = 0.0
-      for c in components {
-        total += c.weight * c.procedure.derivative(F)
-        weights += c.weight
-      }
-      return total / weights
+      return Self.mixtureMean(components) { $0.derivative(F) }
     }
   }
 
@@ -192,15 +152,7 @@ public struct Procedure: Sendable, Hashable, CustomStringConvertible {
     case let .orderStatistic(k, n):
       return Double.log(Double(n)) + Binomial.logPMF(k - 1, n - 1, F)
     case let .mixture(components):
-      var shift = -Double.infinity, weights = 0.0
-      for c in components {
-        shift = Swift.max(shift, Double.log(c.weight) + c.procedure.logDerivative(F))
-        weights += c.weight
-      }
-      if shift == -.infinity { return shift }
-      var total = 0.0
-      for c in components { total += Double.exp(Double.log(c.weight) + c.procedure.logDerivative(F) - shift) }
-      return shift + Double.log(total / weights)
+      return Self.mixtureLogMean(components) { $0.logDerivative(F) }
     }
   }
 }
