@@ -60,14 +60,12 @@ public enum AlignmentExperiment {
     let calibrated = try table.calibrate(task.rewards, options: .init(smoothing: true))
     var rows: [Row] = []
     for procedure in c.procedures {
-      let isWorst: Bool
-      if case .worstOf = procedure.kind { isWorst = true } else { isWorst = false }
       for budget in c.klBudgets {
         var methods: [(String, String, Matrix<Double>)] = [
           ("raw", "raw reward", task.rewards), ("calibrated", "identity", calibrated),
         ]
         let tuned = try ParametricTuning.tune(
-          family: isWorst ? .negativeExponential : .exponential, kl: budget, procedure: procedure)
+          family: procedure.suitedFamily, kl: budget, procedure: procedure)
         methods.append(("ctrl-exp", tuned.point.transform.description, apply(tuned.point.transform, to: calibrated)))
         if let optimal {
           let phi = try optimal(procedure, budget)

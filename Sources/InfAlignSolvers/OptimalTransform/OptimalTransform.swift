@@ -75,11 +75,7 @@ public enum OptimalTransform {
       cells: grid, slopeAtZero: reference.derivative(cdf: 0, survival: 1) * procedure.derivative(cdf: 0, survival: 1) / beta,
       slopeAtOne: reference.derivative(cdf: 1, survival: 0) * procedure.derivative(cdf: 1, survival: 0) / beta)
     var starts: [[Double]] = [v]  // identity
-    var concave = true
-    if case .worstOf = procedure.kind { concave = false }
-    if case .orderStatistic = procedure.kind { concave = false }
-    if case .mixture = procedure.kind { concave = false }
-    if !concave {
+    if !procedure.hasConcaveObjective {
       for t in [3.0, 10.0, 30.0] { starts.append(v.map { -Double.expMinusOne(-t * $0) / -Double.expMinusOne(-t) }) }
       for t in [3.0, 10.0] { starts.append(v.map { Double.expMinusOne(t * $0) / Double.expMinusOne(t) }) }
     }

@@ -47,18 +47,21 @@ extension Procedure {
       }
       return result
     }
-    switch name {
-    case "standard":
+    guard let keyword = Keyword(rawValue: String(name)) else {
+      throw fail("unknown procedure \"\(name)\"; expected \(syntaxSummary)")
+    }
+    switch keyword {
+    case .standard:
       guard parts.count == 1 else { throw fail("standard takes no parameter") }
       return .standard
-    case "bon":
+    case .bestOf:
       return try .bestOf(integers(["N"])[0])
-    case "won":
+    case .worstOf:
       return try .worstOf(integers(["N"])[0])
-    case "order":
+    case .orderStatistic:
       let kn = try integers(["K", "N"])
       return try .orderStatistic(kn[0], of: kn[1])
-    case "mix":
+    case .mixture:
       guard allowMixture else { throw fail("a mixture component cannot be a mixture (\"\(text)\")") }
       let body = text[text.index(after: text.firstIndex(of: ":")!)...]
       var components: [(weight: Double, procedure: Procedure)] = []
@@ -75,8 +78,6 @@ extension Procedure {
         components.append((weight, inner))
       }
       return try .mixture(components)
-    default:
-      throw fail("unknown procedure \"\(name)\"; expected standard, bon:N, won:N, order:K:N or mix:W*P+W*P")
     }
   }
 

@@ -61,21 +61,23 @@ extension Transform {
       return value
     }
     do throws(InfAlignError) {
-      switch name {
-      case "identity":
+      if name == "optimal" {
+        throw fail("the optimal transform is computed by the solver for a procedure, not parsed")
+      }
+      guard let keyword = Keyword(rawValue: String(name)) else {
+        throw fail("unknown transform \"\(name)\"; expected \(Transform.syntaxSummary)")
+      }
+      switch keyword {
+      case .identity:
         if let parameter { throw fail("identity takes no parameter (got \"\(parameter)\")") }
         self = .identity
-      case "exp": self = try .exponential(rate: number("t"))
-      case "negexp": self = try .negativeExponential(rate: number("t"))
-      case "log": self = try .log(epsilon: epsilon())
-      case "logit": self = try .logit(epsilon: epsilon())
-      case "power": self = try .power(number("p"))
-      case "table":
+      case .exponential: self = try .exponential(rate: number("t"))
+      case .negativeExponential: self = try .negativeExponential(rate: number("t"))
+      case .log: self = try .log(epsilon: epsilon())
+      case .logit: self = try .logit(epsilon: epsilon())
+      case .power: self = try .power(number("p"))
+      case .table:
         throw fail("a table file is read by the caller: use Transform.tabulated(csv:source:)")
-      case "optimal":
-        throw fail("the optimal transform is computed by the solver for a procedure, not parsed")
-      default:
-        throw fail("unknown transform \"\(name)\"; expected identity, exp:T, negexp:T, log[:EPS], logit[:EPS], power:P")
       }
     } catch {
       if case .parse = error { throw error }

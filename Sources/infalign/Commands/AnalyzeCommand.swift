@@ -8,7 +8,7 @@ struct AnalyzeCommand: RenderingCommand {
 
   @OptionGroup var setting: SettingOptions
 
-  @Option(help: "Transform of the calibrated reward: identity, exp:T, negexp:T, log, logit, power:P, table:FILE.")
+  @Option(help: ArgumentHelp("Transform of the calibrated reward: \(Transform.syntaxSummary), table:FILE."))
   var transform: String = "identity"
 
   @Option(parsing: .unconditional, help: "KL weight β (give exactly one of --beta and --kl).")

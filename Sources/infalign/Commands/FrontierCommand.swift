@@ -9,7 +9,7 @@ struct FrontierCommand: RenderingCommand {
 
   @OptionGroup var setting: SettingOptions
 
-  @Option(help: "Comma-separated transforms: identity, exp:T, negexp:T, power:P, log, logit, table:FILE, optimal.")
+  @Option(help: ArgumentHelp("Comma-separated transforms: \(Transform.syntaxSummary), table:FILE, optimal."))
   var transforms: String = "identity,exp:5,optimal"
 
   @Option(help: "KL budgets LO:HI:COUNT (evenly spaced, inclusive).")

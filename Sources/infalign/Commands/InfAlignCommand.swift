@@ -8,8 +8,7 @@ struct InfAlignCommand: ParsableCommand {
     commandName: "infalign",
     abstract: "Inference-aware alignment (InfAlign/CTRL): calibrate rewards, pick transforms and KL budgets.",
     discussion: """
-      Procedures: standard, bon:N, won:N, order:K:N, mix:W*P+W*P. Transforms: identity, exp:T, negexp:T, log, logit,
-      power:P, optimal, table:FILE (CSV u,R).
+      Procedures: \(Procedure.syntaxSummary). Transforms: \(Transform.syntaxSummary), optimal, table:FILE (CSV u,R).
       """,
     subcommands: [DemoCommand.self, AnalyzeCommand.self, OptimalCommand.self, FrontierCommand.self, CalibrateCommand.self, CTRLCommand.self, WinRateCommand.self, BenchCommand.self, TuningTableCommand.self, DoctorCommand.self])
 

@@ -21,7 +21,7 @@ func parseTransform(_ text: String, option: String = "--transform") throws -> Tr
 
 /// Shared options of the calibrated-space commands.
 struct SettingOptions: ParsableArguments {
-  @Option(help: "Inference-time procedure of the policy: standard, bon:N, won:N, order:K:N, mix:...")
+  @Option(help: ArgumentHelp("Inference-time procedure of the policy: \(Procedure.syntaxSummary)."))
   var procedure: String = "standard"
 
   @Option(help: "Procedure of the reference side (default: the same as --procedure).")
