@@ -136,7 +136,7 @@ public enum EmpiricalWinRate {
     case .standard: return (1, false)
     case let .bestOf(n): return (n, false)
     case let .worstOf(n): return (n, true)
-    default:
+    case .orderStatistic, .mixture:
       throw .invalidParameter(
         name: "procedure", value: .nan,
         reason: "the empirical estimator supports standard, bon:N and won:N, not \(procedure)")
