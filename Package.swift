@@ -56,12 +56,19 @@ let package = Package(
     // `@_cdecl` functions over InfAlignSolvers: status codes and a thread-local message, never a trap.
     .target(name: "InfAlignC", dependencies: ["InfAlignSolvers"]),
     .testTarget(name: "InfAlignCTests", dependencies: ["InfAlignC", "InfAlignSolvers"]),
-    .testTarget(name: "InfAlignMathTests", dependencies: ["InfAlignMath"]),
+    // One seeded RNG and the tolerance helpers, shared by the test suites (not a product).
+    .target(
+      name: "InfAlignTestSupport",
+      dependencies: ["InfAlignMath", .product(name: "RealModule", package: "swift-numerics")],
+      path: "Tests/InfAlignTestSupport"
+    ),
+    .testTarget(name: "InfAlignMathTests", dependencies: ["InfAlignMath", "InfAlignTestSupport"]),
     .testTarget(name: "infalignTests", dependencies: ["infalign", "InfAlignSolvers"]),
     .testTarget(
       name: "InfAlignSolversTests",
       dependencies: [
-        "InfAlignSolvers", "InfAlignMath", .product(name: "PropertyBased", package: "swift-property-based"),
+        "InfAlignSolvers", "InfAlignMath", "InfAlignTestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
       ]
     ),
   ],

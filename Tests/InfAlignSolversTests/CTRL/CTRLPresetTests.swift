@@ -10,7 +10,7 @@ func peerBatch<T: BLASScalar>(
 )
   -> PeerBatch
 {
-  var rng = SolverTestRNG(seed)
+  var rng = TestRNG(seed)
   func r(_ x: Double) -> Double { Double(T(x)) }
   var rewards = [Double](), lp = [Double](), ref = [Double](), old = [Double](), mask = [Bool]()
   for group in 0..<b {
@@ -52,13 +52,13 @@ func ctrlClose(_ got: Double, _ want: Double, _ tol: Double, _ what: String, sou
   #expect(abs(got - want) <= tol * max(1, abs(want)), "\(what): \(got) vs \(want)", sourceLocation: sourceLocation)
 }
 
-func tolerance<T: BLASScalar>(_: T.Type) -> Double { T.self == Double.self ? 1e-12 : 1e-5 }
+func presetTolerance<T: BLASScalar>(_: T.Type) -> Double { T.self == Double.self ? 1e-12 : 1e-5 }
 
 func checkVerl<T: BLASScalar>(_ type: T.Type) throws {
   for seed in UInt64(1)...3 {
     // Token level (masked, the scalar pass) and sequence level (the vector kernel).
     for x in [peerBatch(T.self, seed: seed), peerBatch(T.self, seed: seed, t: 1, masked: false)] {
-    let tol = tolerance(T.self)
+    let tol = presetTolerance(T.self)
     for preset in [CTRLPreset.verlGRPO, .verlRLOO, .verlDrGRPO, .verlGRPOPassK] {
       let result = try runStep(T.self, x, preset.options)
       let estimator = preset == .verlRLOO ? "rloo" : preset == .verlGRPOPassK ? "passk" : "grpo"
@@ -98,7 +98,7 @@ func checkVerl<T: BLASScalar>(_ type: T.Type) throws {
 }
 
 func checkTRL<T: BLASScalar>(_ type: T.Type) throws {
-  let tol = tolerance(T.self)
+  let tol = presetTolerance(T.self)
   for seed in UInt64(4)...6 {
     // Token level (masked, the scalar pass) and sequence level (the vector kernel).
     for x in [peerBatch(T.self, seed: seed), peerBatch(T.self, seed: seed, t: 1, masked: false)] {
@@ -151,7 +151,7 @@ func checkTRL<T: BLASScalar>(_ type: T.Type) throws {
 }
 
 func checkOpenRLHF<T: BLASScalar>(_ type: T.Type) throws {
-  let tol = tolerance(T.self)
+  let tol = presetTolerance(T.self)
   for seed in UInt64(7)...9 {
     // Token level (masked, the scalar pass) and sequence level (the vector kernel).
     for x in [peerBatch(T.self, seed: seed), peerBatch(T.self, seed: seed, t: 1, masked: false)] {

@@ -50,7 +50,7 @@ private func naiveCTRL(
 }
 
 private func data(_ seed: UInt64, _ b: Int, _ g: Int) -> ([[Double]], [[Double]], [[Double]], [[Double]]) {
-  var rng = SolverTestRNG(seed)
+  var rng = TestRNG(seed)
   let rewards = (0..<b).map { _ in (0..<g).map { _ in Double(rng.int(0..<6)) + rng.uniform() * 0.1 } }
   let lp = (0..<b).map { _ in (0..<g).map { _ in -5 + rng.uniform(-1, 1) } }
   let lr = (0..<b).map { _ in (0..<g).map { _ in -5 + rng.uniform(-1, 1) } }
@@ -185,7 +185,7 @@ private func data(_ seed: UInt64, _ b: Int, _ g: Int) -> ([[Double]], [[Double]]
 /// leave-one-out mid-rank `(#less + ½·#equal among the others) / (G − 1)`, ties included.
 @Test(arguments: [16, 64, 65, 200])
 func groupCalibrationMatchesBruteForce(groupSize: Int) throws {
-  var rng = SolverTestRNG(UInt64(groupSize))
+  var rng = TestRNG(UInt64(groupSize))
   let rewards = (0..<(2 * groupSize)).map { _ in Double(rng.int(0..<(groupSize / 3))) }
   let zeros = Matrix<Double>(rows: 2, columns: groupSize)
   let result = try CTRLStep.run(

@@ -43,7 +43,7 @@ private func advantages(_ rewards: [[Double]], _ estimator: CTRLOptions.Estimato
 /// max@k and pass@k advantages for every k ≤ G and every baseline, against enumeration of all k-subsets, on groups
 /// with ties (continuous and binary), within 1e-12.
 @Test func subsetEstimatorsMatchEnumeration() throws {
-  var rng = SolverTestRNG(21)
+  var rng = TestRNG(21)
   for g in [1, 2, 3, 5, 8] {
     let continuous = (0..<3).map { _ in (0..<g).map { _ in Double(rng.int(0..<4)) + 0.25 } }
     let binary = (0..<3).map { _ in (0..<g).map { _ in Double(rng.int(0..<2)) } }
@@ -75,7 +75,7 @@ private func advantages(_ rewards: [[Double]], _ estimator: CTRLOptions.Estimato
 
 /// Large groups (the heap sort and long recurrences) against enumeration where it is cheap: k = 1, 2, G − 1, G.
 @Test func subsetEstimatorsOnLargeGroups() throws {
-  var rng = SolverTestRNG(22)
+  var rng = TestRNG(22)
   let g = 40
   let row = (0..<g).map { _ in Double(rng.int(0..<10)) }
   for k in [1, 2, g - 1, g] {

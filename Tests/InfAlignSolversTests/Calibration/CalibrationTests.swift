@@ -13,7 +13,7 @@ private func bruteForce(_ refs: [Double], _ q: Double, loo: Bool = false, smooth
 }
 
 private func checkDense<T: BLASScalar>(_: T.Type) throws {
-  var rng = SolverTestRNG(1)
+  var rng = TestRNG(1)
   let b = 5, m = 33, k = 12
   // Integer-valued rewards: many ties.
   let refs = Matrix<T>(rows: b, columns: m) { _, _ in T(rng.int(0..<15)) }
@@ -58,7 +58,7 @@ private func checkDense<T: BLASScalar>(_: T.Type) throws {
 @Test func calibrationMatchesBruteForceFloat() throws { try checkDense(Float.self) }
 
 @Test func calibrationIsInvariantUnderIncreasingMaps() throws {
-  var rng = SolverTestRNG(2)
+  var rng = TestRNG(2)
   let refs: [[Double]] = (0..<4).map { _ in (0..<50).map { _ in rng.normal() } }
   let queries: [[Double]] = (0..<4).map { _ in (0..<20).map { _ in rng.normal() * 2 } }
   let base = try CalibrationTable(references: refs).calibrate(queries)
@@ -70,7 +70,7 @@ private func checkDense<T: BLASScalar>(_: T.Type) throws {
 }
 
 @Test func raggedEqualsDense() throws {
-  var rng = SolverTestRNG(3)
+  var rng = TestRNG(3)
   let counts = [3, 1, 40, 7]
   let refs: [[Float]] = counts.map { c in (0..<c).map { _ in Float(rng.int(0..<6)) } }
   let queries: [[Float]] = counts.map { _ in (0..<5).map { _ in Float(rng.int(0..<6)) } }
@@ -129,7 +129,7 @@ private func checkDense<T: BLASScalar>(_: T.Type) throws {
 /// One-shot calibration is bit-identical to a table, on both of its paths (direct counts for k ≤ 64 queries,
 /// sorting above, and always under leave-one-out), ragged, with ties; errors name the prompt.
 private func checkOneShot<T: BLASScalar>(_: T.Type) throws {
-  var rng = SolverTestRNG(17)
+  var rng = TestRNG(17)
   let counts = [1, 5, 33, 64, 200, 7]
   let queryCounts = [3, 64, 65, 0, 130, 4]
   let refs: [[T]] = counts.map { m in (0..<m).map { _ in T(rng.int(0..<20)) / 4 } }

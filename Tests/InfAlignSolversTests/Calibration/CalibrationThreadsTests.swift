@@ -7,7 +7,7 @@ private struct RaggedBatch<T: BLASScalar> {
   var referenceOffsets = [0], queryOffsets = [0]
 
   init(prompts: Int, seed: UInt64) {
-    var rng = SolverTestRNG(seed)
+    var rng = TestRNG(seed)
     for _ in 0..<prompts {
       let m = rng.int(1..<300), k = rng.int(0..<100)
       for _ in 0..<m { references.append(T(rng.int(0..<50)) / 4) }  // ties
@@ -64,7 +64,7 @@ private func checkThreadedCalibration<T: BLASScalar>(_: T.Type) throws {
     }
   }
   // Dense, through the Matrix conveniences.
-  var rng = SolverTestRNG(22)
+  var rng = TestRNG(22)
   let refs = Matrix<T>(rows: 2000, columns: 40, storage: (0..<80_000).map { _ in T(rng.normal()) })
   let queries = Matrix<T>(rows: 2000, columns: 70, storage: (0..<140_000).map { _ in T(rng.normal()) })
   let single = try OneShotCalibration.calibrate(references: refs, queries: queries, threads: 1)

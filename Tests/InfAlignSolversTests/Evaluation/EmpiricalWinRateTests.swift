@@ -24,7 +24,7 @@ private func bruteForce(_ x: [Double], _ y: [Double], _ n: Int, worst: Bool) -> 
 }
 
 @Test func estimatorMatchesSubsetEnumeration() throws {
-  var rng = SolverTestRNG(11)
+  var rng = TestRNG(11)
   for trial in 0..<40 {
     let n = 1 + rng.int(0..<7), m = 1 + rng.int(0..<7)
     // Small integer rewards: many ties within and across the sides.
@@ -52,7 +52,7 @@ private func bruteForce(_ x: [Double], _ y: [Double], _ n: Int, worst: Bool) -> 
 /// N(0, 1). The estimator's mean over many independent sample sets matches the true BoN win rate, which we get by
 /// simulating many BoN pairs (5-sigma bound).
 @Test func estimatorMatchesMonteCarloBestOfN() throws {
-  var rng = SolverTestRNG(5)
+  var rng = TestRNG(5)
   let n = 4
   var simulated = 0.0
   let pairs = 200_000
@@ -87,7 +87,7 @@ private func bruteForce(_ x: [Double], _ y: [Double], _ n: Int, worst: Bool) -> 
 }
 
 @Test func bootstrapIsReproducibleAndContainsTheEstimate() throws {
-  var rng = SolverTestRNG(3)
+  var rng = TestRNG(3)
   let values = (0..<200).map { _ in rng.uniform() }
   let a = try Bootstrap.meanInterval(values, resamples: 500, seed: 7)
   let b = try Bootstrap.meanInterval(values, resamples: 500, seed: 7)

@@ -21,7 +21,7 @@ private func estimates(
 
 /// Per-prompt estimates are the same bits for every thread count, and errors name the first bad prompt.
 @Test func threadedWinRateBitIdentical() throws {
-  var rng = SolverTestRNG(31)
+  var rng = TestRNG(31)
   let prompts = 3000
   var offsets = [0]
   for _ in 0..<prompts { offsets.append(offsets.last! + rng.int(8..<100)) }

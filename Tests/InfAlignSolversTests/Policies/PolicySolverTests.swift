@@ -3,7 +3,7 @@ import InfAlignSolvers
 import Testing
 
 private func task(_ seed: UInt64, b: Int = 3, k: Int = 4) -> (Matrix<Double>, Matrix<Double>) {
-  var rng = SolverTestRNG(seed)
+  var rng = TestRNG(seed)
   let ref = Matrix<Double>(rows: b, columns: k) { _, _ in rng.normal() }
   let rewards = Matrix<Double>(rows: b, columns: k) { _, _ in rng.uniform() }
   return (ref, rewards)
@@ -56,7 +56,7 @@ private func task(_ seed: UInt64, b: Int = 3, k: Int = 4) -> (Matrix<Double>, Ma
 }
 
 @Test func logLinearGradientMatchesFiniteDifferences() throws {
-  var rng = SolverTestRNG(3)
+  var rng = TestRNG(3)
   let (ref, rewards) = task(3)
   let features = Matrix<Double>(rows: 12, columns: 5) { _, _ in rng.normal() }
   var policy = try LogLinearPolicy(features: features, referenceLogProbs: ref, rewards: rewards, betas: [0.5, 2])
@@ -106,7 +106,7 @@ private func toFloat(_ m: Matrix<Double>) -> Matrix<Float> {
 /// Float runs the same kernels (s-routines for the GEMMs): tilted policy, KL, β for a budget, the log-linear
 /// objective and gradient agree with Double to Float precision, and a one-hot Adam fit reaches the closed form.
 @Test func policySolversInFloatAgreeWithDouble() throws {
-  var rng = SolverTestRNG(9)
+  var rng = TestRNG(9)
   let (ref, rewards) = task(9)
   let (refF, rewardsF) = (toFloat(ref), toFloat(rewards))
   let lp = try TiltedPolicy.logPolicy(referenceLogProbs: ref, rewards: rewards, betas: [0.7])

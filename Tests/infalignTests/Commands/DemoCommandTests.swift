@@ -20,15 +20,3 @@ import Testing
   #expect(parser.parse())
   #expect(svg.components(separatedBy: "<path ").count - 1 == 8)
 }
-
-@Test func frontierTableAndPlot() throws {
-  let dir = temporaryDirectory()
-  let csv = try run(["frontier", "--procedure", "bon:4", "--transforms", "identity,exp:5", "--kl", "0.5:2:4",
-                     "--format", "csv", "--plot", dir + "/f.svg"])
-  let lines = csv.split(separator: "\n")
-  #expect(lines.first == "procedure,transform,beta,kl,win_rate,standard_win_rate,log_z" && lines.count == 9)
-  let svg = try String(contentsOfFile: dir + "/f.svg", encoding: .utf8)
-  #expect(XMLParser(data: Data(svg.utf8)).parse())
-  #expect(svg.components(separatedBy: "<path ").count - 1 == 2)
-  #expect(throws: (any Error).self) { try run(["frontier", "--kl", "2:1:3"]) }
-}

@@ -33,39 +33,3 @@ import Testing
   #expect(throws: (any Error).self) { try run(["optimal", "--procedure", "bon:4"]) }  // neither β nor KL
   #expect(throws: (any Error).self) { try run(["optimal", "--procedure", "bon:4", "--beta", "1", "--method", "x"]) }
 }
-
-/// The tuned-vs-optimal table: one row per (procedure, budget), the optimal at least the tuned family.
-@Test func tuningTableRowsAndGaps() throws {
-  let csv = try run(["tuning-table", "--n", "4", "--kl", "1", "--grid", "256", "--format", "csv"])
-  let lines = csv.split(separator: "\n").map(String.init)
-  #expect(lines.first == "procedure,kl,transform,parameter,beta,win_rate,optimal_win_rate,gap")
-  #expect(lines.count == 1 + 2)  // bon:4 and won:4
-  for line in lines.dropFirst() {
-    let fields = line.split(separator: ",").map(String.init)
-    let (tuned, optimal) = (Double(fields[5])!, Double(fields[6])!)
-    #expect(optimal >= tuned - 1e-9, "\(line)")
-  }
-  #expect(TuningTableCommand.markdown([[("procedure", .string("bon:4")), ("gap", .number(.nan))]])
-    == "| procedure | gap |\n| --- | --- |\n| bon:4 | — |\n")
-}
-
-/// The frontier with `optimal` among the transforms, and a reference procedure different from the policy's.
-@Test func frontierWithOptimalAndReferenceProcedure() throws {
-  let dir = temporaryDirectory()
-  let csv = try run(["frontier", "--procedure", "bon:4", "--transforms", "exp:5,optimal", "--kl", "0.5:1:2",
-                     "--grid", "256", "--format", "csv", "--plot", dir + "/f.svg"])
-  let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
-  #expect(rows.count == 4)
-  for kl in [0.5, 1.0] {
-    let at = rows.filter { abs(Double($0[3])! - kl) < 1e-8 }
-    let exp = at.first { $0[1] == "exp:5" }!, optimal = at.first { $0[1] == "optimal" }!
-    #expect(Double(optimal[4])! >= Double(exp[4])! - 1e-9)
-  }
-  let svg = try String(contentsOfFile: dir + "/f.svg", encoding: .utf8)
-  #expect(svg.components(separatedBy: "<path ").count - 1 == 2)
-  let mixed = try run(["analyze", "--procedure", "bon:4", "--reference-procedure", "standard", "--transform",
-                       "exp:5", "--beta", "1", "--format", "json"])
-  let point = try CalibratedSpace.analyze(
-    transform: .exponential(rate: 5), beta: 1, procedure: .bestOf(4), reference: .standard)
-  #expect(rawNumber(mixed, "win_rate") == point.winRate)
-}
