@@ -4,6 +4,7 @@ import RealModule
 extension Double: BLASScalar {}
 
 // The d routines of CBLAS/LAPACKE, row-major, for ``BLASScalar``'s generic dispatch (`BLASScalar+Kernels.swift`).
+// Twin of Float+BLASScalar.swift by design: the two differ only in the C routine each calls (d vs s).
 extension Double {
   @inlinable package static func blasGEMM(
     _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,

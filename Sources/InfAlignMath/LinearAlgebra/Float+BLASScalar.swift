@@ -4,6 +4,7 @@ import RealModule
 extension Float: BLASScalar {}
 
 // The s routines of CBLAS/LAPACKE, row-major, for ``BLASScalar``'s generic dispatch (`BLASScalar+Kernels.swift`).
+// Twin of Double+BLASScalar.swift by design: the two differ only in the C routine each calls (s vs d).
 extension Float {
   @inlinable package static func blasGEMM(
     _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,

@@ -30,6 +30,8 @@ extension MidRank {
   }
 }
 
+// The Double and Float kernels are twins that differ in lane types (SIMD2<Double> with Int64 counts, SIMD4<Float>
+// with Int32 counts), the block length and the C kernel each calls.
 extension Double {
   @inlinable
   package static func midRankCountsUnsorted(

@@ -46,6 +46,8 @@ import RealModule
   }
 }
 
+// The Double and Float sums are twins that differ in vector width (8 vs 16 lanes, one register pair each) and the
+// C kernel each calls.
 extension Double {
   /// `Σ_j exp(x_j − shift)` over `n` values, storing each term into `store` when given, vectorized at the
   /// width of `isa`.
