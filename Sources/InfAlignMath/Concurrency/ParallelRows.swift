@@ -22,11 +22,14 @@
 /// Threads come from ``Threads`` (`threads: nil` is ``Threads/count``). A call made while another threaded call
 /// is running (from another thread, or from inside a `body`) runs on its own thread, inline: correct, just not
 /// parallel. No allocation per call.
-public enum ParallelRows {
+///
+/// `package`: the library's threaded kernels and new ones in this package use it; a user sets the thread count
+/// through ``Threads`` and each kernel's `threads:` argument.
+@usableFromInline package enum ParallelRows {
   /// The number of workers (distinct `worker` values, `0..<workers`) a ``forEach(rows:threads:minimumRows:_:)``
   /// call with the same arguments uses: `min(threads, rows / minimumRows)`, at least 1.
   @inlinable
-  public static func workers(rows: Int, threads: Int? = nil, minimumRows: Int = 1) -> Int {
+  package static func workers(rows: Int, threads: Int? = nil, minimumRows: Int = 1) -> Int {
     Swift.max(1, Swift.min(Threads.resolve(threads), rows / Swift.max(1, minimumRows)))
   }
 
@@ -40,7 +43,7 @@ public enum ParallelRows {
   /// - Throws: the first error in row order (see the type's contract).
   /// - Complexity: `body`'s cost over all rows, divided among the workers; O(1) overhead and no allocation.
   @inlinable
-  public static func forEach<E: Error>(
+  package static func forEach<E: Error>(
     rows: Int, threads: Int? = nil, minimumRows: Int = 1,
     _ body: (_ rows: Range<Int>, _ worker: Int) throws(E) -> Void
   ) throws(E) {
@@ -53,13 +56,14 @@ public enum ParallelRows {
     try runBlocks(rows: rows, workers: workers, body)
   }
 
-  /// Four blocks per worker, claimed in order from a shared counter: balances uneven rows without splitting finer
-  /// than needed.
+  /// Eight blocks per worker, claimed in order from a shared counter: balances uneven rows, and a worker the
+  /// scheduler wakes late (or never, before the caller is done: see ``WorkerPool``) leaves at most one block's
+  /// tail to wait for, without splitting finer than needed.
   @usableFromInline
   static func runBlocks<E: Error>(
     rows: Int, workers: Int, _ body: (_ rows: Range<Int>, _ worker: Int) throws(E) -> Void
   ) throws(E) {
-    let blocks = Swift.min(rows, workers * 4)
+    let blocks = Swift.min(rows, workers * 8)
     let size = (rows + blocks - 1) / blocks
     let pool = WorkerPool.shared
     var failure: (block: Int, error: E)? = nil

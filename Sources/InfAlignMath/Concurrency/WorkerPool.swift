@@ -16,6 +16,15 @@ import Darwin
 ///   returns `false` and the caller runs its work inline, so nothing ever waits on the pool and nothing deadlocks.
 /// - No allocation per call: workers are created on first need (and when a call asks for more than exist), then
 ///   park on a condition variable between jobs.
+/// - Short hand-offs: a worker that finished a job polls for the next one for ``spinNanoseconds`` before parking,
+///   and the caller polls for the last joined worker to finish before sleeping on the join; a ~1 ms call made
+///   back to back (a training loop, a benchmark) then never waits on a sleeping thread's wake-up, which on a
+///   virtual machine's idle vCPU costs from tens of microseconds to a scheduler slice. The cost is at most that
+///   long of one polling core after each job.
+/// - The caller never waits for a worker that has not started: a job is open from its start until the caller has
+///   finished its own share, and only workers that joined while it was open are waited for. A worker the scheduler
+///   wakes late (the other cores busy, a ~1 ms call) finds the job closed and goes back to sleep; waiting for it
+///   used to cost the whole speed-up (the caller had done every block and still waited a scheduler slice).
 @usableFromInline
 final class WorkerPool: @unchecked Sendable {
   @usableFromInline static let shared = WorkerPool()
@@ -26,12 +35,21 @@ final class WorkerPool: @unchecked Sendable {
   private let busy = Atomic<Bool>(false)
   /// The next unclaimed block of the running job (see ``ParallelRows``).
   let nextBlock = Atomic<Int>(0)
+  /// Copies of `generation` and `active`, stored under `mutex`, polled without it (hints: every decision is
+  /// re-checked under the mutex).
+  private let publishedGeneration = Atomic<Int>(0)
+  private let publishedActive = Atomic<Int>(0)
+  /// How long a worker polls for the next job, and the caller for the workers' last blocks, before sleeping.
+  static let spinNanoseconds: UInt64 = 200_000
 
   // Guarded by `mutex`.
   private var started = 0
   private var generation = 0
   private var participants = 0
-  private var running = 0
+  /// Whether a worker that wakes now may still join the running job.
+  private var open = false
+  /// Workers inside the running job.
+  private var active = 0
   private var job: ((Int) -> Void)?
 
   private init() {
@@ -43,8 +61,10 @@ final class WorkerPool: @unchecked Sendable {
     pthread_cond_init(finished, nil)
   }
 
-  /// Runs `work(slot)` for each slot in `0..<threads` at once, slot 0 on the calling thread, and returns when all
-  /// have returned. Returns `false` without running anything when the pool is busy (the caller then runs inline).
+  /// Runs `work(0)` on the calling thread and `work(slot)` for each slot in `1..<threads` whose worker wakes before
+  /// `work(0)` returns, and returns when those have returned. `work` must therefore share its work out dynamically
+  /// (as ``ParallelRows`` does, from ``nextBlock``): any slot but 0 may not run. Returns `false` without running
+  /// anything when the pool is busy (the caller then runs inline).
   /// - Precondition: `threads ≥ 2`.
   @usableFromInline
   func run(threads: Int, _ work: (Int) -> Void) -> Bool {
@@ -56,15 +76,24 @@ final class WorkerPool: @unchecked Sendable {
       job = lent
       nextBlock.store(0, ordering: .relaxed)
       participants = threads
-      running = threads - 1
+      open = true
+      active = 0
+      publishedActive.store(0, ordering: .relaxed)
       generation &+= 1
+      publishedGeneration.store(generation, ordering: .releasing)
       pthread_cond_broadcast(wake)
       pthread_mutex_unlock(mutex)
 
       lent(0)
 
       pthread_mutex_lock(mutex)
-      while running > 0 { pthread_cond_wait(finished, mutex) }
+      open = false
+      if active > 0 {
+        pthread_mutex_unlock(mutex)
+        Self.poll { publishedActive.load(ordering: .acquiring) == 0 }
+        pthread_mutex_lock(mutex)
+      }
+      while active > 0 { pthread_cond_wait(finished, mutex) }
       job = nil
       pthread_mutex_unlock(mutex)
     }
@@ -91,7 +120,12 @@ final class WorkerPool: @unchecked Sendable {
       let status = pthread_create(&thread, nil, { argument in
         WorkerPool.shared.workerLoop(slot: Int(bitPattern: argument))
       }, slot)
-      precondition(status == 0, "could not start worker thread \(started) (pthread_create: \(status))")
+      if status != 0 {
+        // No thread (the process's limit, EAGAIN): run with the workers there are. Every job is complete without
+        // any worker (the caller claims the blocks no worker took), so this costs speed, never a result.
+        started -= 1
+        return
+      }
       #if canImport(Darwin)
       if let thread { pthread_detach(thread) }
       #else
@@ -102,17 +136,47 @@ final class WorkerPool: @unchecked Sendable {
 
   private func workerLoop(slot: Int) -> Never {
     var seen = 0
-    pthread_mutex_lock(mutex)
     while true {
+      Self.poll { publishedGeneration.load(ordering: .acquiring) != seen }
+      pthread_mutex_lock(mutex)
       while generation == seen { pthread_cond_wait(wake, mutex) }
       seen = generation
-      guard slot < participants else { continue }
+      guard slot < participants, open else {
+        pthread_mutex_unlock(mutex)
+        continue
+      }
+      active += 1
+      publishedActive.store(active, ordering: .relaxed)
       pthread_mutex_unlock(mutex)
       runJob(slot)
       pthread_mutex_lock(mutex)
-      running -= 1
-      if running == 0 { pthread_cond_signal(finished) }
+      active -= 1
+      publishedActive.store(active, ordering: .releasing)
+      if active == 0 { pthread_cond_signal(finished) }
+      pthread_mutex_unlock(mutex)
     }
+  }
+
+  /// Returns when `done()` or after ``spinNanoseconds`` of polling it.
+  private static func poll(_ done: () -> Bool) {
+    var spins = 0
+    var deadline: UInt64 = 0
+    while !done() {
+      spins &+= 1
+      guard spins & 63 == 0 else { continue }
+      let now = monotonicNanoseconds()
+      if deadline == 0 {
+        deadline = now + spinNanoseconds
+      } else if now >= deadline {
+        return
+      }
+    }
+  }
+
+  private static func monotonicNanoseconds() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
   }
 
   /// Calls the lent job. A separate frame, so the worker's reference to the closure is released before it reports

@@ -77,10 +77,25 @@ private struct RowFailure: Error, Equatable { let row: Int }
   }
 }
 
-@Test func threadCountResolution() {
-  #expect(Threads.availableCores >= 1)
-  #expect(Threads.count >= 1 && Threads.count <= Threads.maximum)
-  #expect(Threads.resolve(3) == 3)
-  #expect(Threads.resolve(nil) == Threads.count)
-  if let value = Threads.environmentValue { #expect(value >= 1 && value <= Threads.maximum) }
+/// Many short calls back to back: workers join a job late or not at all (the caller may finish every block before
+/// a worker wakes), and every row of every call is still visited exactly once, with no worker index reused by two
+/// running blocks' scratch.
+@Test func backToBackShortCallsVisitEveryRowOnce() {
+  let rows = 24, calls = 2000
+  let visits = UnsafeMutableBufferPointer<Int>.allocate(capacity: rows)
+  defer { visits.deallocate() }
+  visits.initialize(repeating: 0)
+  let inside = Atomic<Int>(0)  // bit w: worker index w is running a block
+  let overlapped = Atomic<Bool>(false)
+  for _ in 0..<calls {
+    ParallelRows.forEach(rows: rows, threads: 4) { block, worker in
+      let bit = 1 << worker
+      if inside.bitwiseOr(bit, ordering: .acquiring).oldValue & bit != 0 { overlapped.store(true, ordering: .relaxed) }
+      for i in block { visits[i] += 1 }
+      inside.bitwiseAnd(~bit, ordering: .releasing)
+    }
+  }
+  #expect(visits.allSatisfy { $0 == calls })
+  let sawOverlap = overlapped.load(ordering: .relaxed)
+  #expect(!sawOverlap)
 }
