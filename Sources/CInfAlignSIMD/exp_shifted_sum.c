@@ -5,6 +5,10 @@
 // below half an ulp) by Horner, and 2^n assembled from the bits of x log2(e) + 1.5 2^p. A vector with a lane
 // outside the fast range (or NaN) uses the C library's exp for that vector. Written once with vector extensions
 // (vectors.h) and compiled per level.
+//
+// The double and float kernels below are twins that differ only in element and vector types and lane count (8 or
+// 16); each is written out because 20 lines read top to bottom are clearer than a template header (which
+// ctrl_sequence_body.h uses for the large CTRL pass) with six macros.
 #include "infalign_simd.h"
 #include "vectors.h"
 #include <math.h>

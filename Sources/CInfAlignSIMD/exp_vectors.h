@@ -8,6 +8,9 @@
 #include "vectors.h"
 #include <math.h>
 
+// The double and float functions differ in every constant (fast range, ln 2 split, degree, exponent field), so
+// each is written out.
+
 // e^x for 8 doubles. exp(x) is normal and finite for x in (-708, 709).
 INLINE f64x8 exp_f64x8(f64x8 x) {
   if (__builtin_reduce_or((x <= -708.0) | (x >= 709.0) | (x != x))) {

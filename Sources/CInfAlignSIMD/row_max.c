@@ -2,6 +2,10 @@
 //
 // The vector max ignores NaN (IEEE maxNum), so NaN is tracked separately: an unordered self-compare per vector,
 // or-ed into a flag that is checked once at the end. Written once with vector extensions (vectors.h).
+//
+// The double and float kernels below are twins that differ only in element and vector types and lane count (8 or
+// 16); each is written out because 20 lines read top to bottom are clearer than a template header (which
+// ctrl_sequence_body.h uses for the large CTRL pass) with six macros.
 #include "infalign_simd.h"
 #include "vectors.h"
 #include <math.h>

@@ -64,7 +64,7 @@ public struct BLASRuntime: Sendable {
 
   /// The vector level of an OpenBLAS core: 3 for AVX-512 kernels, 2 for AVX2 (+FMA), 1 for AVX, 0 for SSE-only
   /// and unknown cores (`Prescott`, `Core2`, `Nehalem`, `Barcelona`, …); matching is case-insensitive.
-  public static func coreLevel(_ core: String) -> Int {
+  package static func coreLevel(_ core: String) -> Int {
     switch core.lowercased() {
     case "skylakex", "cooperlake", "sapphirerapids": 3
     case "haswell", "zen", "zen2", "zen3", "zen4", "zen5": 2

@@ -49,22 +49,9 @@ public enum LAPACK {
   ///
   /// - Throws: ``MathError/lapack(routine:info:)`` with `info > 0` when `A` is exactly singular.
   public static func solve<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>) throws(MathError) -> Matrix<T> {
-    precondition(a.rows == a.columns, "solve needs a square matrix, got \(a.rows)×\(a.columns)")
-    precondition(b.rows == a.rows, "right-hand side has \(b.rows) rows, expected \(a.rows)")
-    var lu = a
-    var x = b
-    let n = a.rows
-    if n == 0 || b.columns == 0 { return x }
-    var pivots = [BLASInt](repeating: 0, count: n)
-    let info = lu.withUnsafeMutableBufferPointer { pa in
-      x.withUnsafeMutableBufferPointer { pb in
-        pivots.withUnsafeMutableBufferPointer { pp in
-          T.lapackGESV(n: n, nrhs: b.columns, a: pa.baseAddress!, lda: n, ipiv: pp.baseAddress!, b: pb.baseAddress!, ldb: b.columns)
-        }
-      }
+    try pivotedSolve(a, b, name: "solve", routine: "gesv") { n, nrhs, a, ipiv, b in
+      T.lapackGESV(n: n, nrhs: nrhs, a: a, lda: n, ipiv: ipiv, b: b, ldb: nrhs)
     }
-    if info != 0 { throw .lapack(routine: T.self == Float.self ? "sgesv" : "dgesv", info: info) }
-    return x
   }
 
   /// Solves `A·X = B` for a symmetric (possibly indefinite) `A` by Bunch–Kaufman (`sysv`); only the chosen
@@ -74,21 +61,31 @@ public enum LAPACK {
   public static func solveSymmetric<T: BLASScalar>(
     _ a: Matrix<T>, _ b: Matrix<T>, _ triangle: Triangle = .lower
   ) throws(MathError) -> Matrix<T> {
-    precondition(a.rows == a.columns, "solveSymmetric needs a square matrix, got \(a.rows)×\(a.columns)")
+    try pivotedSolve(a, b, name: "solveSymmetric", routine: "sysv") { n, nrhs, a, ipiv, b in
+      T.lapackSYSV(triangle, n: n, nrhs: nrhs, a: a, lda: n, ipiv: ipiv, b: b, ldb: nrhs)
+    }
+  }
+
+  /// The plumbing of the pivoted solvers: checks shapes, copies `a` (overwritten by its factor) and `b` (by the
+  /// solution), and calls `driver(n, nrhs, a, ipiv, b)` with row-major `lda = n`, `ldb = nrhs`. The error names
+  /// the routine with its precision prefix (`dgesv`, `ssysv`, …).
+  static func pivotedSolve<T: BLASScalar>(
+    _ a: Matrix<T>, _ b: Matrix<T>, name: String, routine: String,
+    _ driver: (Int, Int, UnsafeMutablePointer<T>, UnsafeMutablePointer<BLASInt>, UnsafeMutablePointer<T>) -> Int
+  ) throws(MathError) -> Matrix<T> {
+    precondition(a.rows == a.columns, "\(name) needs a square matrix, got \(a.rows)×\(a.columns)")
     precondition(b.rows == a.rows, "right-hand side has \(b.rows) rows, expected \(a.rows)")
-    var f = a
+    var factor = a
     var x = b
     let n = a.rows
     if n == 0 || b.columns == 0 { return x }
     var pivots = [BLASInt](repeating: 0, count: n)
-    let info = f.withUnsafeMutableBufferPointer { pa in
+    let info = factor.withUnsafeMutableBufferPointer { pa in
       x.withUnsafeMutableBufferPointer { pb in
-        pivots.withUnsafeMutableBufferPointer { pp in
-          T.lapackSYSV(triangle, n: n, nrhs: b.columns, a: pa.baseAddress!, lda: n, ipiv: pp.baseAddress!, b: pb.baseAddress!, ldb: b.columns)
-        }
+        pivots.withUnsafeMutableBufferPointer { pp in driver(n, b.columns, pa.baseAddress!, pp.baseAddress!, pb.baseAddress!) }
       }
     }
-    if info != 0 { throw .lapack(routine: T.self == Float.self ? "ssysv" : "dsysv", info: info) }
+    if info != 0 { throw .lapack(routine: (T.self == Float.self ? "s" : "d") + routine, info: info) }
     return x
   }
 }

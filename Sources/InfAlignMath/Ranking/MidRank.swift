@@ -9,10 +9,19 @@ public enum MidRank {
   /// - Complexity: O(log n), two binary searches (the second only when `q` occurs).
   @inlinable @inline(__always)
   package static func count<T: BLASScalar>(_ a: UnsafePointer<T>, _ n: Int, _ q: T) -> T {
-    let lower = RowSearch.lowerBound(a, n, q)
+    count(a, n, q, lower: RowSearch.lowerBound(a, n, q)).count
+  }
+
+  /// Mid-rank count of `q` in the sorted run `a[0..<n]` given its lower bound `#{j : a_j < q}`, and the number of
+  /// references equal to `q`.
+  /// - Complexity: O(log n) when `q` occurs (one binary search over the rest), else O(1).
+  @inlinable @inline(__always)
+  package static func count<T: BLASScalar>(
+    _ a: UnsafePointer<T>, _ n: Int, _ q: T, lower: Int
+  ) -> (count: T, ties: Int) {
     // The ties start at `lower`: search only the rest (discrete rewards can tie hundreds of references).
     let ties = lower < n && !(q < a[lower]) ? RowSearch.upperBound(a + lower, n - lower, q) : 0
-    return T(lower) + T(ties) / 2
+    return (T(lower) + T(ties) / 2, ties)
   }
 
   /// Dense: sorted `rows × sortedColumns`, queries `rows × queryColumns`, counts into `out`

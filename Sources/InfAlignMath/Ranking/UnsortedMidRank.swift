@@ -30,49 +30,16 @@ extension MidRank {
   }
 }
 
-// The Double and Float kernels are twins that differ in lane types (SIMD2<Double> with Int64 counts, SIMD4<Float>
-// with Int32 counts), the block length and the C kernel each calls.
+// The Double and Float entry points differ only in the C kernel each calls and the lanes of the portable path
+// (SIMD2<Double> with Int64 counts, SIMD4<Float> with Int32 counts: one 16-byte register each).
 extension Double {
   @inlinable
   package static func midRankCountsUnsorted(
     _ a: UnsafePointer<Double>, _ n: Int, _ q: UnsafePointer<Double>, _ k: Int, _ out: UnsafeMutablePointer<Double>,
     isa: VectorISA
   ) {
-    if isa != .baseline {
-      return infalign_midrank_counts_f64(isa.kernelLevel, a, n, q, k, out)
-    }
-    var j = 0
-    while j < k {
-      let w = Swift.min(4, k - j), last = w - 1
-      // A short block repeats its last query in the spare slots (computed, not written).
-      let q0 = SIMD2<Double>(repeating: q[j]), q1 = SIMD2<Double>(repeating: q[j + Swift.min(1, last)])
-      let q2 = SIMD2<Double>(repeating: q[j + Swift.min(2, last)]), q3 = SIMD2<Double>(repeating: q[j + last])
-      var c0 = SIMD2<Int64>.zero, c1 = c0, c2 = c0, c3 = c0
-      var i = 0
-      while i + 4 <= n {
-        let r = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD2<Double>.self)
-        let s = UnsafeRawPointer(a + i + 2).loadUnaligned(as: SIMD2<Double>.self)
-        c0 &+= lanes(r, below: q0) &+ lanes(s, below: q0)
-        c1 &+= lanes(r, below: q1) &+ lanes(s, below: q1)
-        c2 &+= lanes(r, below: q2) &+ lanes(s, below: q2)
-        c3 &+= lanes(r, below: q3) &+ lanes(s, below: q3)
-        i += 4
-      }
-      var twice = (c0.wrappedSum(), c1.wrappedSum(), c2.wrappedSum(), c3.wrappedSum())
-      while i < n {
-        let x = a[i]
-        twice.0 += (x < q0[0] ? 1 : 0) + (x <= q0[0] ? 1 : 0)
-        twice.1 += (x < q1[0] ? 1 : 0) + (x <= q1[0] ? 1 : 0)
-        twice.2 += (x < q2[0] ? 1 : 0) + (x <= q2[0] ? 1 : 0)
-        twice.3 += (x < q3[0] ? 1 : 0) + (x <= q3[0] ? 1 : 0)
-        i += 1
-      }
-      out[j] = Double(twice.0) / 2
-      if w > 1 { out[j + 1] = Double(twice.1) / 2 }
-      if w > 2 { out[j + 2] = Double(twice.2) / 2 }
-      if w > 3 { out[j + 3] = Double(twice.3) / 2 }
-      j += 4
-    }
+    if isa != .baseline { return infalign_midrank_counts_f64(isa.kernelLevel, a, n, q, k, out) }
+    MidRank.countsUnsortedPortable(a, n, q, k, out, lanes: SIMD2<Double>.self)
   }
 }
 
@@ -82,29 +49,39 @@ extension Float {
     _ a: UnsafePointer<Float>, _ n: Int, _ q: UnsafePointer<Float>, _ k: Int, _ out: UnsafeMutablePointer<Float>,
     isa: VectorISA
   ) {
-    if isa != .baseline {
-      return infalign_midrank_counts_f32(isa.kernelLevel, a, n, q, k, out)
-    }
+    if isa != .baseline { return infalign_midrank_counts_f32(isa.kernelLevel, a, n, q, k, out) }
+    MidRank.countsUnsortedPortable(a, n, q, k, out, lanes: SIMD4<Float>.self)
+  }
+}
+
+extension MidRank {
+  /// The portable path of ``countsUnsorted(_:_:queries:_:into:isa:)`` with `V`'s lanes: blocks of four queries,
+  /// each streaming the run two vectors at a time, counts in `V`'s mask lanes (`Int64` for `Double`, `Int32` for
+  /// `Float`: a lane gains at most 4 per `2·V.scalarCount` elements, so `n < 2³¹` is safe), then a scalar tail.
+  @inlinable
+  package static func countsUnsortedPortable<V: SIMD>(
+    _ a: UnsafePointer<V.Scalar>, _ n: Int, _ q: UnsafePointer<V.Scalar>, _ k: Int,
+    _ out: UnsafeMutablePointer<V.Scalar>, lanes _: V.Type
+  ) where V.Scalar: BinaryFloatingPoint, V.MaskStorage.MaskStorage == V.MaskStorage {
+    let width = V.scalarCount
     var j = 0
     while j < k {
       let w = Swift.min(4, k - j), last = w - 1
-      let q0 = SIMD4<Float>(repeating: q[j]), q1 = SIMD4<Float>(repeating: q[j + Swift.min(1, last)])
-      let q2 = SIMD4<Float>(repeating: q[j + Swift.min(2, last)]), q3 = SIMD4<Float>(repeating: q[j + last])
-      // Int32 lanes: each gains at most 4 per 8 elements, so n < 2³¹ is safe.
-      var c0 = SIMD4<Int32>.zero, c1 = c0, c2 = c0, c3 = c0
+      // A short block repeats its last query in the spare slots (computed, not written).
+      let q0 = V(repeating: q[j]), q1 = V(repeating: q[j + Swift.min(1, last)])
+      let q2 = V(repeating: q[j + Swift.min(2, last)]), q3 = V(repeating: q[j + last])
+      var c0 = V.MaskStorage(), c1 = c0, c2 = c0, c3 = c0
       var i = 0
-      while i + 8 <= n {
-        let r = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD4<Float>.self)
-        let s = UnsafeRawPointer(a + i + 4).loadUnaligned(as: SIMD4<Float>.self)
+      while i + 2 * width <= n {
+        let r = UnsafeRawPointer(a + i).loadUnaligned(as: V.self)
+        let s = UnsafeRawPointer(a + i + width).loadUnaligned(as: V.self)
         c0 &+= lanes(r, below: q0) &+ lanes(s, below: q0)
         c1 &+= lanes(r, below: q1) &+ lanes(s, below: q1)
         c2 &+= lanes(r, below: q2) &+ lanes(s, below: q2)
         c3 &+= lanes(r, below: q3) &+ lanes(s, below: q3)
-        i += 8
+        i += 2 * width
       }
-      var twice = (
-        Int(c0.wrappedSum()), Int(c1.wrappedSum()), Int(c2.wrappedSum()), Int(c3.wrappedSum())
-      )
+      var twice = (Int(c0.wrappedSum()), Int(c1.wrappedSum()), Int(c2.wrappedSum()), Int(c3.wrappedSum()))
       while i < n {
         let x = a[i]
         twice.0 += (x < q0[0] ? 1 : 0) + (x <= q0[0] ? 1 : 0)
@@ -113,10 +90,10 @@ extension Float {
         twice.3 += (x < q3[0] ? 1 : 0) + (x <= q3[0] ? 1 : 0)
         i += 1
       }
-      out[j] = Float(twice.0) / 2
-      if w > 1 { out[j + 1] = Float(twice.1) / 2 }
-      if w > 2 { out[j + 2] = Float(twice.2) / 2 }
-      if w > 3 { out[j + 3] = Float(twice.3) / 2 }
+      out[j] = V.Scalar(twice.0) / 2
+      if w > 1 { out[j + 1] = V.Scalar(twice.1) / 2 }
+      if w > 2 { out[j + 2] = V.Scalar(twice.2) / 2 }
+      if w > 3 { out[j + 3] = V.Scalar(twice.3) / 2 }
       j += 4
     }
   }
@@ -125,12 +102,7 @@ extension Float {
 /// `[r < q] + [r ≤ q]` per lane (0, 1 or 2): twice the lanes' mid-rank contribution. The masks become integers
 /// through `replacing(with:where:)` (the compiler emits the same mask subtraction as reading the mask's bits).
 @inlinable @inline(__always)
-func lanes(_ r: SIMD2<Double>, below q: SIMD2<Double>) -> SIMD2<Int64> {
-  SIMD2<Int64>().replacing(with: 1, where: r .< q) &+ SIMD2<Int64>().replacing(with: 1, where: r .<= q)
-}
-
-/// ``lanes(_:below:)`` for four `Float` lanes.
-@inlinable @inline(__always)
-func lanes(_ r: SIMD4<Float>, below q: SIMD4<Float>) -> SIMD4<Int32> {
-  SIMD4<Int32>().replacing(with: 1, where: r .< q) &+ SIMD4<Int32>().replacing(with: 1, where: r .<= q)
+func lanes<V: SIMD>(_ r: V, below q: V) -> V.MaskStorage
+where V.Scalar: BinaryFloatingPoint, V.MaskStorage.MaskStorage == V.MaskStorage {
+  V.MaskStorage().replacing(with: 1, where: r .< q) &+ V.MaskStorage().replacing(with: 1, where: r .<= q)
 }

@@ -17,6 +17,9 @@ import RealModule
 /// Threads: `max`, `logSumExp`, `softmax` and `logSoftmax` (and their checked forms) split the rows into blocks
 /// over `threads` threads (`nil`: ``Threads/count``); results are bit-identical for every thread count, and a
 /// throwing kernel throws the error of the lowest failing row, as one thread would.
+///
+/// Files: this one holds the reductions (one value per row) and the checks; `RowReductions+Softmax.swift` the
+/// row-to-row maps; `RowReductions+Primitives.swift` the per-row SIMD primitives both use.
 public enum RowReductions {
   /// The maximum of each row; −∞ for an empty row. A NaN anywhere in a row makes that row's result NaN.
   ///
@@ -60,91 +63,6 @@ public enum RowReductions {
   /// outweigh waking a thread.
   @inlinable
   static func minimumRows(columns: Int) -> Int { Swift.max(1, 32_768 / Swift.max(1, columns)) }
-
-  /// The softmax of each row into `out` (`rows × columns`). `out` may be the same memory as `x` (in place).
-  ///
-  /// - Throws: ``MathError/zeroMass(row:)`` for an all −∞ (or empty) row.
-  /// - Complexity: O(rows × columns), one `exp` per element.
-  @inlinable
-  public static func softmax<T: BLASScalar>(
-    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>,
-    threads: Int? = nil
-  ) throws(MathError) {
-    checkShape(x.count, rows: rows, columns: columns, outCount: out.count, expectedOut: rows * columns)
-    guard let src = x.baseAddress, let dst = out.baseAddress else {
-      if rows > 0 { throw .zeroMass(row: 0) }
-      return
-    }
-    try ParallelRows.forEach(rows: rows, threads: threads, minimumRows: minimumRows(columns: columns)) {
-      (block, _) throws(MathError) in try softmaxRows(block, src, dst, columns)
-    }
-  }
-
-  /// Softmax of rows `block` (see ``softmax(_:rows:columns:into:threads:)``).
-  @inlinable
-  static func softmaxRows<T: BLASScalar>(
-    _ block: Range<Int>, _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ columns: Int
-  ) throws(MathError) {
-    for i in block {
-      let xi = src + i * columns, oi = dst + i * columns
-      let m = rowMax(xi, columns)
-      if m == -.infinity { throw .zeroMass(row: i) }
-      if m.isNaN {
-        for j in 0..<columns { oi[j] = .nan }
-        continue
-      }
-      if m == .infinity {
-        var count = 0
-        for j in 0..<columns where xi[j] == .infinity { count += 1 }
-        let share = 1 / T(count)
-        for j in 0..<columns { oi[j] = xi[j] == .infinity ? share : 0 }
-        continue
-      }
-      let sum = expShiftedSum(xi, columns, shift: m, store: oi)
-      scale(oi, columns, by: 1 / sum)
-    }
-  }
-
-  /// The log-softmax `x_ij − logsumexp_j(x_ij)` of each row into `out`; may be in place.
-  ///
-  /// Entries equal to −∞ stay −∞. A row with +∞ entries gets `−log(count)` on those and −∞ elsewhere.
-  /// - Throws: ``MathError/zeroMass(row:)`` for an all −∞ (or empty) row.
-  /// - Complexity: O(rows × columns), one `exp` per element.
-  @inlinable
-  public static func logSoftmax<T: BLASScalar>(
-    _ x: UnsafeBufferPointer<T>, rows: Int, columns: Int, into out: UnsafeMutableBufferPointer<T>,
-    threads: Int? = nil
-  ) throws(MathError) {
-    checkShape(x.count, rows: rows, columns: columns, outCount: out.count, expectedOut: rows * columns)
-    guard let src = x.baseAddress, let dst = out.baseAddress else {
-      if rows > 0 { throw .zeroMass(row: 0) }
-      return
-    }
-    try ParallelRows.forEach(rows: rows, threads: threads, minimumRows: minimumRows(columns: columns)) {
-      (block, _) throws(MathError) in try logSoftmaxRows(block, src, dst, columns)
-    }
-  }
-
-  /// Log-softmax of rows `block` (see ``logSoftmax(_:rows:columns:into:threads:)``).
-  @inlinable
-  static func logSoftmaxRows<T: BLASScalar>(
-    _ block: Range<Int>, _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ columns: Int
-  ) throws(MathError) {
-    for i in block {
-      let xi = src + i * columns, oi = dst + i * columns
-      let m = rowMax(xi, columns)
-      if m == -.infinity { throw .zeroMass(row: i) }
-      if m == .infinity {
-        var count = 0
-        for j in 0..<columns where xi[j] == .infinity { count += 1 }
-        let logShare = -T.log(T(count))
-        for j in 0..<columns { oi[j] = xi[j] == .infinity ? logShare : -.infinity }
-        continue
-      }
-      let lse = m.isNaN ? T.nan : m + T.log(expShiftedSum(xi, columns, shift: m, store: nil))
-      subtract(xi, columns, lse, into: oi)
-    }
-  }
 
   /// The mean and variance of each row. `correction` is subtracted from the count in the variance's
   /// denominator (0: population variance, 1: unbiased sample variance).
@@ -242,28 +160,6 @@ extension RowReductions {
     perRow(m) { logSumExp($0, rows: m.rows, columns: m.columns, into: $1, threads: threads) }
   }
 
-  /// The softmax of each row of `m`.
-  /// - Throws: ``MathError/zeroMass(row:)`` for an all −∞ row.
-  @inlinable
-  public static func softmax<T: BLASScalar>(_ m: Matrix<T>, threads: Int? = nil) throws(MathError) -> Matrix<T> {
-    var out = m
-    try out.withUnsafeMutableBufferPointer { (buf) throws(MathError) in
-      try softmax(UnsafeBufferPointer(buf), rows: m.rows, columns: m.columns, into: buf, threads: threads)
-    }
-    return out
-  }
-
-  /// The log-softmax of each row of `m`.
-  /// - Throws: ``MathError/zeroMass(row:)`` for an all −∞ row.
-  @inlinable
-  public static func logSoftmax<T: BLASScalar>(_ m: Matrix<T>, threads: Int? = nil) throws(MathError) -> Matrix<T> {
-    var out = m
-    try out.withUnsafeMutableBufferPointer { (buf) throws(MathError) in
-      try logSoftmax(UnsafeBufferPointer(buf), rows: m.rows, columns: m.columns, into: buf, threads: threads)
-    }
-    return out
-  }
-
   /// The mean and variance of each row of `m` (see ``meanAndVariance(_:rows:columns:mean:variance:correction:)``).
   @inlinable
   package static func meanAndVariance<T: BLASScalar>(
@@ -295,107 +191,5 @@ extension RowReductions {
     var out = [T](repeating: 0, count: m.rows)
     m.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { body(x, $0) } }
     return out
-  }
-}
-
-// MARK: - Row primitives (SIMD)
-
-extension RowReductions {
-  @inlinable
-  static func checkShape(_ count: Int, rows: Int, columns: Int, outCount: Int, expectedOut: Int) {
-    precondition(rows >= 0 && columns >= 0, "negative shape \(rows)×\(columns)")
-    precondition(count == rows * columns, "input has \(count) elements, expected \(rows)×\(columns)")
-    precondition(outCount == expectedOut, "output has \(outCount) elements, expected \(expectedOut)")
-  }
-
-  /// Max of one row; NaN if the row holds a NaN; −∞ if empty.
-  ///
-  /// At AVX2 or AVX-512 (``VectorISA/active``) this is a C kernel. The portable path below uses four independent
-  /// scalar accumulators (compiled to `maxsd`/`maxss` chains that pipeline; generic SIMD masks measured 1.6×
-  /// slower here). A NaN never wins a `>` comparison, so NaN is detected separately.
-  @inlinable
-  static func rowMax<T: BLASScalar>(_ x: UnsafePointer<T>, _ n: Int, isa: VectorISA = .active) -> T {
-    if isa != .baseline { return T.wideRowMax(isa, x, n) }
-    var m0 = -T.infinity, m1 = m0, m2 = m0, m3 = m0
-    var sawNaN = false
-    var j = 0
-    while j + 4 <= n {
-      let a = x[j], b = x[j + 1], c = x[j + 2], d = x[j + 3]
-      m0 = a > m0 ? a : m0
-      m1 = b > m1 ? b : m1
-      m2 = c > m2 ? c : m2
-      m3 = d > m3 ? d : m3
-      sawNaN = sawNaN || (a != a) || (b != b) || (c != c) || (d != d)
-      j += 4
-    }
-    while j < n {
-      let a = x[j]
-      m0 = a > m0 ? a : m0
-      sawNaN = sawNaN || (a != a)
-      j += 1
-    }
-    if sawNaN { return .nan }
-    return Swift.max(Swift.max(m0, m1), Swift.max(m2, m3))
-  }
-
-  @inlinable
-  static func rowSum<T: BLASScalar>(_ x: UnsafePointer<T>, _ n: Int) -> T {
-    var j = 0
-    var acc = SIMD8<T>.zero
-    while j + 8 <= n {
-      acc += UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<T>.self)
-      j += 8
-    }
-    var s = acc.sum()
-    while j < n {
-      s += x[j]
-      j += 1
-    }
-    return s
-  }
-
-  /// `Σ exp(x_j − shift)`, optionally storing each term into `store`.
-  @inlinable
-  static func rowLogSumExp<T: BLASScalar>(_ x: UnsafePointer<T>, _ n: Int) -> T {
-    let m = rowMax(x, n)
-    if !m.isFinite { return m }  // NaN, +∞ or −∞ (empty / all −∞)
-    return m + T.log(expShiftedSum(x, n, shift: m, store: nil))
-  }
-
-  @inlinable
-  static func expShiftedSum<T: BLASScalar>(
-    _ x: UnsafePointer<T>, _ n: Int, shift: T, store: UnsafeMutablePointer<T>?
-  ) -> T {
-    T.expShiftedSum(x, n, shift: shift, store: store, isa: .active)
-  }
-
-  @inlinable
-  static func scale<T: BLASScalar>(_ x: UnsafeMutablePointer<T>, _ n: Int, by factor: T) {
-    var j = 0
-    let f8 = SIMD8<T>(repeating: factor)
-    while j + 8 <= n {
-      let raw = UnsafeMutableRawPointer(x + j)
-      raw.storeBytes(of: raw.loadUnaligned(as: SIMD8<T>.self) * f8, as: SIMD8<T>.self)
-      j += 8
-    }
-    while j < n {
-      x[j] *= factor
-      j += 1
-    }
-  }
-
-  @inlinable
-  static func subtract<T: BLASScalar>(_ x: UnsafePointer<T>, _ n: Int, _ c: T, into out: UnsafeMutablePointer<T>) {
-    var j = 0
-    let c8 = SIMD8<T>(repeating: c)
-    while j + 8 <= n {
-      let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<T>.self) - c8
-      UnsafeMutableRawPointer(out + j).storeBytes(of: v, as: SIMD8<T>.self)
-      j += 8
-    }
-    while j < n {
-      out[j] = x[j] - c
-      j += 1
-    }
   }
 }

@@ -8,6 +8,9 @@ import RealModule
 /// Accuracy: ≤ 2 ulp relative (tested against the C library on a dense sweep). Lanes whose result would
 /// overflow, be subnormal or are NaN fall back to the scalar `exp` for that vector, so special values behave
 /// exactly like the C library's.
+///
+/// The `Double` and `Float` functions are twins that differ in their constants (range, reduction, degree, exponent
+/// bits), which is why each is written out.
 @usableFromInline package enum VectorExp {
   /// `e^x` for eight doubles.
   @inlinable
@@ -46,8 +49,8 @@ import RealModule
   }
 }
 
-// The Double and Float sums are twins that differ in vector width (8 vs 16 lanes, one register pair each) and the
-// C kernel each calls.
+// The Double and Float sums differ only in the C kernel each calls and the lanes of the portable path (8 doubles
+// or 16 floats: one 64-byte vector each).
 extension Double {
   /// `Σ_j exp(x_j − shift)` over `n` values, storing each term into `store` when given, vectorized at the
   /// width of `isa`.
@@ -56,26 +59,8 @@ extension Double {
     _ x: UnsafePointer<Double>, _ n: Int, shift: Double, store: UnsafeMutablePointer<Double>?,
     isa: VectorISA
   ) -> Double {
-    if isa != .baseline {
-      return infalign_exp_shifted_sum_f64(isa.kernelLevel, x, n, shift, store)
-    }
-    var acc = SIMD8<Double>.zero
-    let s8 = SIMD8<Double>(repeating: shift)
-    var j = 0
-    while j + 8 <= n {
-      let e = VectorExp.exp(UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Double>.self) - s8)
-      if let store { UnsafeMutableRawPointer(store + j).storeBytes(of: e, as: SIMD8<Double>.self) }
-      acc += e
-      j += 8
-    }
-    var sum = acc.sum()
-    while j < n {
-      let e = Double.exp(x[j] - shift)
-      store?[j] = e
-      sum += e
-      j += 1
-    }
-    return sum
+    if isa != .baseline { return infalign_exp_shifted_sum_f64(isa.kernelLevel, x, n, shift, store) }
+    return VectorExp.shiftedSum(x, n, shift: shift, store: store, VectorExp.exp as (SIMD8<Double>) -> SIMD8<Double>)
   }
 }
 
@@ -87,21 +72,34 @@ extension Float {
     _ x: UnsafePointer<Float>, _ n: Int, shift: Float, store: UnsafeMutablePointer<Float>?,
     isa: VectorISA
   ) -> Float {
-    if isa != .baseline {
-      return infalign_exp_shifted_sum_f32(isa.kernelLevel, x, n, shift, store)
-    }
-    var acc = SIMD16<Float>.zero
-    let s16 = SIMD16<Float>(repeating: shift)
+    if isa != .baseline { return infalign_exp_shifted_sum_f32(isa.kernelLevel, x, n, shift, store) }
+    return VectorExp.shiftedSum(x, n, shift: shift, store: store, VectorExp.exp as (SIMD16<Float>) -> SIMD16<Float>)
+  }
+}
+
+extension VectorExp {
+  /// The portable path of `expShiftedSum`: `V`-wide steps with the vector `exp`, summed lane-wise, then the
+  /// scalar tail with the C library's `exp`.
+  ///
+  /// - Complexity: O(n), no allocation.
+  @inlinable
+  package static func shiftedSum<V: SIMD>(
+    _ x: UnsafePointer<V.Scalar>, _ n: Int, shift: V.Scalar, store: UnsafeMutablePointer<V.Scalar>?,
+    _ exp: (V) -> V
+  ) -> V.Scalar where V.Scalar: BinaryFloatingPoint & ElementaryFunctions {
+    var acc = V()
+    let shifts = V(repeating: shift)
+    let width = V.scalarCount
     var j = 0
-    while j + 16 <= n {
-      let e = VectorExp.exp(UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<Float>.self) - s16)
-      if let store { UnsafeMutableRawPointer(store + j).storeBytes(of: e, as: SIMD16<Float>.self) }
+    while j + width <= n {
+      let e = exp(UnsafeRawPointer(x + j).loadUnaligned(as: V.self) - shifts)
+      if let store { UnsafeMutableRawPointer(store + j).storeBytes(of: e, as: V.self) }
       acc += e
-      j += 16
+      j += width
     }
     var sum = acc.sum()
     while j < n {
-      let e = Float.exp(x[j] - shift)
+      let e = V.Scalar.exp(x[j] - shift)
       store?[j] = e
       sum += e
       j += 1
