@@ -43,7 +43,10 @@ public enum InfAlignError: Error, Equatable, Sendable, CustomStringConvertible {
   /// the range that the solver fails to meet is ``math(_:)`` with ``MathError/noConvergence(method:iterations:estimate:tolerance:)``.
   case klBudgetOutOfReach(budget: Double, lowest: Double, highest: Double, context: String)
 
-  public var description: String {
+  /// One line: user text inside the message (a spec, a context) has its control characters escaped.
+  public var description: String { oneLineText(message) }
+
+  private var message: String {
     switch self {
     case let .parse(kind, text, reason):
       return "cannot parse \(kind) \"\(text)\": \(reason)"

@@ -63,7 +63,9 @@ extension Procedure {
       return try .orderStatistic(kn[0], of: kn[1])
     case .mixture:
       guard allowMixture else { throw fail("a mixture component cannot be a mixture (\"\(text)\")") }
-      let body = text[text.index(after: text.firstIndex(of: ":")!)...]
+      // `mix` alone has no body (libFuzzer found the force unwrap that was here).
+      guard let colon = text.firstIndex(of: ":") else { throw fail("expected mix:W*PROCEDURE+W*PROCEDURE+…") }
+      let body = text[text.index(after: colon)...]
       var components: [(weight: Double, procedure: Procedure)] = []
       for piece in splitComponents(body) {
         let piece = piece.trimmingSpaces()
