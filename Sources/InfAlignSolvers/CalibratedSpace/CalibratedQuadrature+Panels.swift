@@ -35,6 +35,19 @@ extension CalibratedQuadrature {
     panel.b - panel.a > 1e-300 * 4 && (panel.b - panel.a) > panel.a * 1e-12
   }
 
+  /// The largest of `values[offset ..< offset + n]` (one panel's nodes, in log scale) and their spread, largest
+  /// minus smallest: `+∞` when some but not all are −∞ (a cliff into a vanishing density), 0 when all are.
+  @inline(__always)
+  static func extent(_ values: [Double], _ offset: Int, _ n: Int) -> (hi: Double, spread: Double) {
+    var hi = -Double.infinity, lo = Double.infinity, vanishes = false
+    for i in 0..<n {
+      let h = values[offset + i]
+      hi = Swift.max(hi, h)
+      if h == -.infinity { vanishes = true } else { lo = Swift.min(lo, h) }
+    }
+    return (hi, vanishes && hi > -.infinity ? Double.infinity : (lo.isFinite ? hi - lo : 0))
+  }
+
   /// Masses on sorted panels (lower half by increasing `u`, then upper half by increasing `s`), relative to
   /// `exp(shift)` (default: the largest log density): per node `e = exp(h − shift)`, the cumulative mass from its
   /// half's end up to the node, each half's total, and `∫ e·(h − shift)`.

@@ -99,24 +99,13 @@ package struct CalibratedQuadrature: Sendable {
     let byMass = singularAtZero || singularAtOne
     var refined: [Panel] = []
     refined.reserveCapacity(panels.capacity)
-    for _ in 0..<40 {
-      var top = -Double.infinity
-      for panel in panels {
-        let lw = byMass ? Double.log(panel.b - panel.a) : 0
-        for i in 0..<n { top = Swift.max(top, hs[panel.offset + i] + lw) }
-      }
+    /// Halves (re-evaluating h on each half) every panel `split(p, panel)` selects and that can be halved, keeps the
+    /// others, into `refined`; whether any was halved.
+    func refine(_ split: (Int, Panel) -> Bool) throws(InfAlignError) -> Bool {
       refined.removeAll(keepingCapacity: true)
       var changed = false
-      for panel in panels {
-        var hi = -Double.infinity, lo = Double.infinity, vanishes = false
-        for i in 0..<n {
-          let h = hs[panel.offset + i]
-          hi = Swift.max(hi, h)
-          if h == -.infinity { vanishes = true } else { lo = Swift.min(lo, h) }
-        }
-        let spread = vanishes && hi > -.infinity ? Double.infinity : (lo.isFinite ? hi - lo : 0)
-        let level = byMass ? hi + Double.log(panel.b - panel.a) : hi
-        if level > top - 60 && spread > 8 && Self.canSplit(panel) {
+      for (p, panel) in panels.enumerated() {
+        if split(p, panel) && Self.canSplit(panel) {
           let mid = (panel.a + panel.b) / 2
           refined.append(try evaluate(panel.a, mid, panel.upper))
           refined.append(try evaluate(mid, panel.b, panel.upper))
@@ -124,6 +113,19 @@ package struct CalibratedQuadrature: Sendable {
         } else {
           refined.append(panel)
         }
+      }
+      return changed
+    }
+    for _ in 0..<40 {
+      var top = -Double.infinity
+      for panel in panels {
+        let lw = byMass ? Double.log(panel.b - panel.a) : 0
+        for i in 0..<n { top = Swift.max(top, hs[panel.offset + i] + lw) }
+      }
+      let changed = try refine { _, panel in
+        let (hi, spread) = Self.extent(hs, panel.offset, n)
+        let level = byMass ? hi + Double.log(panel.b - panel.a) : hi
+        return level > top - 60 && spread > 8
       }
       swap(&panels, &refined)
       if !changed { break }
@@ -156,24 +158,9 @@ package struct CalibratedQuadrature: Sendable {
             top = Swift.max(top, l + Double.log(half * gl.rule.weights[i]))
           }
         }
-        refined.removeAll(keepingCapacity: true)
-        var changed = false
-        for (p, panel) in panels.enumerated() {
-          var hi = -Double.infinity, lo = Double.infinity, vanishes = false
-          for i in 0..<n {
-            let l = logIntegrand[p * n + i]
-            hi = Swift.max(hi, l)
-            if l == -.infinity { vanishes = true } else { lo = Swift.min(lo, l) }
-          }
-          let spread = vanishes && hi > -.infinity ? Double.infinity : (lo.isFinite ? hi - lo : 0)
-          if hi + Double.log(panel.b - panel.a) > top - 45 && spread > 8 && Self.canSplit(panel) {
-            let mid = (panel.a + panel.b) / 2
-            refined.append(try evaluate(panel.a, mid, panel.upper))
-            refined.append(try evaluate(mid, panel.b, panel.upper))
-            changed = true
-          } else {
-            refined.append(panel)
-          }
+        let changed = try refine { p, panel in
+          let (hi, spread) = Self.extent(logIntegrand, p * n, n)
+          return hi + Double.log(panel.b - panel.a) > top - 45 && spread > 8
         }
         if !changed { break }
         swap(&panels, &refined)

@@ -11,7 +11,9 @@ public struct OptimalTransformResult: Sendable {
   public let winRate: Double
   /// `W_T − β·KL`, the maximized objective.
   public let objective: Double
-  /// Iterations of the solver that produced the result.
+  /// Work of the solver that produced the result, summed over refinement rounds and any continuation in β: for the
+  /// fixed-point method, evaluations of the map `G` (Newton's Jacobians, one per accepted step, cost about one more
+  /// each); for L-BFGS, objective-and-gradient evaluations.
   public let iterations: Int
   /// Final fixed-point residual `max |R_new − R|` (fixed point) or gradient norm (gradient ascent).
   public let residual: Double
@@ -24,8 +26,11 @@ public struct OptimalTransformResult: Sendable {
 /// Solvers for the optimal transform (MATH.md §5), on a grid `v_i = i/n` with `R` piecewise linear, so the density
 /// is ``PiecewiseExponentialDensity`` (exact masses and CDF).
 ///
-/// - ``Method/fixedPoint``: `R ← ∫₀^v g_ref'(u)·g'(F(u)) du`, with Anderson acceleration (depth 6) and damping
-///   that halves when the residual grows; fast (a few ms at 1024 points).
+/// - ``Method/fixedPoint``: the nodal fixed point `R = ∫₀^v g_ref'(u)·g'(F(u)) du`. For concave objectives
+///   (best-of-N) by Newton's method with the exact Jacobian (OptimalTransform+Newton.swift), continued in β from
+///   β = 0.05 or from a solution at another β (the KL search); otherwise, and where Newton fails, by the plain
+///   iteration with Anderson acceleration (depth 6) and damping that halves when the residual grows. A few ms at
+///   1024 points; ``OptimalTransformResult/iterations`` counts the map evaluations.
 /// - ``Method/gradient``: direct ascent of `J(h) = W_T(f_h) − β·KL(f_h)` over the nodal values of `h = R/β` with
 ///   L-BFGS; the gradient is `∂J/∂h_k = Cov_f(R − β·h, φ_k)` (`φ_k` the hat functions; `δW/δf = R + const` by
 ///   parts), exact for the discretized objective (`R` at every node by the cumulative Gauss–Legendre matrix).
@@ -60,6 +65,19 @@ public enum OptimalTransform {
     procedure: Procedure, reference: Procedure? = nil, beta: Double, grid: Int = defaultGrid,
     method: Method = .fixedPoint, tolerance: Double = 1e-12, maxIterations: Int = 5000
   ) throws(InfAlignError) -> OptimalTransformResult {
+    try solve(procedure: procedure, reference: reference, beta: beta, grid: grid, method: method,
+              tolerance: tolerance, maxIterations: maxIterations, warmStart: nil)
+  }
+
+  /// ``solve(procedure:reference:beta:grid:method:tolerance:maxIterations:)`` from `warmStart` (the solution at
+  /// another β, as the KL search has). When the objective is concave (the optimum is unique, so the start changes
+  /// only the cost) and the solver is not L-BFGS (the cold independent check), the start is reached by continuation
+  /// in β from `warmStart`, or from the identity at a β where it is a good start (``continuation``). Non-concave
+  /// procedures keep their fixed set of starts.
+  static func solve(
+    procedure: Procedure, reference: Procedure?, beta: Double, grid: Int, method: Method, tolerance: Double,
+    maxIterations: Int, warmStart: (beta: Double, transform: Transform)?
+  ) throws(InfAlignError) -> OptimalTransformResult {
     guard beta > 0 && beta.isFinite else {
       throw .invalidParameter(name: "beta", value: beta, reason: "the KL weight β must be positive and finite")
     }
@@ -75,17 +93,28 @@ public enum OptimalTransform {
       cells: grid, slopeAtZero: reference.derivative(cdf: 0, survival: 1) * procedure.derivative(cdf: 0, survival: 1) / beta,
       slopeAtOne: reference.derivative(cdf: 1, survival: 0) * procedure.derivative(cdf: 1, survival: 0) / beta)
     var starts: [[Double]] = [v]  // identity
+    var spent = 0  // evaluations of the continuation
+    if procedure.hasConcaveObjective && method != .gradient,
+      let path = continuation(procedure, reference, beta, grid, method, tolerance, maxIterations, from: warmStart)
+    {
+      // The same density as the solution at the path's β (h = R/β kept): a start from which Newton's first
+      // steps are nearly linear (R kept, the density sharpens by the ratio of the β and the full step overshoots).
+      let scale = beta / path.beta
+      starts = [v.map { path.transform.value($0) * scale }]
+      spent = path.evaluations
+    }
     if !procedure.hasConcaveObjective {
       for t in [3.0, 10.0, 30.0] { starts.append(v.map { -Double.expMinusOne(-t * $0) / -Double.expMinusOne(-t) }) }
       for t in [3.0, 10.0] { starts.append(v.map { Double.expMinusOne(t * $0) / Double.expMinusOne(t) }) }
     }
+    let shared = GridReference(grid: v, reference: reference)  // the starts' first grid
     var best: OptimalTransformResult? = nil
     var distinct: [Double] = []
     var lastError: InfAlignError? = nil
     for start in starts {
       do {
-        let r = try refining(procedure, reference, beta, v, start, method, tolerance, maxIterations,
-                             maximumPoints: Swift.max(16 * grid, 16_384))
+        let r = try refining(procedure, shared, beta, start, method, tolerance, maxIterations,
+                             maximumPoints: Swift.max(16 * grid, 16_384)).adding(iterations: spent)
         if !distinct.contains(where: { abs($0 - r.objective) <= 1e-9 * Swift.max(1, abs(r.objective)) }) {
           distinct.append(r.objective)
         }
@@ -99,100 +128,6 @@ public enum OptimalTransform {
       transform: best.transform, beta: best.beta, kl: best.kl, standardWinRate: best.standardWinRate,
       winRate: best.winRate, objective: best.objective, iterations: best.iterations, residual: best.residual,
       method: best.method, stationaryPoints: distinct.count)
-  }
-
-  /// How closely ``solve(procedure:reference:kl:grid:method:)`` meets a KL budget, relative. Typically it meets it
-  /// to 1e-9; at small β (bon:8 at KL 2, β ≈ 0.0067) the KL at a given β is itself resolved only to ~1e-7.
-  public static let klTolerance = 1e-6
-
-  /// The optimal transform whose KL meets the budget `kl` to ``klTolerance`` relative (β root-found in log scale).
-  ///
-  /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` when the budget is not positive or out of
-  ///   reach on the grid.
-  public static func solve(
-    procedure: Procedure, reference: Procedure? = nil, kl: Double, grid: Int = defaultGrid,
-    method: Method = .fixedPoint
-  ) throws(InfAlignError) -> OptimalTransformResult {
-    guard kl > 0 && kl.isFinite else {
-      throw .invalidParameter(name: "KL budget", value: kl, reason: "must be positive and finite")
-    }
-    var failure: InfAlignError? = nil
-    var cache: [Double: OptimalTransformResult] = [:]
-    var largest: OptimalTransformResult? = nil  // the largest KL any solve reached, for the error message
-    var evaluated: [(logBeta: Double, kl: Double)] = []
-    var gap: InfAlignError? = nil  // set when the budget falls in a jump of KL(β): no β meets it
-    func residual(_ logBeta: Double, _ solver: Method) -> Double {
-      if gap != nil { return .nan }
-      do {
-        let r = try solve(procedure: procedure, reference: reference, beta: Double.exp(logBeta), grid: grid,
-                          method: solver)
-        if solver == method { cache[logBeta] = r }
-        if r.kl > largest?.kl ?? -1 { largest = r }
-        gap = Self.jump(around: kl, at: (logBeta, r.kl), evaluated, procedure: procedure)
-        evaluated.append((logBeta, r.kl))
-        return gap == nil ? Double.log(r.kl) - Double.log(kl) : .nan
-      } catch {
-        failure = error
-        return .nan
-      }
-    }
-    do {
-      // Stage 1: the fast fixed point locates β; stage 2 refines with the requested solver in a narrow bracket
-      // (polishing moves the KL at a given β slightly).
-      var x = try BrentRoot.solve(
-        { let r = residual($0, .fixedPoint); return r.isNaN && gap == nil ? residual($0, .polished) : r },
-        expandingFrom: -2, 0, domain: .bounded(lower: -40, upper: 20), absoluteTolerance: 1e-10)
-      failure = nil
-      if method != .fixedPoint {
-        x = try BrentRoot.solve(
-          { residual($0, method) }, expandingFrom: x - 0.05, x + 0.05, domain: .bounded(lower: -40, upper: 20),
-          absoluteTolerance: 1e-12)
-      }
-      // The solvers resolve R to 1e-12 of its scale, which pins the KL only to ~1e-7 relative at small β (h = R/β
-      // amplifies the residual): near the root, nearby β give KLs scattered at that level. Of the evaluations, the
-      // one closest to the budget is returned; it reports its own β and KL.
-      let r = try cache.values.min(by: { abs($0.kl - kl) < abs($1.kl - kl) })
-        ?? solve(procedure: procedure, reference: reference, beta: Double.exp(x), grid: grid, method: method)
-      if abs(r.kl - kl) <= klTolerance * kl { return r }
-      throw MathError.noConvergence(method: "β for KL", iterations: 0, estimate: r.kl, tolerance: klTolerance)
-    } catch {
-      if let gap { throw gap }
-      if let largest, largest.kl < kl || largest.winRate > 1 - 1e-12 {
-        // Typical for worst-of-N: the win rate reaches 1 to double precision before the budget is spent, and for
-        // smaller β the objective W − β·KL (hence KL as a function of β) is decided by rounding.
-        throw .invalidParameter(
-          name: "KL budget", value: kl,
-          reason: "out of reach for the optimal transform of \(procedure): at KL \(largest.kl) (β = \(largest.beta)) "
-            + "the win rate is already 1 − \(1 - largest.winRate); past that a larger budget buys nothing in double "
-            + "precision and β cannot be located")
-      }
-      if let failure { throw failure }
-      throw .invalidParameter(
-        name: "KL budget", value: kl,
-        reason: "out of reach for the optimal transform of \(procedure) on a \(grid)-point grid")
-    }
-  }
-
-  /// A typed error when the KL budget lies in a jump of `KL(β)`: two solves less than 0.05 apart in `log β` whose
-  /// KLs bracket the budget and differ by a factor above 2. On one branch of stationary points `KL(β)` is smooth
-  /// (`|d log KL / d log β|` is of order 1), so such a pair means the best stationary point switched branch in
-  /// between (mixtures and other non-concave procedures): no β gives the budget, and bisecting toward the switch
-  /// would only cost solves.
-  package static func jump(
-    around budget: Double, at point: (logBeta: Double, kl: Double), _ evaluated: [(logBeta: Double, kl: Double)],
-    procedure: Procedure
-  ) -> InfAlignError? {
-    for other in evaluated where abs(other.logBeta - point.logBeta) <= 0.05 {
-      let (low, high) = other.kl < point.kl ? (other, point) : (point, other)
-      if low.kl < budget && budget < high.kl && high.kl > 2 * low.kl {
-        return .invalidParameter(
-          name: "KL budget", value: budget,
-          reason: "out of reach for the optimal transform of \(procedure): the best stationary point switches branch "
-            + "between β = \(Double.exp(high.logBeta)) (KL \(high.kl)) and β = \(Double.exp(low.logBeta)) "
-            + "(KL \(low.kl)), so KL jumps over the budget and no β meets it")
-      }
-    }
-    return nil
   }
 
   /// The solver's grid: about `cells` cells of width `1/cells`, graded toward an end where the optimal log density
@@ -249,31 +184,31 @@ public enum OptimalTransform {
     return steepest
   }
 
+  /// The result for a solver's `h` on grid `v`: win rates, KL and objective by the piecewise-exponential density.
+  /// - Complexity: three passes over the quadrature nodes (the win rate evaluates `g_ref` and `g'` at each).
   static func result(
-    _ procedure: Procedure, _ reference: Procedure, _ beta: Double, _ v: [Double], _ h: [Double], iterations: Int,
-    residual: Double, method: Method
+    _ procedure: Procedure, _ on: GridReference, _ beta: Double, _ solution: Solution
   ) throws(InfAlignError) -> OptimalTransformResult {
+    let v = on.grid, h = solution.h
     let density = PiecewiseExponentialDensity(grid: v, h: h)
     // KL ≥ 0 exactly; the quadrature of E[h] − log Z rounds to ±ulp(log Z) when f is (nearly) uniform, and β·KL
     // of a −2e-300 rounding at β = 1e300 would add 2 to the objective.
-    let w = density.winRate(policy: procedure, reference: reference), kl = Swift.max(0, density.kl)
-    let r = h.map { ($0 - h[0]) * beta }
+    let w = density.winRate(policy: procedure, referenceValues: on.values), kl = Swift.max(0, density.kl)
     return OptimalTransformResult(
-      transform: try .tabulated(grid: v, values: r, source: "optimal(\(procedure), β=\(beta))"), beta: beta, kl: kl,
-      standardWinRate: density.standardWinRate, winRate: w, objective: w - beta * kl, iterations: iterations,
-      residual: residual, method: method, stationaryPoints: 1)
+      transform: try solution.transform(grid: v, beta: beta, procedure: procedure), beta: beta, kl: kl,
+      standardWinRate: density.standardWinRate, winRate: w, objective: w - beta * kl,
+      iterations: solution.iterations, residual: solution.residual, method: solution.method, stationaryPoints: 1)
   }
 
   /// Anderson-accelerated damped fixed point on `h = R/β`. On return (or throw) `closest` holds the iterate with
   /// the smallest residual when one improved on its entry value's (a warm start for L-BFGS).
   static func fixedPoint(
-    _ procedure: Procedure, _ reference: Procedure, _ beta: Double, _ v: [Double], _ startR: [Double],
+    _ procedure: Procedure, _ referenceDerivatives: [Double], _ beta: Double, _ v: [Double], _ startR: [Double],
     _ tolerance: Double, _ maxIterations: Int, closest: inout [Double]
-  ) throws(InfAlignError) -> OptimalTransformResult {
+  ) throws(InfAlignError) -> Solution {
     let n = v.count
     var smallest = Double.infinity  // the iterate with the smallest residual goes to `closest` (a warm start)
     var x = startR.map { $0 / beta }
-    let referenceDerivatives = PiecewiseExponentialDensity.referenceDerivatives(grid: v, reference: reference)
     func map(_ h: [Double]) -> [Double] {
       PiecewiseExponentialDensity(grid: v, h: h).optimalR(policy: procedure, referenceDerivatives: referenceDerivatives)
         .map { $0 / beta }
@@ -293,8 +228,7 @@ public enum OptimalTransform {
       }
       // Residual in R units (β·h): the tolerance is on the transform.
       if norm * beta <= tolerance * Swift.max(1, (g.max() ?? 0) * beta) {
-        return try result(procedure, reference, beta, v, g, iterations: iteration, residual: norm * beta,
-                          method: .fixedPoint)
+        return Solution(h: g, iterations: iteration, residual: norm * beta, method: .fixedPoint)
       }
       if norm < smallest {
         smallest = norm
@@ -318,8 +252,7 @@ public enum OptimalTransform {
       previous = norm
       if iteration == maxIterations && norm * beta <= 1e3 * tolerance * Swift.max(1, (g.max() ?? 0) * beta) {
         // At the rounding floor of the map: accept.
-        return try result(procedure, reference, beta, v, g, iterations: iteration, residual: norm * beta,
-                          method: .fixedPoint)
+        return Solution(h: g, iterations: iteration, residual: norm * beta, method: .fixedPoint)
       }
       history.record(x: x, f: f)
       let next = history.step(x: x, f: f, alpha: alpha, accelerate: anderson)
@@ -332,12 +265,12 @@ public enum OptimalTransform {
 
   /// L-BFGS ascent (``LBFGS``) of `J(h) = W − β·KL` from a warm start.
   static func gradientAscent(
-    _ procedure: Procedure, _ reference: Procedure, _ beta: Double, _ v: [Double], _ start: [Double],
+    _ procedure: Procedure, _ on: GridReference, _ beta: Double, _ start: [Double],
     _ maxIterations: Int
-  ) throws(InfAlignError) -> OptimalTransformResult {
+  ) -> Solution {
     // The objective's value and gradient; L-BFGS (InfAlignMath) does the ascent.
+    let (v, referenceDerivatives, reference) = (on.grid, on.derivatives, on.reference)
     let n = v.count
-    let referenceDerivatives = PiecewiseExponentialDensity.referenceDerivatives(grid: v, reference: reference)
     func objectiveAndGradient(_ h: [Double]) -> (value: Double, gradient: [Double]) {
       // Steps that leave the grid's resolution are rejected by the line search.
       if steepestCell(h) > maximumCellRise { return (-.infinity, [Double](repeating: 0, count: n)) }
@@ -362,7 +295,6 @@ public enum OptimalTransform {
     }
     let ascent = LBFGS.maximize(from: start, maxIterations: maxIterations) { objectiveAndGradient($0) }
     let (h, iterations, gradNorm) = (ascent.x, ascent.iterations, ascent.gradientNorm)
-    return try result(procedure, reference, beta, v, h.map { $0 - h[0] }, iterations: iterations, residual: gradNorm,
-                      method: .gradient)
+    return Solution(h: h.map { $0 - h[0] }, iterations: iterations, residual: gradNorm, method: .gradient)
   }
 }

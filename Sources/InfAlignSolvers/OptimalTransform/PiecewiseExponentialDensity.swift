@@ -82,6 +82,9 @@ package struct PiecewiseExponentialDensity: Sendable {
       let y = x * s
       let q = Self.expm1OverX(y, bound: abs(x))
       (density, mass) = (e * inverseTotal * (y * q + 1), (width * e * inverseTotal) * s * q)
+    } else if Swift.max(h[i], h[i + 1]) - shift < -746 {
+      // e^{h − shift} is 0 at every node (below the least subnormal): skip the scalar underflow path of exp.
+      (density, mass) = (.zero, .zero)
     } else {
       let d = VectorExp.exp(SIMD8(repeating: h[i] - shift) + x * s)
       (density, mass) = (d * inverseTotal, (d - e) * (width / x * inverseTotal))
@@ -123,11 +126,39 @@ package struct PiecewiseExponentialDensity: Sendable {
 
   /// Inference-time win rate `∫ g_ref(u)·g'(F)·f du`.
   package func winRate(policy: some CDFMap, reference: some CDFMap) -> Double {
+    winRate(policy: policy, referenceValues: Self.referenceValues(grid: grid, reference: reference))
+  }
+
+  /// ``winRate(policy:reference:)`` with `g_ref` at the nodes precomputed (``referenceValues(grid:reference:)``):
+  /// per cell one vector of `g'` (``CDFMap/derivatives(cdf:survival:)``), the terms summed node by node in order.
+  package func winRate(policy: some CDFMap, referenceValues: [Double]) -> Double {
+    precondition(referenceValues.count == (grid.count - 1) * 8, "reference values do not match the grid")
+    let inverseTotal = 1 / total
     var sum = 0.0
-    forEachNode { _, u, wf, F, S in
-      sum += wf * reference.value(cdf: u, survival: 1 - u) * policy.derivative(cdf: F, survival: S)
+    referenceValues.withUnsafeBufferPointer { gRef in
+      for i in 0..<(grid.count - 1) {
+        let (density, cdf, survival) = cellNodes(i, inverseTotal: inverseTotal)
+        let weighted = density * Self.halfWeights * (grid[i + 1] - grid[i])
+        let values = UnsafeRawPointer(gRef.baseAddress! + i * 8).loadUnaligned(as: SIMD8<Double>.self)
+        let terms = weighted * values * policy.derivatives(cdf: cdf, survival: survival)
+        for q in 0..<8 { sum += terms[q] }
+      }
     }
     return sum
+  }
+
+  /// `g_ref(u)` at every Gauss–Legendre node of every cell of `grid` (``forEachNode`` order, survival `1 − u`): it
+  /// depends on the grid only.
+  package static func referenceValues(grid: [Double], reference: some CDFMap) -> [Double] {
+    var out = [Double](repeating: 0, count: (grid.count - 1) * 8)
+    for i in 0..<(grid.count - 1) {
+      let width = grid[i + 1] - grid[i]
+      for q in 0..<8 {
+        let u = grid[i] + width * nodeFractions[q]
+        out[i * 8 + q] = reference.value(cdf: u, survival: 1 - u)
+      }
+    }
+    return out
   }
 
   /// `R` at the grid points and at every Gauss–Legendre node of every cell (in ``forEachNode`` order), from one

@@ -27,11 +27,19 @@ import Testing
 /// A budget inside a jump of KL(β) (the best stationary point switching branch) is reported, not bisected toward.
 @Test func klJumpOverTheBudgetIsAnError() throws {
   let mix = try Procedure(parsing: "mix:0.5*bon:32+0.5*won:32")
-  let error = try #require(OptimalTransform.jump(around: 4, at: (-3.04, 5.04), [(-2.87, 0.35), (-3.0, 0.38)],
-                                                 procedure: mix))
+  /// What the optimal transform's KL search throws when `point` is evaluated after `evaluated`.
+  func jump(
+    around budget: Double, at point: KLBudget.Evaluation, _ evaluated: [KLBudget.Evaluation], procedure: Procedure
+  ) -> InfAlignError? {
+    let search = KLBudget(budget: budget, start: (0, 1), domain: 0...1, tolerance: 0, acceptance: 0, context: "")
+    return search.jump(in: evaluated + [point]).map {
+      OptimalTransform.branchSwitch(budget, $0.high, $0.low, procedure: procedure)
+    }
+  }
+  let error = try #require(jump(around: 4, at: (-3.04, 5.04), [(-2.87, 0.35), (-3.0, 0.38)], procedure: mix))
   #expect("\(error)".contains("switches branch"))
   // Smooth neighbours (within a factor 2), far points, or a budget outside the pair: no jump.
-  #expect(OptimalTransform.jump(around: 4, at: (-3.04, 5.04), [(-3.0, 3.9)], procedure: mix) == nil)
-  #expect(OptimalTransform.jump(around: 4, at: (-3.04, 5.04), [(-2.5, 0.35)], procedure: mix) == nil)
-  #expect(OptimalTransform.jump(around: 6, at: (-3.04, 5.04), [(-3.0, 0.38)], procedure: mix) == nil)
+  #expect(jump(around: 4, at: (-3.04, 5.04), [(-3.0, 3.9)], procedure: mix) == nil)
+  #expect(jump(around: 4, at: (-3.04, 5.04), [(-2.5, 0.35)], procedure: mix) == nil)
+  #expect(jump(around: 6, at: (-3.04, 5.04), [(-3.0, 0.38)], procedure: mix) == nil)
 }
