@@ -130,17 +130,8 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
     for b in 0..<promptCount where queryOffsets[b + 1] < queryOffsets[b] {
       throw .shapeMismatch("query offsets decrease at prompt \(b)")
     }
-    try sorted.withUnsafeBufferPointer { (refs) throws(InfAlignError) in
-      try ParallelRows.forEach(
-        rows: promptCount, threads: threads, minimumRows: Self.minimumRows(prompts: promptCount, queries: queries.count)
-      ) { (block, _) throws(InfAlignError) in
-        for b in block {
-          try calibrateRun(
-            refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b,
-            queries.baseAddress.map { $0 + queryOffsets[b] }, out.baseAddress.map { $0 + queryOffsets[b] },
-            queryOffsets[b + 1] - queryOffsets[b], options)
-        }
-      }
+    try calibrateSpans(queries: queries, into: out, options: options, threads: threads) {
+      (queryOffsets[$0], queryOffsets[$0 + 1] - queryOffsets[$0])
     }
   }
 
@@ -156,14 +147,25 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
     if queries.count != promptCount * columns {
       throw .shapeMismatch("\(queries.count) queries do not fill \(promptCount) prompts × \(columns)")
     }
+    try calibrateSpans(queries: queries, into: out, options: options, threads: threads) { ($0 * columns, columns) }
+  }
+
+  /// The threaded driver of the dense and ragged forms: prompt `b`'s queries are `queries[start ..< start + count]`
+  /// for `(start, count) = span(b)`, calibrated into the same positions of `out`. Prompts are split into blocks
+  /// over `threads` threads; the error thrown is the first in prompt order.
+  @inlinable
+  func calibrateSpans(
+    queries: UnsafeBufferPointer<T>, into out: UnsafeMutableBufferPointer<T>, options: CalibrationOptions,
+    threads: Int?, _ span: (_ prompt: Int) -> (start: Int, count: Int)
+  ) throws(InfAlignError) {
     try sorted.withUnsafeBufferPointer { (refs) throws(InfAlignError) in
       try ParallelRows.forEach(
         rows: promptCount, threads: threads, minimumRows: Self.minimumRows(prompts: promptCount, queries: queries.count)
       ) { (block, _) throws(InfAlignError) in
         for b in block {
+          let (start, count) = span(b)
           try calibrateRun(
-            refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b,
-            queries.baseAddress.map { $0 + b * columns }, out.baseAddress.map { $0 + b * columns }, columns, options)
+            refs, prompt: b, queries.baseAddress.map { $0 + start }, out.baseAddress.map { $0 + start }, count, options)
         }
       }
     }
@@ -204,9 +206,7 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
       for b in 0..<promptCount {
         var row = queries[b]
         try row.withUnsafeMutableBufferPointer { (buf) throws(InfAlignError) in
-          try calibrateRun(
-            refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b,
-            UnsafePointer(buf.baseAddress), buf.baseAddress, buf.count, options)
+          try calibrateRun(refs, prompt: b, UnsafePointer(buf.baseAddress), buf.baseAddress, buf.count, options)
         }
         out.append(row)
       }
@@ -221,20 +221,20 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
     var q = query
     try sorted.withUnsafeBufferPointer { (refs) throws(InfAlignError) in
       try withUnsafeMutablePointer(to: &q) { (p) throws(InfAlignError) in
-        try calibrateRun(refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b, UnsafePointer(p), p, 1,
-                         options)
+        try calibrateRun(refs, prompt: b, UnsafePointer(p), p, 1, options)
       }
     }
     return q
   }
 
-  /// Calibrates `k` queries of one prompt against its `m` sorted references.
+  /// Calibrates `k` queries of prompt `b` against its sorted references (`refs` is all of ``sorted``).
   @inlinable
   func calibrateRun(
-    _ refs: UnsafePointer<T>, _ m: Int, prompt: Int, _ queries: UnsafePointer<T>?,
+    _ refs: UnsafeBufferPointer<T>, prompt b: Int, _ queries: UnsafePointer<T>?,
     _ out: UnsafeMutablePointer<T>?, _ k: Int, _ options: CalibrationOptions
   ) throws(InfAlignError) {
-    try Self.calibrateSorted(refs, m, prompt: prompt, queries, out, k, options)
+    try Self.calibrateSorted(refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b, queries, out, k,
+                             options)
   }
 
   /// Calibrates `k` queries of one prompt against its `m` sorted references (the table's and the one-shot path).
@@ -247,15 +247,30 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
     let loo = options.leaveOneOut
     if loo && m < 2 { throw .emptyReferences(prompt: prompt, count: m) }
     let scale = MidRankScale<T>(options, references: m)
-    for j in 0..<k {
+    /// Query `j` (finite) from its lower bound; read before `out[j]` is written (they may be the same memory).
+    func finish(_ j: Int, lower: Int) throws(InfAlignError) {
       let q = queries[j]
-      if !q.isFinite { throw .nonFinite(field: "reward", prompt: prompt, index: j, value: Double(q)) }
-      let count = MidRank.count(refs, m, q)
-      if loo && count == T(RowSearch.lowerBound(refs, m, q)) {
+      let (count, ties) = MidRank.count(refs, m, q, lower: lower)
+      if loo && ties == 0 {
         throw .shapeMismatch(
           "leave-one-out: query \(j) of prompt \(prompt) (value \(q)) is not one of that prompt's references")
       }
       out[j] = scale(count)
+    }
+    // Eight finite queries at a time search together (their loads overlap); the rest, and any run of eight with a
+    // non-finite value, one by one. Queries are finished in order, so the first error is the one-by-one loop's.
+    var j = 0
+    while j < k {
+      if j + 8 <= k, m > 0, (0..<8).allSatisfy({ queries[j + $0].isFinite }) {
+        let lower = RowSearch.lowerBounds8(refs, m, queries + j)
+        for i in 0..<8 { try finish(j + i, lower: lower[i]) }
+        j += 8
+        continue
+      }
+      let q = queries[j]
+      if !q.isFinite { throw .nonFinite(field: "reward", prompt: prompt, index: j, value: Double(q)) }
+      try finish(j, lower: RowSearch.lowerBound(refs, m, q))
+      j += 1
     }
   }
 }
