@@ -21,3 +21,12 @@ func expectParseError<Parsed>(
     #expect(!reason.isEmpty, sourceLocation: sourceLocation)
   }
 }
+
+/// A seeded policy task for the policy tests: `b` prompts of `k` responses, reference log-probs (normal) and
+/// rewards (uniform).
+func policyTask(_ seed: UInt64, b: Int = 3, k: Int = 4) -> (Matrix<Double>, Matrix<Double>) {
+  var rng = TestRNG(seed)
+  let ref = Matrix<Double>(rows: b, columns: k) { _, _ in rng.normal() }
+  let rewards = Matrix<Double>(rows: b, columns: k) { _, _ in rng.uniform() }
+  return (ref, rewards)
+}

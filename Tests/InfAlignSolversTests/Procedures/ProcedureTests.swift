@@ -3,20 +3,6 @@ import InfAlignSolvers
 import RealModule
 import Testing
 
-/// A deterministic PRNG for the tests (SplitMix64).
-private struct SplitMix64 {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  /// Uniform in [0, 1).
-  mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
-}
-
 private let eps = Double.ulpOfOne
 
 /// `|got − want| ≤ tolerance·|want|`, or both zero; prints the values on failure.
@@ -138,9 +124,9 @@ private func sampleProcedures() throws -> [Procedure] {
   }
 
   @Test func orderStatisticExtremesEqualBestAndWorstOfN() throws {
-    var rng = SplitMix64(state: 7)
+    var rng = TestRNG(7)
     var points = [1e-300, 1e-100, 1e-12, 1e-6, 1e-3, 0.5, 1 - 1e-3, 1 - 1e-9, 1 - 1e-15, 1.0.nextDown]
-    for _ in 0..<20 { points.append(rng.unit()) }
+    for _ in 0..<20 { points.append(rng.uniform()) }
     for n in [1, 2, 7, 64, 256, 1000, 100_000] {
       let bon = try Procedure.bestOf(n), won = try Procedure.worstOf(n)
       let top = try Procedure.orderStatistic(n, of: n), bottom = try Procedure.orderStatistic(1, of: n)
@@ -263,12 +249,12 @@ private func sampleProcedures() throws -> [Procedure] {
   }
 
   @Test func textRoundTrips() throws {
-    var rng = SplitMix64(state: 11)
+    var rng = TestRNG(11)
     var procedures = try sampleProcedures()
     procedures.append(try .mixture([(1, .bestOf(4))]))
     for _ in 0..<20 {
-      let w = rng.unit()
-      procedures.append(try .mixture([(w, .bestOf(1 + Int(rng.next() % 300))), (1 - w, .orderStatistic(2, of: 9))]))
+      let w = rng.uniform()
+      procedures.append(try .mixture([(w, .bestOf(1 + rng.int(0..<300))), (1 - w, .orderStatistic(2, of: 9))]))
     }
     for p in procedures {
       let parsed = try Procedure(parsing: p.description)
@@ -288,7 +274,7 @@ private func sampleProcedures() throws -> [Procedure] {
 
   @Test(arguments: [
     "", "best:4", "bon", "bon:", "bon:0", "bon:-3", "bon:4.5", "bon:1000001", "bon:4:5", "won:x", "standard:1",
-    "order:3", "order:3:2", "order:0:2", "order:a:2", "mix:", "mix:0.5*bon:4", "mix:bon:4",
+    "order:3", "order:3:2", "order:0:2", "order:a:2", "mix", " mix ", "mix:", "mix:0.5*bon:4", "mix:bon:4",
     "mix:0.5*bon:4+0.6*standard", "mix:0.5*bon:4+0.5*mix:1*bon:2", "mix:x*bon:2", "mix:1*zap:2",
   ])
   func parseErrorsNameTheText(_ text: String) {
