@@ -69,6 +69,8 @@ func ctrlStep<T: CElement>(
   }
 }
 
+// The `_f64`/`_f32` entry points below differ only in element type: `@_cdecl` needs each C signature spelled out,
+// so each is a one-line call into the one generic implementation above.
 /// `int32_t infalign_ctrl_step_f64(const infalign_ctrl_options *, const infalign_table *table, int64_t groups,
 /// int64_t group_size, const double *rewards, const double *policy_logprobs, const double *reference_logprobs,
 /// const double *old_policy_logprobs, double *advantages, double *loss_gradient, double *calibrated,

@@ -7,6 +7,20 @@ func store(_ point: CalibratedPoint, into out: UnsafeMutableRawPointer) {
   Buffers.store([point.beta, point.logZ, point.kl, point.standardWinRate, point.winRate], into: out)
 }
 
+/// The analysis functions' plumbing: resolves the transform and the procedures, and stores the point `analyze`
+/// returns into `*out`.
+func analyzePoint(
+  _ function: StaticString, _ transform: OpaquePointer?, _ procedure: OpaquePointer?, _ reference: OpaquePointer?,
+  _ out: UnsafeMutableRawPointer?, _ analyze: (Transform, Procedure, Procedure?) throws -> CalibratedPoint
+) -> Int32 {
+  abiCall(function) {
+    let out = try Buffers.record(out, "out")
+    let t = try TransformHandle.transform(transform)
+    let (p, r) = try ProcedureHandle.procedures(procedure, reference: reference)
+    store(try analyze(t, p, r), into: out)
+  }
+}
+
 /// `int32_t infalign_analyze(const infalign_transform *, double beta, const infalign_procedure *procedure,
 /// const infalign_procedure *reference, infalign_point *out)`: `reference` NULL means the policy's procedure.
 @_cdecl("infalign_analyze")
@@ -14,12 +28,8 @@ public func infalign_analyze(
   _ transform: OpaquePointer?, _ beta: Double, _ procedure: OpaquePointer?, _ reference: OpaquePointer?,
   _ out: UnsafeMutableRawPointer?
 ) -> Int32 {
-  abiCall("infalign_analyze") {
-    let out = try Buffers.required(out?.assumingMemoryBound(to: UInt8.self), "out")
-    let t = try Handle.resolve(transform, as: TransformHandle.self, "transform").transform
-    let p = try Handle.resolve(procedure, as: ProcedureHandle.self, "procedure").procedure
-    let r = try Handle.resolveOptional(reference, as: ProcedureHandle.self, "reference")?.procedure
-    store(try CalibratedSpace.analyze(transform: t, beta: beta, procedure: p, reference: r), into: UnsafeMutableRawPointer(out))
+  analyzePoint("infalign_analyze", transform, procedure, reference, out) { t, p, r in
+    try CalibratedSpace.analyze(transform: t, beta: beta, procedure: p, reference: r)
   }
 }
 
@@ -30,12 +40,8 @@ public func infalign_analyze_kl(
   _ transform: OpaquePointer?, _ kl: Double, _ procedure: OpaquePointer?, _ reference: OpaquePointer?,
   _ out: UnsafeMutableRawPointer?
 ) -> Int32 {
-  abiCall("infalign_analyze_kl") {
-    let out = try Buffers.required(out?.assumingMemoryBound(to: UInt8.self), "out")
-    let t = try Handle.resolve(transform, as: TransformHandle.self, "transform").transform
-    let p = try Handle.resolve(procedure, as: ProcedureHandle.self, "procedure").procedure
-    let r = try Handle.resolveOptional(reference, as: ProcedureHandle.self, "reference")?.procedure
-    store(try CalibratedSpace.analyze(transform: t, kl: kl, procedure: p, reference: r), into: UnsafeMutableRawPointer(out))
+  analyzePoint("infalign_analyze_kl", transform, procedure, reference, out) { t, p, r in
+    try CalibratedSpace.analyze(transform: t, kl: kl, procedure: p, reference: r)
   }
 }
 
@@ -44,7 +50,7 @@ public func infalign_analyze_kl(
 public func infalign_beta_for_kl(_ transform: OpaquePointer?, _ kl: Double, _ beta: UnsafeMutablePointer<Double>?) -> Int32 {
   abiCall("infalign_beta_for_kl") {
     let out = try Buffers.required(beta, "beta")
-    let t = try Handle.resolve(transform, as: TransformHandle.self, "transform").transform
+    let t = try TransformHandle.transform(transform)
     out.pointee = try CalibratedSpace.beta(forKL: kl, transform: t)
   }
 }
@@ -60,15 +66,14 @@ public func infalign_tune(
 ) -> Int32 {
   abiCall("infalign_tune") {
     let parameterOut = try Buffers.required(parameter, "parameter")
-    let out = try Buffers.required(out?.assumingMemoryBound(to: UInt8.self), "out")
+    let out = try Buffers.record(out, "out")
     let name = try Buffers.text(family, "family")
     guard let f = TransformFamily(rawValue: name) else {
       throw InfAlignError.parse(
         kind: "transform family", text: name,
         reason: "expected one of \(TransformFamily.allCases.map(\.rawValue).joined(separator: ", "))")
     }
-    let p = try Handle.resolve(procedure, as: ProcedureHandle.self, "procedure").procedure
-    let r = try Handle.resolveOptional(reference, as: ProcedureHandle.self, "reference")?.procedure
+    let (p, r) = try ProcedureHandle.procedures(procedure, reference: reference)
     var range: ClosedRange<Double>? = nil
     if !(rangeLow.isNaN && rangeHigh.isNaN) {
       // ClosedRange traps on low > high: checked here.
@@ -83,6 +88,6 @@ public func infalign_tune(
     }
     let tuned = try ParametricTuning.tune(family: f, kl: kl, procedure: p, reference: r, range: range)
     parameterOut.pointee = tuned.parameter
-    store(tuned.point, into: UnsafeMutableRawPointer(out))
+    store(tuned.point, into: out)
   }
 }

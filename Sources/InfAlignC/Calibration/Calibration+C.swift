@@ -38,6 +38,8 @@ func calibrateRagged<T: BLASScalar>(
   }
 }
 
+// The `_f64`/`_f32` entry points below differ only in element type: `@_cdecl` needs each C signature spelled out,
+// so each is a one-line call into the one generic implementation above.
 /// `int32_t infalign_calibrate_f64(const double *references, int64_t reference_columns, const double *rewards,
 /// int64_t reward_columns, int64_t prompts, int32_t flags, double *out)`.
 @_cdecl("infalign_calibrate_f64")

@@ -96,6 +96,8 @@ func tableCalibrateRagged<T: CElement>(
   }
 }
 
+// The `_f64`/`_f32` entry points below differ only in element type: `@_cdecl` needs each C signature spelled out,
+// so each is a one-line call into the one generic implementation above.
 /// `int32_t infalign_table_create_f64(const double *references, int64_t prompts, int64_t columns,
 /// infalign_table **out)`: a dense `prompts × columns` table.
 @_cdecl("infalign_table_create_f64")

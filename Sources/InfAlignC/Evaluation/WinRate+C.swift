@@ -8,7 +8,7 @@ func winRates<T: BLASScalar>(
   _ procedure: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?
 ) -> Int32 {
   abiCall(function) {
-    let p = try Handle.resolve(procedure, as: ProcedureHandle.self, "procedure").procedure
+    let p = try ProcedureHandle.procedure(procedure)
     let b = try Buffers.count(prompts, "prompts")
     let po = try Buffers.offsets(policyOffsets, b, "policy_offsets")
     let ro = try Buffers.offsets(referenceOffsets, b, "reference_offsets")
@@ -19,6 +19,8 @@ func winRates<T: BLASScalar>(
   }
 }
 
+// The `_f64`/`_f32` entry points below differ only in element type: `@_cdecl` needs each C signature spelled out,
+// so each is a one-line call into the one generic implementation above.
 /// `int32_t infalign_win_rates_f64(const double *policy, const int64_t *policy_offsets, const double *reference,
 /// const int64_t *reference_offsets, int64_t prompts, const infalign_procedure *, double *out)`: one unbiased
 /// estimate per prompt (standard, bon:N or won:N).
@@ -51,7 +53,7 @@ public func infalign_bootstrap(
   _ out: UnsafeMutableRawPointer?
 ) -> Int32 {
   abiCall("infalign_bootstrap") {
-    let out = try Buffers.required(out?.assumingMemoryBound(to: UInt8.self), "out")
+    let out = try Buffers.record(out, "out")
     let v = try Buffers.input(values, try Buffers.count(count, "count"), "values")
     guard resamples <= 100_000_000 else {
       throw InfAlignError.invalidParameter(name: "resamples", value: Double(resamples), reason: "at most 100000000")
@@ -62,6 +64,6 @@ public func infalign_bootstrap(
     }
     let ci = try Bootstrap.meanInterval(Array(v), resamples: Int(resamples), level: level, seed: seed)
     Buffers.store([ci.estimate, ci.lower, ci.upper, ci.standardError, ci.level], [Int64(ci.resamples)],
-                  into: UnsafeMutableRawPointer(out))
+                  into: out)
   }
 }

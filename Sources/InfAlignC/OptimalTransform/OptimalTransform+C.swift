@@ -11,10 +11,9 @@ func solveOptimal(
   _ solve: (Procedure, Procedure?, Int, OptimalTransform.Method) throws(InfAlignError) -> OptimalTransformResult
 ) -> Int32 {
   abiCall(function) {
-    let summaryOut = try Buffers.required(summary?.assumingMemoryBound(to: UInt8.self), "summary")
+    let summaryOut = try Buffers.record(summary, "summary")
     let transformOut = try Buffers.required(transform, "transform")
-    let p = try Handle.resolve(procedure, as: ProcedureHandle.self, "procedure").procedure
-    let r = try Handle.resolveOptional(reference, as: ProcedureHandle.self, "reference")?.procedure
+    let (p, r) = try ProcedureHandle.procedures(procedure, reference: reference)
     let n = try Buffers.count(grid, "grid")
     if n > maximumOptimalGrid {
       throw InfAlignError.invalidParameter(name: "grid", value: Double(n), reason: "at most \(maximumOptimalGrid) points")
@@ -28,11 +27,12 @@ func solveOptimal(
     let result = try solve(p, r, n, m)
     Buffers.store(
       [result.beta, result.kl, result.standardWinRate, result.winRate, result.objective, result.residual],
-      [Int64(result.iterations), Int64(result.stationaryPoints)], into: UnsafeMutableRawPointer(summaryOut))
+      [Int64(result.iterations), Int64(result.stationaryPoints)], into: summaryOut)
     Handle.hand(TransformHandle(result.transform), to: transformOut)
   }
 }
 
+// The β and KL entry points differ only in the solve they pass: `@_cdecl` needs each C signature spelled out.
 /// `int32_t infalign_optimal_transform(const infalign_procedure *, const infalign_procedure *reference,
 /// double beta, int64_t grid, const char *method, infalign_optimal_summary *summary, infalign_transform **out)`:
 /// the optimal transform at KL weight β; `method` NULL means "fixed-point".

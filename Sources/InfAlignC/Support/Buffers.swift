@@ -46,6 +46,13 @@ enum Buffers {
     return pointer
   }
 
+  /// A required pointer to a C result struct (`infalign_point *`, `infalign_interval *`, …), written with
+  /// ``store(_:_:into:)``.
+  static func record(_ pointer: UnsafeMutableRawPointer?, _ name: String) throws(BoundaryError) -> UnsafeMutableRawPointer {
+    guard let pointer else { throw BoundaryError("\(name) is NULL") }
+    return pointer
+  }
+
   /// A NUL-terminated UTF-8 string.
   static func text(_ pointer: UnsafePointer<CChar>?, _ name: String) throws(BoundaryError) -> String {
     guard let pointer else { throw BoundaryError("\(name) is NULL") }

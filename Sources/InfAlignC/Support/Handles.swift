@@ -36,20 +36,38 @@ class Handle {
 
   /// Stores a new handle into `*out`.
   static func hand(_ handle: Handle, to out: UnsafeMutablePointer<OpaquePointer?>) { out.pointee = handle.retained() }
+
+  /// The `*_parse` functions: the handle `make` builds from the NUL-terminated `text`, stored into `*out`.
+  static func parse(
+    _ text: UnsafePointer<CChar>?, into out: UnsafeMutablePointer<OpaquePointer?>?, _ make: (String) throws -> Handle
+  ) throws {
+    let out = try Buffers.required(out, "out")
+    hand(try make(try Buffers.text(text, "text")), to: out)
+  }
+
+  /// The `*_describe` functions: copies the text form of the handle behind `pointer` (see ``Buffers/copy``).
+  static func describe<H: Handle & CustomStringConvertible>(
+    _ pointer: OpaquePointer?, as type: H.Type, _ name: String, to buffer: UnsafeMutablePointer<CChar>?,
+    capacity: Int64, length: UnsafeMutablePointer<Int64>?
+  ) throws(BoundaryError) {
+    try Buffers.copy(try resolve(pointer, as: type, name).description, to: buffer, capacity: capacity, length: length)
+  }
 }
 
 /// `infalign_transform`: an immutable ``Transform``.
-final class TransformHandle: Handle {
+final class TransformHandle: Handle, CustomStringConvertible {
   override class var kind: String { "transform" }
   let transform: Transform
   init(_ transform: Transform) { self.transform = transform }
+  var description: String { transform.description }
 }
 
 /// `infalign_procedure`: an immutable ``Procedure``.
-final class ProcedureHandle: Handle {
+final class ProcedureHandle: Handle, CustomStringConvertible {
   override class var kind: String { "procedure" }
   let procedure: Procedure
   init(_ procedure: Procedure) { self.procedure = procedure }
+  var description: String { procedure.description }
 }
 
 /// `infalign_table`: an immutable ``CalibrationTable`` of `float` or `double` references.

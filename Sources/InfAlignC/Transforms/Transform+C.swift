@@ -2,14 +2,17 @@ import InfAlignSolvers
 
 // Transforms Φ of the calibrated reward, from their text forms or a table (`infalign_transform`).
 
+extension TransformHandle {
+  /// The transform behind the `infalign_transform *` argument `name`.
+  static func transform(_ pointer: OpaquePointer?, _ name: String = "transform") throws(BoundaryError) -> Transform {
+    try resolve(pointer, as: TransformHandle.self, name).transform
+  }
+}
+
 /// `int32_t infalign_transform_parse(const char *text, infalign_transform **out)`.
 @_cdecl("infalign_transform_parse")
 public func infalign_transform_parse(_ text: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
-  abiCall("infalign_transform_parse") {
-    let out = try Buffers.required(out, "out")
-    let transform = try Transform(parsing: try Buffers.text(text, "text"))
-    Handle.hand(TransformHandle(transform), to: out)
-  }
+  abiCall("infalign_transform_parse") { try Handle.parse(text, into: out) { TransformHandle(try Transform(parsing: $0)) } }
 }
 
 /// `int32_t infalign_transform_table(const double *grid, const double *values, int64_t points,
@@ -42,8 +45,7 @@ public func infalign_transform_describe(
   _ length: UnsafeMutablePointer<Int64>?
 ) -> Int32 {
   abiCall("infalign_transform_describe") {
-    let t = try Handle.resolve(transform, as: TransformHandle.self, "transform").transform
-    try Buffers.copy(t.description, to: buffer, capacity: capacity, length: length)
+    try Handle.describe(transform, as: TransformHandle.self, "transform", to: buffer, capacity: capacity, length: length)
   }
 }
 
@@ -53,7 +55,7 @@ public func infalign_transform_describe(
 public func infalign_transform_table_points(_ transform: OpaquePointer?, _ points: UnsafeMutablePointer<Int64>?) -> Int32 {
   abiCall("infalign_transform_table_points") {
     let out = try Buffers.required(points, "points")
-    let t = try Handle.resolve(transform, as: TransformHandle.self, "transform").transform
+    let t = try TransformHandle.transform(transform)
     if case let .tabulated(table) = t.kind { out.pointee = Int64(table.grid.count) } else { out.pointee = 0 }
   }
 }
@@ -66,7 +68,7 @@ public func infalign_transform_table_copy(
   _ points: Int64
 ) -> Int32 {
   abiCall("infalign_transform_table_copy") {
-    let t = try Handle.resolve(transform, as: TransformHandle.self, "transform").transform
+    let t = try TransformHandle.transform(transform)
     guard case let .tabulated(table) = t.kind else { throw BoundaryError("transform \(t) is not a table") }
     let n = try Buffers.count(points, "points")
     guard n == table.grid.count else { throw BoundaryError("points = \(n), the table has \(table.grid.count)") }
@@ -83,7 +85,7 @@ func applyTransform<T: BLASScalar>(
   _ function: StaticString, _ transform: OpaquePointer?, _ values: UnsafeMutablePointer<T>?, _ count: Int64
 ) -> Int32 {
   abiCall(function) {
-    let t = try Handle.resolve(transform, as: TransformHandle.self, "transform").transform
+    let t = try TransformHandle.transform(transform)
     t.apply(to: try Buffers.output(values, try Buffers.count(count, "count"), "values"))
   }
 }
