@@ -235,7 +235,10 @@ int32_t infalign_bootstrap(const double *values, int64_t count, int64_t resample
  *   aggregation         token-mean | seq-mean-token-mean[:EPS[:floor-one]] | seq-mean-token-sum |
  *                       token-sum-norm[:per-sequence]
  *   non_finite          throw | mask
- * A value that does not parse is INFALIGN_ERROR_PARSE naming the option; domains of the whole set are checked
+ * The words are the library's, shared with `infalign ctrl`'s flags (Sources/InfAlignSolvers/CTRL/
+ * CTRLOptions+Text.swift), which also accept these aliases: leave-one-out and mean (baselines), old (old-policy),
+ * before and after (placements), bon-distillation and won-distillation (estimators), error (throw).
+ * A value that does not parse is INFALIGN_ERROR_PARSE naming the option and listing the accepted words; domains of the whole set are checked
  * by the step (and by infalign_ctrl_options_validate) as INFALIGN_ERROR_INVALID_PARAMETER naming the option. */
 int32_t infalign_ctrl_options_create(infalign_ctrl_options **out);
 int32_t infalign_ctrl_options_set(infalign_ctrl_options *options, const char *key, const char *value);

@@ -33,25 +33,25 @@ final class CTRLOptionsHandle: Handle {
       calibration = preset.calibration
       if preset.calibration != .none { options.transform = transform }
     case "calibration":
-      calibration = try text.calibration()
-      if calibration == .reference { throw text.fail("pass a table to the step for reference calibration") }
+      if value == "reference" { throw text.fail("pass a table to the step for reference calibration") }
+      calibration = try text.word(among: [.group, .none])
     case "transform": options.transform = try Transform(parsing: value)
     case "smoothing": options.smoothing = try text.flag()
     case "estimator": options.estimator = try text.estimator()
-    case "baseline", "advantage": options.baseline = try text.baseline()
-    case "scale": options.scale = try text.scale()
+    case "baseline", "advantage": options.baseline = try text.word()
+    case "scale": options.scale = try text.word()
     case "normalize_by_std": options.scale = try text.flag() ? .group : .none
     case "bessel_std": options.besselStd = try text.flag()
     case "std_epsilon": options.stdEpsilon = try text.number()
     case "std_floor": options.stdFloor = try text.number()
-    case "single_sample": options.singleSample = try text.singleSample()
+    case "single_sample": options.singleSample = try text.word()
     case "distillation_epsilon": options.distillationEpsilon = try text.number()
     case "kl_reward": options.klReward = try text.klTerm()
     case "kl_coefficient":  // k1 of log π − log π_ref folded into the reward before baselining
       let beta = try text.number()
       options.klReward = beta == 0 ? nil : .init(coefficient: beta, estimator: .k1)
-    case "kl_reward_source": options.klRewardSource = try text.klSource()
-    case "kl_reward_placement": options.klRewardPlacement = try text.klPlacement()
+    case "kl_reward_source": options.klRewardSource = try text.word()
+    case "kl_reward_placement": options.klRewardPlacement = try text.word()
     case "kl_loss": options.klLoss = try text.klTerm()
     case "clip_epsilon":
       options.clipLow = try text.number()
@@ -61,9 +61,9 @@ final class CTRLOptionsHandle: Handle {
     case "dual_clip": options.dualClip = try text.optionalNumber()
     case "ratio_cap": options.ratioCap = try text.optionalNumber()
     case "log_ratio_clamp": options.logRatioClamp = try text.optionalNumber()
-    case "ratio_level": options.ratioLevel = try text.ratioLevel()
+    case "ratio_level": options.ratioLevel = try text.word()
     case "aggregation": options.aggregation = try text.aggregation()
-    case "non_finite": options.nonFinite = try text.nonFinite()
+    case "non_finite": options.nonFinite = try text.word()
     default:
       throw .parse(
         kind: "ctrl option", text: key, reason: "unknown option; expected one of \(Self.names.joined(separator: ", "))")
@@ -95,7 +95,7 @@ public func infalign_ctrl_options_set(
 public func infalign_ctrl_options_set_transform(_ options: OpaquePointer?, _ transform: OpaquePointer?) -> Int32 {
   abiCall("infalign_ctrl_options_set_transform") {
     let h = try Handle.resolve(options, as: CTRLOptionsHandle.self, "options")
-    h.options.transform = try Handle.resolve(transform, as: TransformHandle.self, "transform").transform
+    h.options.transform = try TransformHandle.transform(transform)
   }
 }
 

@@ -91,9 +91,6 @@ public enum CTRLPreset: String, CaseIterable, Sendable, CustomStringConvertible 
   /// The preset named `name` (its raw value, e.g. `verl-grpo`).
   /// - Throws: ``InfAlignError/parse(kind:text:reason:)`` listing the presets.
   public static func named(_ name: String) throws(InfAlignError) -> CTRLPreset {
-    guard let preset = CTRLPreset(rawValue: name) else {
-      throw .parse(kind: "preset", text: name, reason: "expected one of \(allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-    return preset
+    try CTRLPreset(word: name, option: "preset")
   }
 }
