@@ -37,14 +37,14 @@ extension CTRLStep {
   }
 
   /// Runs the step on token-level arrays (rewards `groups × groupSize`, log-probs and the optional mask
-  /// `groups × groupSize × maxTokens`, row-major), allocating the outputs.
+  /// `groups × groupSize × maxTokens`, row-major), allocating the outputs. `threads` as in the buffer API.
   ///
   /// - Throws: as ``run(groups:groupSize:rewards:tokens:calibration:options:outputs:)``, and
   ///   ``InfAlignError/shapeMismatch(_:)`` when an array has the wrong length.
   public static func run<T: BLASScalar>(
     groups b: Int, groupSize g: Int, maxTokens nt: Int, rewards: [T], policyLogProbs: [T], referenceLogProbs: [T],
     oldPolicyLogProbs: [T]? = nil, mask: [Bool]? = nil, calibration: CTRLCalibration<T>,
-    options: CTRLOptions = .init()
+    options: CTRLOptions = .init(), threads: Int? = nil
   ) throws(InfAlignError) -> CTRLResult<T> {
     let n = b * g, ntok = n * nt
     let arrays = [("rewards", rewards.count, n), ("policy log-probs", policyLogProbs.count, ntok),
@@ -84,7 +84,7 @@ extension CTRLStep {
       mask: mask == nil ? nil : UnsafeBufferPointer(slice(flags, n, ntok)))
     let summary = try run(
       groups: b, groupSize: g, rewards: UnsafeBufferPointer(slice(input, 0, n)), tokens: tokens,
-      calibration: calibration, options: options, outputs: outputs)
+      calibration: calibration, options: options, outputs: outputs, threads: threads)
     func matrix(_ start: Int, _ columns: Int) -> Matrix<T> {
       Matrix(rows: b, columns: columns, storage: Array(slice(output, start, b * columns)))
     }

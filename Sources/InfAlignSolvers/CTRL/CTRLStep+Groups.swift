@@ -6,6 +6,10 @@ struct CTRLMoments {
 
   mutating func merge(count n: Double, mean: Double, m2: Double) {
     guard n > 0 else { return }
+    if count == 0 {  // exact: the first part's moments as they are
+      (count, self.mean, self.m2) = (n, mean, m2)
+      return
+    }
     let total = count + n, delta = mean - self.mean
     self.mean += delta * n / total
     self.m2 += m2 + delta * delta * count * n / total

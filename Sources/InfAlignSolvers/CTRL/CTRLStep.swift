@@ -7,7 +7,8 @@ import InfAlignMath
 /// Inputs and outputs are caller-owned contiguous buffers, one row per prompt group; nothing is copied. The step
 /// runs in stages: per group, validity → rewards (calibrate, transform, KL-in-reward) → advantages (estimator,
 /// baseline, group scaling); then batch scaling; then per sample and token, the KL estimates, the PPO term, the
-/// KL loss term and the gradient. Scratch for one group and one sample is allocated once per call.
+/// KL loss term and the gradient. Every stage runs on the process's threads by blocks of groups
+/// (``CTRLBlocks``); scratch for one group and one sample per worker is allocated once per call.
 public enum CTRLStep {
   /// Runs the step on sequence-level inputs (`groups × groupSize`, one log-prob per sample: the sum over its
   /// tokens).
@@ -25,7 +26,9 @@ public enum CTRLStep {
   ///   ∞ outputs); ``InfAlignError/emptyReferences(prompt:count:)`` when group calibration has fewer than two
   ///   valid samples in a group (with `.throwError`; masked otherwise); ``InfAlignError/shapeMismatch(_:)`` when a
   ///   table has a different number of groups.
-  ///   - threads: threads of the vector pass (`nil`: ``Threads/count``); results are the same bits for any count.
+  ///   - threads: threads of every stage (`nil`: ``Threads/count``), which split the batch into blocks of whole
+  ///     groups fixed by the shape alone; results (batch statistics and sums included) are the same bits for any
+  ///     count, and the error thrown is the first in group order.
   /// - Complexity: O(groups × G log G) with group calibration, O(groups × G log M) with a table, O(groups × G)
   ///   without calibration.
   public static func run<T: BLASScalar>(
@@ -70,53 +73,47 @@ public enum CTRLStep {
   ) throws(InfAlignError) -> CTRLSummary {
     try check(groups, g, rewards, tokens, calibration, o, outputs)
     let n = groups * g, nt = tokens.maxTokens
-    let ws = CTRLWorkspace(groupSize: g, maxTokens: nt)
-    defer { ws.deallocate() }
-    let mask = o.nonFinite == .mask
+    let blocks = CTRLBlocks(groups: groups, groupSize: g, maxTokens: nt)
+    let spaces = CTRLWorkspaces(workers: blocks.workers(threads: threads), groupSize: g, maxTokens: nt)
+    defer { spaces.deallocate() }
+    let partial = UnsafeMutableBufferPointer<CTRLBlockTotals>.allocate(capacity: blocks.count)
+    defer { partial.deallocate() }
+    partial.initialize(repeating: CTRLBlockTotals())  // trivial type: no deinitialization needed
     // Per-sample validity survives the group stage only when samples can be masked.
     let ownValid: UnsafeMutableBufferPointer<Bool>? =
-      mask && outputs.valid == nil ? .allocate(capacity: n) : nil
+      o.nonFinite == .mask && outputs.valid == nil ? .allocate(capacity: n) : nil
     defer { ownValid?.deallocate() }
     let valid = outputs.valid ?? ownValid
 
-    // Stages 1–3 per group.
-    var totals = CTRLGroupTotals()
-    var validTokens = 0, nonEmpty = 0
-    let fast = fastGroups(groups, g, rewards, tokens, calibration, o, outputs)
-    if let fast { (totals, validTokens, nonEmpty) = (fast, n, n) }
-    for b in 0..<groups where fast == nil {
-      var m = try validateGroup(b, g, rewards, tokens, mask, ws)
-      if case .group = calibration, m < 2 {
-        if !mask { throw .emptyReferences(prompt: b, count: m) }
-        for i in 0..<g { ws.valid[i] = false }
-        m = 0
-      }
-      try groupRewards(b, g, m, rewards, tokens, calibration, o, outputs, ws)
-      try groupAdvantages(b, m, o, ws, &totals)
-      for i in 0..<g {
-        let j = b * g + i
-        valid?[j] = ws.valid[i]
-        if !ws.valid[i] { zeroSample(j, nt, outputs) }
-      }
-      for k in 0..<m {
-        let j = b * g + ws.index[k]
-        outputs.advantages[j] = T(ws.estimate[k])
-        var length = 0
-        for t in 0..<nt where tokens.mask?[j * nt + t] ?? true { length += 1 }
-        validTokens += length
-        if length > 0 { nonEmpty += 1 }
+    // Stages 1–3 per group, by blocks of groups over the threads; block totals combined in block order.
+    let fast = fastGroups(groups, g, rewards, tokens, calibration, o, outputs, blocks, partial, threads)
+    if !fast {
+      try blocks.forEach(threads: threads) { (k, worker) throws(InfAlignError) in
+        partial[k] = CTRLBlockTotals()
+        try stagedGroups(
+          blocks.groups(ofBlock: k), g, rewards, tokens, calibration, o, outputs, valid, spaces[worker], &partial[k])
       }
     }
-    // Batch scaling.
+    var totals = CTRLGroupTotals()
+    var validTokens = 0, nonEmpty = 0
+    for k in 0..<blocks.count {
+      totals.merge(partial[k].groups)
+      validTokens += partial[k].validTokens
+      nonEmpty += partial[k].nonEmpty
+    }
+    // Batch scaling (each sample on its own: any split gives the same bits).
     if o.scale == .batch || o.scale == .batchWhiten {
       let moments = o.scale == .batch ? totals.rewards : totals.advantages
       let shift = o.scale == .batch ? 0 : moments.mean
       let divisor = Swift.max(moments.std(bessel: o.besselStd) + o.stdEpsilon, o.stdFloor)
-      for j in 0..<n where valid?[j] ?? true {
-        outputs.advantages[j] = T((Double(outputs.advantages[j]) - shift) / divisor)
+      blocks.forEach(threads: threads) { k, _ in
+        let range = blocks.groups(ofBlock: k)
+        for j in (range.lowerBound * g)..<(range.upperBound * g) where valid?[j] ?? true {
+          outputs.advantages[j] = T((Double(outputs.advantages[j]) - shift) / divisor)
+        }
       }
     }
-    // Stage 4 per sample and token.
+    // Stage 4 per sample and token: the vector kernel, else the scalar pass by blocks of groups.
     let ppo = CTRLTerms.PPO(o, onPolicy: tokens.oldPolicyLogProbs == nil)
     let aggregation = CTRLAggregation(
       mode: o.aggregation, validTokens: validTokens, validSamples: totals.validSamples, nonEmptySamples: nonEmpty,
@@ -125,9 +122,13 @@ public enum CTRLStep {
     if let vector = totals.validSamples == n ? vectorTokens(n, tokens, o, aggregation, outputs, threads) : nil {
       sums = vector
     } else {
-      for j in 0..<n where valid?[j] ?? true {
-        try sampleTokens(j / Swift.max(g, 1), j % Swift.max(g, 1), j, tokens, o, ppo, aggregation, outputs, ws, &sums)
+      try blocks.forEach(threads: threads) { (k, worker) throws(InfAlignError) in
+        partial[k].tokens = CTRLTokenTotals()
+        try stagedTokens(
+          blocks.groups(ofBlock: k), g, tokens, o, ppo, aggregation, outputs, valid, spaces[worker],
+          &partial[k].tokens)
       }
+      for k in 0..<blocks.count { sums.merge(partial[k].tokens) }
     }
     let perToken = sums.tokens > 0 ? 1 / Double(sums.tokens) : 0
     return CTRLSummary(

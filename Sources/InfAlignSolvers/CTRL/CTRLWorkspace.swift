@@ -1,5 +1,7 @@
-/// Scratch memory of one CTRL step (one thread), allocated once per call: rows of one group and of one sample's
-/// tokens. Owns its memory; ``deallocate()`` frees it.
+import InfAlignMath
+
+/// Scratch memory of one worker of a CTRL step: rows of one group and of one sample's tokens. A view into
+/// ``CTRLWorkspaces``, which owns the memory.
 struct CTRLWorkspace {
   /// Per group (`G` each): validity, the positions of the valid samples, sort order.
   let valid: UnsafeMutablePointer<Bool>
@@ -17,32 +19,44 @@ struct CTRLWorkspace {
   /// Per sample (`maxTokens` each): the KL return-to-go and `∂ℓ/∂log r` of each token.
   let tokenKL: UnsafeMutablePointer<Double>
   let tokenSlope: UnsafeMutablePointer<Double>
+}
 
+/// The workspaces of all the workers of one CTRL step, allocated once per call in one allocation whatever the
+/// number of workers (a constant, never per group or sample). ``deallocate()`` frees it.
+struct CTRLWorkspaces {
+  private let g: Int, t: Int, histogramSize: Int
+  private let memory: UnsafeMutableRawPointer
   private let doubles: UnsafeMutablePointer<Double>
   private let ints: UnsafeMutablePointer<Int>
+  private let histogram: UnsafeMutablePointer<Int32>
+  private let valid: UnsafeMutablePointer<Bool>
 
-  init(groupSize g: Int, maxTokens: Int) {
-    let g = Swift.max(g, 1), t = Swift.max(maxTokens, 1)
-    doubles = .allocate(capacity: 7 * g + 2 * t)
-    ints = .allocate(capacity: 2 * g)
-    valid = .allocate(capacity: g)
-    histogram = .allocate(capacity: RadixSort.histogramCapacity(Double.self))
-    reward = doubles
-    calibrated = doubles + g
-    sorted = doubles + 2 * g
-    estimate = doubles + 3 * g
-    weights = doubles + 4 * g
-    sortScratch = doubles + 5 * g
-    tokenKL = doubles + 7 * g
-    tokenSlope = doubles + 7 * g + t
-    index = ints
-    order = ints + g
+  /// - Precondition: `workers ≥ 1`.
+  init(workers: Int, groupSize: Int, maxTokens: Int) {
+    precondition(workers >= 1, "a CTRL step needs at least one workspace")
+    g = Swift.max(groupSize, 1)
+    t = Swift.max(maxTokens, 1)
+    histogramSize = RadixSort.histogramCapacity(Double.self)
+    // Regions in decreasing alignment: Double and Int (8 bytes), Int32, Bool.
+    let doubleCount = workers * (7 * g + 2 * t), intCount = workers * 2 * g
+    let histogramCount = workers * histogramSize, validCount = workers * g
+    let intStart = doubleCount * 8, histogramStart = intStart + intCount * 8
+    let validStart = histogramStart + histogramCount * 4
+    memory = .allocate(byteCount: validStart + validCount, alignment: 16)
+    doubles = memory.bindMemory(to: Double.self, capacity: doubleCount)
+    ints = (memory + intStart).bindMemory(to: Int.self, capacity: intCount)
+    histogram = (memory + histogramStart).bindMemory(to: Int32.self, capacity: histogramCount)
+    valid = (memory + validStart).bindMemory(to: Bool.self, capacity: validCount)
   }
 
-  func deallocate() {
-    doubles.deallocate()
-    ints.deallocate()
-    valid.deallocate()
-    histogram.deallocate()
+  /// Worker `w`'s scratch (disjoint from every other worker's).
+  subscript(w: Int) -> CTRLWorkspace {
+    let d = doubles + w * (7 * g + 2 * t), i = ints + w * 2 * g
+    return CTRLWorkspace(
+      valid: valid + w * g, index: i, order: i + g, reward: d, calibrated: d + g, sorted: d + 2 * g,
+      estimate: d + 3 * g, weights: d + 4 * g, sortScratch: d + 5 * g, histogram: histogram + w * histogramSize,
+      tokenKL: d + 7 * g, tokenSlope: d + 7 * g + t)
   }
+
+  func deallocate() { memory.deallocate() }
 }
