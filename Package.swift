@@ -37,6 +37,10 @@ let package = Package(
     // C/C++ helpers of the executable: temporary-file removal on fatal signals, locale-free number parsing and
     // the JSONL record parser over simdjson (Debian's libsimdjson-dev, installed by `make deps`).
     .target(name: "CInfAlignIO", linkerSettings: [.linkedLibrary("simdjson")]),
+    // The command line's input layer (reward files: JSONL through simdjson, CSV; lines read in linear time), a
+    // library so the fuzz target (Sources/InfAlignFuzz) and the tests reach it without the executable. Its API is
+    // `package`: not a product, not public.
+    .target(name: "InfAlignInput", dependencies: ["CInfAlignIO", "InfAlignSolvers"]),
     .target(
       name: "InfAlignSolvers",
       dependencies: [
@@ -49,6 +53,7 @@ let package = Package(
       name: "infalign",
       dependencies: [
         "InfAlignSolvers",
+        "InfAlignInput",
         "CInfAlignIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
@@ -63,7 +68,7 @@ let package = Package(
       path: "Tests/InfAlignTestSupport"
     ),
     .testTarget(name: "InfAlignMathTests", dependencies: ["InfAlignMath", "InfAlignTestSupport"]),
-    .testTarget(name: "infalignTests", dependencies: ["infalign", "InfAlignSolvers"]),
+    .testTarget(name: "infalignTests", dependencies: ["infalign", "InfAlignInput", "InfAlignSolvers"]),
     .testTarget(
       name: "InfAlignSolversTests",
       dependencies: [

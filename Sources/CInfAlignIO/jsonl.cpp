@@ -14,16 +14,21 @@
 
 struct infalign_jsonl_parser {
   simdjson::dom::parser parser;
+  unsigned fields;
   std::vector<double> values[INFALIGN_JSONL_FIELDS];
   std::string id;
 };
 
 static const char *const field_names[INFALIGN_JSONL_FIELDS] = {"reference_rewards", "rewards", "policy_logprobs",
-                                                               "reference_logprobs"};
+                                                               "reference_logprobs", "old_logprobs"};
 
 size_t infalign_jsonl_padding(void) { return simdjson::SIMDJSON_PADDING; }
 
-infalign_jsonl_parser *infalign_jsonl_parser_create(void) { return new (std::nothrow) infalign_jsonl_parser(); }
+infalign_jsonl_parser *infalign_jsonl_parser_create(unsigned fields) {
+  infalign_jsonl_parser *p = new (std::nothrow) infalign_jsonl_parser();
+  if (p) p->fields = fields;
+  return p;
+}
 
 void infalign_jsonl_parser_destroy(infalign_jsonl_parser *parser) { delete parser; }
 
@@ -40,7 +45,7 @@ int infalign_jsonl_parse(infalign_jsonl_parser *p, const char *line, size_t leng
     if (error) return fail(message, capacity, "not a valid JSON object (%s)", simdjson::error_message(error), 0);
     simdjson::dom::object object;
     if (document.get_object().get(object)) return fail(message, capacity, "not a JSON object%s", "", 0);
-    bool seen[INFALIGN_JSONL_FIELDS] = {false, false, false, false};
+    bool seen[INFALIGN_JSONL_FIELDS] = {};
     bool seen_id = false;
     memset(out, 0, sizeof *out);
     for (auto field : object) {
@@ -79,9 +84,9 @@ int infalign_jsonl_parse(infalign_jsonl_parser *p, const char *line, size_t leng
       }
       int which = -1;
       for (int i = 0; i < INFALIGN_JSONL_FIELDS; i++) {
-        if (key == field_names[i]) which = i;
+        if (key == field_names[i] && (p->fields & (1u << i))) which = i;
       }
-      if (which < 0) continue;  // other fields are allowed and ignored
+      if (which < 0) continue;  // other fields (and those not asked for) are allowed and ignored
       if (seen[which]) return fail(message, capacity, "duplicate field \"%s\"", field_names[which], 0);
       seen[which] = true;
       simdjson::dom::array array;

@@ -30,8 +30,9 @@ int infalign_parse_double(const char *text, size_t length, double *value);
 
 // ---- JSONL records (simdjson) -------------------------------------------------------------------------------
 
-/// The array fields of a record, in this order: reference_rewards, rewards, policy_logprobs, reference_logprobs.
-enum { INFALIGN_JSONL_FIELDS = 4 };
+/// The array fields of a record, in this order: reference_rewards, rewards, policy_logprobs, reference_logprobs,
+/// old_logprobs (`infalign ctrl`'s PPO ratio). Bit i of a parser's `fields` asks for field i.
+enum { INFALIGN_JSONL_FIELDS = 5 };
 enum { INFALIGN_JSONL_ID_STRING = 1, INFALIGN_JSONL_ID_NUMBER = 2, INFALIGN_JSONL_ID_DOUBLE = 3 };
 
 typedef struct infalign_jsonl_parser infalign_jsonl_parser;
@@ -52,8 +53,9 @@ typedef struct {
 /// Bytes that must be readable after the end of every line passed to `infalign_jsonl_parse`.
 size_t infalign_jsonl_padding(void);
 
-/// A parser reusing its memory across lines; NULL when memory is short.
-infalign_jsonl_parser *infalign_jsonl_parser_create(void);
+/// A parser reusing its memory across lines, reading the array fields whose bit is set in `fields` (the others are
+/// ignored like any unknown field); NULL when memory is short.
+infalign_jsonl_parser *infalign_jsonl_parser_create(unsigned fields);
 void infalign_jsonl_parser_destroy(infalign_jsonl_parser *parser);
 
 /// Parses one line (`line[length .. length + padding)` must be readable). Returns 0 and fills `record`, or 1 with

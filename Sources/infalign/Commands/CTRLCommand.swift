@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InfAlignInput
 import InfAlignSolvers
 
 /// `infalign ctrl`: one CTRL step (advantages, KL estimates, PPO loss and its gradient) over a JSONL batch, with
@@ -19,14 +20,15 @@ struct CTRLCommand: RenderingCommand {
       the preset's values.
       """)
 
-  enum Calibration: String, ExpressibleByArgument, CaseIterable { case none, group, reference }
 
   @Option(help: "Input file (.jsonl).") var input: String
   @Option(help: "Output file (.jsonl).") var output: String
   @Option(help: "Preset: \(CTRLPreset.allCases.map(\.rawValue).joined(separator: ", ")).") var preset = "infalign"
   @Option(help: "Transform applied to the calibrated rewards.") var transform: String?
-  @Option(help: "Calibration: none (raw rewards), group (leave-one-out within the group) or reference.")
-  var calibration: Calibration?
+  @Option(
+    help: "Calibration: none (raw rewards), group (leave-one-out within the group) or reference.",
+    transform: CTRLFlags.word("--calibration"))
+  var calibration: CTRLPreset.Calibration?
   @OptionGroup var flags: CTRLFlags
   @Option(help: "Format of the summary printed on stdout: text, json or csv.") var format: OutputFormat = .text
 
@@ -38,10 +40,10 @@ struct CTRLCommand: RenderingCommand {
       throw ValidationError("--preset: \(error)")
     }
     let options = try flags.apply(to: chosen.options, transform: try transform.map { try parseTransform($0) })
-    let mode = calibration ?? Calibration(rawValue: chosen.calibration.rawValue)!
-    let batch = try CTRLBatch.read(path: input, needsReferences: mode == .reference)
+    let mode = calibration ?? chosen.calibration
+    let batch = try CTRLInput(path: input, needsReferences: mode == .reference)
     let file = try OutputFile(path: output, inputs: [input] + TransformFile.paths(in: transform.map { [$0] } ?? []))
-    let (b, g) = (batch.records.count, batch.groupSize)
+    let (b, g) = (batch.groups, batch.groupSize)
     let n = b * g
     // Seven output rows per sample, in one block.
     let block = UnsafeMutableBufferPointer<Double>.allocate(capacity: 7 * n)
@@ -54,7 +56,7 @@ struct CTRLCommand: RenderingCommand {
     let summary: CTRLSummary
     do {
       let table: CalibrationTable<Double>? =
-        mode == .reference ? try CalibrationTable(references: batch.records.map(\.referenceRewards)) : nil
+        mode == .reference ? try CalibrationTable(references: batch.referenceLists) : nil
       let source: CTRLCalibration<Double> = mode == .none ? .none : mode == .group ? .group : .table(table!)
       summary = try batch.withBuffers { (r, lp, lr, lo) throws(InfAlignError) in
         try CTRLStep.run(
@@ -65,8 +67,8 @@ struct CTRLCommand: RenderingCommand {
       throw batch.explain(error, file: input)
     }
     let keys = ["advantages", "loss_gradient", "k1", "k2", "k3", "calibrated", "transformed"]
-    for (i, record) in batch.records.enumerated() {
-      var line = "{\"id\":\(record.idJSON)"
+    for i in 0..<b {
+      var line = "{\"id\":\(batch.idJSON(i))"
       for (k, key) in keys.enumerated() {
         line += ",\"\(key)\":\(Field.array(Array(slot(k)[(i * g)..<((i + 1) * g)])).json)"
       }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InfAlignInput
 import InfAlignSolvers
 
 /// `infalign calibrate`: calibrated (and transformed) rewards for reward files, streamed in batches.
@@ -21,7 +22,7 @@ struct CalibrateCommand: RenderingCommand {
   @Flag(help: "The rewards are the reference samples themselves: leave each one out of its own calibration.")
   var leaveOneOut = false
   @Flag(help: "Smoothed calibration (count + 1/2)/(M + 1), keeping values off 0 and 1.") var smooth = false
-  @Option(parsing: .unconditional, help: "Prompts per batch (memory does not grow beyond one batch).") var batchSize = 512
+  @Option(parsing: .unconditional, help: "Prompts per batch (memory stays within three batches: one being read, one calibrated, one written).") var batchSize = 512
   @Option(help: "Format of the summary printed on stdout: text, json or csv.") var format: OutputFormat = .text
 
   func validate() throws {
@@ -37,53 +38,26 @@ struct CalibrateCommand: RenderingCommand {
     try writer.header()
     let options = CalibrationOptions(leaveOneOut: leaveOneOut, smoothing: smooth)
     var prompts = 0, samples = 0
-    var batch = PromptBatch()
-    var calibrated: [Double] = [], transformed: [Double] = []
     let progress = Progress(label: "calibrate")
-    while try reader.read(into: &batch, limit: batchSize) {
-      // References are used once per batch: one-shot calibration (direct counts for few queries, else a sort).
-      let queries = leaveOneOut ? batch.references : batch.rewards
-      let queryOffsets = leaveOneOut ? batch.referenceOffsetsView : batch.rewardOffsetsView
-      calibrated.removeAll(keepingCapacity: true)
-      calibrated.append(contentsOf: repeatElement(0, count: queries.count))
-      do {
-        try batch.references.withUnsafeBufferPointer { (r) throws(InfAlignError) in
-          try batch.referenceOffsetsView.withUnsafeBufferPointer { (ro) throws(InfAlignError) in
-            try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
-              try queryOffsets.withUnsafeBufferPointer { (qo) throws(InfAlignError) in
-                try calibrated.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
-                  try OneShotCalibration.calibrate(references: r, referenceOffsets: ro, queries: q, queryOffsets: qo,
-                                                   into: o, options: options)
-                }
-              }
-            }
-          }
+    // Batch k+1 is read and parsed while batch k is calibrated and batch k−1 written: three batches in memory.
+    let pipeline = BatchPipeline(slots: (0..<3).map { _ in CalibrationSlot() })
+    let (input, leaveOneOut, batchSize) = (input, leaveOneOut, batchSize)
+    try pipeline.run(
+      read: { slot in try reader.read(into: &slot.batch, limit: batchSize) },
+      compute: { slot in try slot.compute(input: input, leaveOneOut: leaveOneOut, options: options, transform: phi) },
+      write: { slot in
+        let batch = slot.batch
+        for b in 0..<(slot.advantageFailure?.prompt ?? batch.count) {
+          let range = leaveOneOut ? batch.referenceRange(b) : batch.rewardRange(b)
+          try writer.prompt(batch, b, rewards: leaveOneOut ? batch.references[range] : batch.rewards[range],
+                            calibrated: slot.calibrated[range], transformed: slot.transformed[range],
+                            advantages: slot.advantages[b])
+          samples += range.count
         }
-      } catch {
-        if case let .emptyReferences(prompt, count) = error {
-          throw CLIError("\(input):\(batch.lines[prompt]): prompt \(batch.idText(prompt)) has \(count) reference reward(s); leave-one-out needs at least 2")
-        }
-        throw CLIError("\(input): \(error)")
-      }
-      transformed.removeAll(keepingCapacity: true)
-      for c in calibrated { transformed.append(phi.value(c)) }
-      for b in 0..<batch.count {
-        let range = leaveOneOut ? batch.referenceRange(b) : batch.rewardRange(b)
-        var advantages: [Double]? = nil
-        if let lp = batch.logProbRange(b), !leaveOneOut {
-          do {
-            advantages = try Self.advantages(batch, policy: lp, transformed: transformed[range])
-          } catch {
-            throw CLIError("\(input):\(batch.lines[b]): prompt \(batch.idText(b)): advantages: \(error)")
-          }
-        }
-        try writer.prompt(batch, b, rewards: leaveOneOut ? batch.references[range] : batch.rewards[range],
-                          calibrated: calibrated[range], transformed: transformed[range], advantages: advantages)
-        samples += range.count
-      }
-      prompts += batch.count
-      progress.report("\(prompts) prompts")
-    }
+        if let failure = slot.advantageFailure { throw failure.error }
+        prompts += batch.count
+        progress.report("\(prompts) prompts")
+      })
     try file.commit()
     progress.finish()
     out.write(Render.rows([[("prompts", .integer(prompts)), ("samples", .integer(samples)), ("output", .string(output))]],

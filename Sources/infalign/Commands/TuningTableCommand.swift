@@ -1,4 +1,5 @@
 import ArgumentParser
+import InfAlignMath
 import InfAlignSolvers
 
 /// `infalign tuning-table`: for best-of-N and worst-of-N, the tuned parametric transform at several KL budgets and
@@ -30,35 +31,52 @@ struct TuningTableCommand: RenderingCommand {
       }
       return v
     }
-    var rows: [Row] = []
-    let progress = Progress(label: "tuning-table")
+    // The cases are independent: they run on the process's threads (INFALIGN_NUM_THREADS), one case per block,
+    // each writing only its own row, so the table is the same bytes for any thread count.
+    var cases: [(family: TransformFamily, procedure: Procedure, budget: Double)] = []
     for (family, kind) in [(TransformFamily.exponential, "bon"), (.negativeExponential, "won")] {
       for count in ns {
         let procedure = try kind == "bon" ? Procedure.bestOf(count) : Procedure.worstOf(count)
-        for budget in budgets {
-          let tuned = try ParametricTuning.tune(family: family, kl: budget, procedure: procedure)
-          let optimal = OptimalReference.winRate(procedure: procedure, kl: budget, grid: grid)
-          var row: Row = [
-            ("procedure", .string(procedure.description)), ("kl", .number(budget)),
-            ("transform", .string("\(family.rawValue):\(Self.short(tuned.parameter))")),
-            ("parameter", .number(tuned.parameter)), ("beta", tuned.point.beta.isFinite
-              ? .number(tuned.point.beta) : .string("e^" + String(format: "%.6g", tuned.point.logBeta))),
-            ("win_rate", .number(tuned.point.winRate)),
-          ]
-          // A budget the optimal transform cannot resolve on the grid is printed as NaN (empty in markdown).
-          row.append(("optimal_win_rate", .number(optimal ?? .nan)))
-          row.append(("gap", .number((optimal ?? .nan) - tuned.point.winRate)))
-          rows.append(row)
-          progress.report("\(procedure) KL \(budget)")
-        }
+        for budget in budgets { cases.append((family, procedure, budget)) }
       }
     }
+    let slots = UnsafeMutableBufferPointer<Row>.allocate(capacity: cases.count)
+    slots.initialize(repeating: [])
+    defer { slots.deinitialize().deallocate() }
+    let progress = Progress(label: "tuning-table")
+    let grid = grid
+    try ParallelRows.forEach(rows: cases.count) { (block, _) throws(InfAlignError) in
+      for k in block {
+        slots[k] = try Self.row(cases[k].family, cases[k].procedure, cases[k].budget, grid: grid)
+        progress.report("\(cases[k].procedure) KL \(cases[k].budget)")
+      }
+    }
+    let rows = Array(slots)
     progress.finish()
     if format == .text {
       output.write(Self.markdown(rows))
     } else {
       output.write(Render.rows(rows, as: format))
     }
+  }
+
+  /// One row: the tuned member of `family` at `budget` and the optimal transform's win rate at the same KL.
+  static func row(_ family: TransformFamily, _ procedure: Procedure, _ budget: Double, grid: Int) throws(InfAlignError)
+    -> Row
+  {
+    let tuned = try ParametricTuning.tune(family: family, kl: budget, procedure: procedure)
+    let optimal = OptimalReference.winRate(procedure: procedure, kl: budget, grid: grid)
+    var row: Row = [
+      ("procedure", .string(procedure.description)), ("kl", .number(budget)),
+      ("transform", .string("\(family.rawValue):\(Self.short(tuned.parameter))")),
+      ("parameter", .number(tuned.parameter)), ("beta", tuned.point.beta.isFinite
+        ? .number(tuned.point.beta) : .string("e^" + String(format: "%.6g", tuned.point.logBeta))),
+      ("win_rate", .number(tuned.point.winRate)),
+    ]
+    // A budget the optimal transform cannot resolve on the grid is printed as NaN (empty in markdown).
+    row.append(("optimal_win_rate", .number(optimal ?? .nan)))
+    row.append(("gap", .number((optimal ?? .nan) - tuned.point.winRate)))
+    return row
   }
 
   static func short(_ x: Double) -> String { String(format: "%.3g", x) }

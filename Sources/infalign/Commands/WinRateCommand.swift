@@ -1,4 +1,5 @@
 import ArgumentParser
+import InfAlignInput
 import InfAlignSolvers
 
 /// `infalign winrate`: the empirical inference-time win rate of policy samples against reference samples.

@@ -35,7 +35,11 @@ struct SettingOptions: ParsableArguments {
 }
 
 extension Row {
-  /// The standard keys of a calibrated-space point.
+  /// The standard keys of a calibrated-space point. β comes in three forms: `beta` itself (printed `e^LOGBETA`
+  /// where it exceeds `Double`, as for `exp:5000` at a KL budget), `log_beta` (always a finite number) and
+  /// `beta_scaled`, the transform's scaled weight β̃ = β·e^{−logScale} (for `exp:t`, β·e^{−t}, the weight of
+  /// e^{t(u−1)} giving the same policy; β itself for every other transform). The two new keys come last so
+  /// existing column positions stay.
   static func point(_ p: CalibratedPoint, transform: String? = nil) -> Row {
     var row: Row = [
       ("procedure", .string(p.procedure.description)),
@@ -43,6 +47,7 @@ extension Row {
       // β past Double's range (exp:t with large t at a moderate scaled weight) is printed as e^(log β).
       ("beta", p.beta.isFinite ? .number(p.beta) : .string("e^\(p.logBeta)")), ("kl", .number(p.kl)), ("win_rate", .number(p.winRate)),
       ("standard_win_rate", .number(p.standardWinRate)), ("log_z", .number(p.logZ)),
+      ("log_beta", .number(p.logBeta)), ("beta_scaled", .number(p.scaledBeta)),
     ]
     if p.referenceProcedure != p.procedure { row.insert(("reference_procedure", .string(p.referenceProcedure.description)), at: 1) }
     return row

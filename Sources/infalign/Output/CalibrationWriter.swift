@@ -1,3 +1,5 @@
+import InfAlignInput
+
 /// Writes `infalign calibrate`'s rows: JSONL `{"id":..,"calibrated":[..],"transformed":[..],"advantages":[..]}`
 /// or long-form CSV `id,index,reward,calibrated,transformed`, straight into the output's byte blocks.
 /// A value that is not a finite number is an error naming the prompt, its line and the sample, never `null`.

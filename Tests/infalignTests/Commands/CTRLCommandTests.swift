@@ -85,3 +85,16 @@ private let batch = """
     #expect(!FileManager.default.fileExists(atPath: output), "\(message) left an output file")
   }
 }
+
+/// Rewards reach the step and the output bit for bit (simdjson in, shortest round-trip digits out): with no
+/// calibration and the identity transform, "transformed" prints the input's own 17-digit texts.
+@Test func ctrlCommandEchoesSeventeenDigitRewardsExactly() throws {
+  let dir = temporaryDirectory()
+  let input = dir + "/in.jsonl", output = dir + "/out.jsonl"
+  let rewards = "[0.30000000000000004,5e-324,0.1,1.0000000000000002,-2.2250738585072014e-308]"
+  try (#"{"id": "a", "rewards": "# + rewards + #", "policy_logprobs": [-1, -2, -3, -4, -5], "reference_logprobs": [-1, -1, -1, -1, -1]}"#)
+    .write(toFile: input, atomically: true, encoding: .utf8)
+  _ = try run(["ctrl", "--input", input, "--output", output, "--calibration", "none", "--transform", "identity"])
+  let text = try String(contentsOfFile: output, encoding: .utf8)
+  #expect(text.contains("\"transformed\":" + rewards), "\(text)")
+}

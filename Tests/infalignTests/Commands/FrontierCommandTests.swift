@@ -12,7 +12,15 @@ import Testing
   let csv = try run(["frontier", "--procedure", "bon:4", "--transforms", "identity,exp:5", "--kl", "0.5:2:4",
                      "--format", "csv", "--plot", dir + "/f.svg"])
   let lines = csv.split(separator: "\n")
-  #expect(lines.first == "procedure,transform,beta,kl,win_rate,standard_win_rate,log_z" && lines.count == 9)
+  #expect(lines.first == "procedure,transform,beta,kl,win_rate,standard_win_rate,log_z,log_beta,beta_scaled"
+    && lines.count == 9)
+  // β in both forms: exp:5's scaled weight is β·e^{−5}; identity's is β.
+  for cells in lines.dropFirst().map({ $0.split(separator: ",").map(String.init) }) {
+    let beta = Double(cells[2])!, logBeta = Double(cells[7])!, scaled = Double(cells[8])!
+    #expect(abs(log(beta) - logBeta) <= 1e-12 * max(1, abs(logBeta)))
+    let expected = cells[1] == "exp:5" ? beta * exp(-5) : beta
+    #expect(abs(scaled - expected) <= 1e-13 * expected, "\(cells)")
+  }
   let svg = try String(contentsOfFile: dir + "/f.svg", encoding: .utf8)
   #expect(XMLParser(data: Data(svg.utf8)).parse())
   #expect(svg.components(separatedBy: "<path ").count - 1 == 2)

@@ -1,6 +1,7 @@
 import Foundation
 import InfAlignSolvers
 import Testing
+import InfAlignInput
 @testable import infalign
 
 /// A seeded random-mutation fuzzer (libFuzzer's `-sanitize=fuzzer` needs a separate instrumented build of every

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import InfAlignInput
 @testable import infalign
 
 /// Lines as read with a tiny read block, so every terminator lands on a block boundary somewhere.

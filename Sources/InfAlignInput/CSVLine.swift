@@ -12,11 +12,11 @@ struct CSVLine {
   /// Cell `i`'s bytes.
   func cell(_ i: Int) -> ArraySlice<UInt8> { bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]] }
 
-  /// Cell `i` as text for messages.
-  func text(_ i: Int) -> String { String(decoding: cell(i), as: UTF8.self) }
+  /// Cell `i` as text for one-line messages (``InputError/printable(_:)``).
+  func text(_ i: Int) -> String { InputError.printable(cell(i)) }
 
   /// Splits `line`; the error names what is wrong (the caller adds the file and line).
-  mutating func split(_ line: UnsafeBufferPointer<UInt8>) throws(CLIError) {
+  mutating func split(_ line: UnsafeBufferPointer<UInt8>) throws(InputError) {
     bytes.removeAll(keepingCapacity: true)
     ends.removeAll(keepingCapacity: true)
     let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
@@ -27,7 +27,7 @@ struct CSVLine {
       if i < n && line[i] == quote {
         i += 1
         while true {
-          guard i < n else { throw CLIError("cell \(ends.count + 1): unterminated quoted cell") }
+          guard i < n else { throw InputError("cell \(ends.count + 1): unterminated quoted cell") }
           if line[i] == quote {
             if i + 1 < n && line[i + 1] == quote {
               bytes.append(quote)
@@ -42,12 +42,12 @@ struct CSVLine {
         }
         while i < n && (line[i] == space || line[i] == tab) { i += 1 }
         if i < n && line[i] != comma {
-          throw CLIError("cell \(ends.count + 1): text after the closing quote")
+          throw InputError("cell \(ends.count + 1): text after the closing quote")
         }
       } else {
         let cellStart = i
         while i < n && line[i] != comma {
-          if line[i] == quote { throw CLIError("cell \(ends.count + 1): a quote inside an unquoted cell") }
+          if line[i] == quote { throw InputError("cell \(ends.count + 1): a quote inside an unquoted cell") }
           i += 1
         }
         var cellEnd = i
