@@ -25,6 +25,8 @@ CASES = [
     ("calibrate one-shot B=1024 M=1024 K=16", ["calibrate", "--prompts", "1024", "--references", "1024", "--queries", "16"]),
     ("calibrate table B=1024 M=1024 K=16", ["calibrate-table", "--prompts", "1024", "--references", "1024", "--queries", "16"]),
     ("win rate bon:8 4096 prompts x 64", ["winrate", "--prompts", "4096", "--samples", "64", "--procedure", "bon:8"]),
+    ("CTRL step verl-grpo 65536 groups x 16", ["ctrl-step", "--groups", "65536", "--group-size", "16", "--preset", "verl-grpo"]),
+    ("CTRL step infalign (group calibration) 65536 x 16", ["ctrl-step", "--groups", "65536", "--group-size", "16"]),
 ]
 
 

@@ -167,23 +167,28 @@ func ctrlStepBenchmarks() {
   let rewards: [Double] = normals(n, seed: 6)
   let logp: [Double] = normals(n, seed: 7).map { $0 - 5 }
   let logr: [Double] = normals(n, seed: 8).map { $0 - 5 }
-  Benchmark("CTRLStep-G16-groups65536-Double") { benchmark in
-    var advantages = [Double](repeating: 0, count: n), gradient = advantages, k3 = advantages
-    let options = CTRLOptions(transform: try .exponential(rate: 3))
-    try rewards.withUnsafeBufferPointer { (r) throws(InfAlignError) in
-      try logp.withUnsafeBufferPointer { (lp) throws(InfAlignError) in
-        try logr.withUnsafeBufferPointer { (lr) throws(InfAlignError) in
-          try advantages.withUnsafeMutableBufferPointer { (a) throws(InfAlignError) in
-            try gradient.withUnsafeMutableBufferPointer { (gr) throws(InfAlignError) in
-              try k3.withUnsafeMutableBufferPointer { (k) throws(InfAlignError) in
-                let outputs = CTRLOutputs(advantages: a, lossGradient: gr, k3: k)
-                benchmark.startMeasurement()
-                for _ in benchmark.scaledIterations {
-                  blackHole(try CTRLStep.run(
-                    groups: groups, groupSize: g, rewards: r, policyLogProbs: lp, referenceLogProbs: lr,
-                    calibration: .group, options: options, outputs: outputs, threads: 1))
+  // One thread, and two: the group stage (validity, group calibration, advantages) and the token pass by blocks of
+  // groups; a constant number of allocations per call (the workers' workspaces, the block totals, the chunk sums
+  // and the pool's job context per threaded stage), never per group or sample.
+  for threads in [1, 2] {
+    Benchmark("CTRLStep-G16-groups65536-Double\(threadsSuffix(threads))") { benchmark in
+      var advantages = [Double](repeating: 0, count: n), gradient = advantages, k3 = advantages
+      let options = CTRLOptions(transform: try .exponential(rate: 3))
+      try rewards.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+        try logp.withUnsafeBufferPointer { (lp) throws(InfAlignError) in
+          try logr.withUnsafeBufferPointer { (lr) throws(InfAlignError) in
+            try advantages.withUnsafeMutableBufferPointer { (a) throws(InfAlignError) in
+              try gradient.withUnsafeMutableBufferPointer { (gr) throws(InfAlignError) in
+                try k3.withUnsafeMutableBufferPointer { (k) throws(InfAlignError) in
+                  let outputs = CTRLOutputs(advantages: a, lossGradient: gr, k3: k)
+                  benchmark.startMeasurement()
+                  for _ in benchmark.scaledIterations {
+                    blackHole(try CTRLStep.run(
+                      groups: groups, groupSize: g, rewards: r, policyLogProbs: lp, referenceLogProbs: lr,
+                      calibration: .group, options: options, outputs: outputs, threads: threads))
+                  }
+                  benchmark.stopMeasurement()
                 }
-                benchmark.stopMeasurement()
               }
             }
           }
