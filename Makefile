@@ -11,7 +11,7 @@ ABI_NM := $(shell command -v nm 2>/dev/null || command -v llvm-nm 2>/dev/null ||
 # The debug build that `swift test` makes: the C ABI test and the Python tests run against it.
 DEBUG_BIN := .build/debug
 
-.PHONY: deps python-deps build release test c-test python-test python trl-example ray-example demo bench compare clean
+.PHONY: deps python-deps build release test c-test python-test python trl-example ray-example demo bench compare compare-all fuzz clean
 
 deps:
 	@if pkg-config --exists openblas lapacke simdjson 2>/dev/null; then \
@@ -46,6 +46,30 @@ c-test: deps
 	$(ABI_CC) -std=c11 -Wall -Wextra -Werror -Iinclude Tests/CABI/abi_test.c -L$(DEBUG_BIN) -lInfAlignC \
 	  -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/abi_test
 	.build/abi_test
+
+# libFuzzer over the reward-file readers and the text forms (Sources/InfAlignFuzz; docs/RELIABILITY.md, "Fuzzing").
+# The target and everything it calls are built with -sanitize=fuzzer and AddressSanitizer in their own scratch path;
+# each target then runs FUZZ_SECONDS from its seeds (Fuzz/seeds/TARGET) plus the corpus earlier runs grew
+# (.build-fuzz/corpus/TARGET). A crash, a broken promise (the target's fatalError), an ASan report, a leak or an
+# input slower than 10 s stops with a non-zero exit; the input is saved as .build-fuzz/crashes/TARGET-crash-HASH
+# (replay without instrumentation: swift run InfAlignFuzz TARGET FILE).
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS ?= jsonl csv ctrl procedure transform table ctrl-option
+FUZZ_BUILD := --scratch-path .build-fuzz --product InfAlignFuzz --sanitize fuzzer --sanitize address \
+  -Xswiftc -DINFALIGN_LIBFUZZER -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
+
+fuzz: deps
+	@mkdir -p .build-fuzz/crashes
+	@echo "fuzz: building the instrumented target (.build-fuzz)"
+	@$(SWIFT) build $(FUZZ_BUILD) > .build-fuzz/build.log 2>&1 || { grep -v "Cannot export local symbol" .build-fuzz/build.log; exit 1; }
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build-fuzz/corpus/$$t; \
+	  INFALIGN_FUZZ_TARGET=$$t SWIFT_BACKTRACE=enable=no .build-fuzz/debug/InfAlignFuzz -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=.build-fuzz/crashes/$$t- \
+	    .build-fuzz/corpus/$$t Fuzz/seeds/$$t > .build-fuzz/$$t.log 2>&1 \
+	    || { tail -n 40 .build-fuzz/$$t.log; echo "fuzz: target $$t failed (log: .build-fuzz/$$t.log)"; exit 1; }; \
+	  echo "fuzz: $$t: $$(grep -E '^stat::number_of_executed_units' .build-fuzz/$$t.log | awk '{print $$2}') runs in $(FUZZ_SECONDS) s, $$(grep -E '^stat::average_exec_per_sec' .build-fuzz/$$t.log | awk '{print $$2}')/s, nothing found"; \
+	done
 
 # numpy and pytest for the Python tests, from pip when missing (nothing heavier: torch, trl and ray are only
 # installed by the example targets, and their tests skip without them).
@@ -106,6 +130,12 @@ bench: deps
 
 compare: release
 	OPENBLAS_NUM_THREADS=1 python3 Benchmarks/compare/compare_numpy.py --binary .build/release/infalign
+
+# Every comparison of docs/PERFORMANCE.md in one sitting (CTRL vs verl/TRL, threads, GEMM, reward files, the
+# tuning table, kernels vs numpy); needs a venv with numpy and torch (COMPARE_PYTHON).
+COMPARE_PYTHON ?= .venv/bin/python
+compare-all: release
+	Benchmarks/compare/run_all.sh $(COMPARE_PYTHON)
 
 clean:
 	rm -rf .build

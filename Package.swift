@@ -58,6 +58,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // The libFuzzer target over the readers and the text forms (`make fuzz` builds it with -sanitize=fuzzer into
+    // .build-fuzz); the ordinary build replays saved inputs through it.
+    .executableTarget(name: "InfAlignFuzz", dependencies: ["InfAlignInput", "InfAlignSolvers", "InfAlignC"]),
     // `@_cdecl` functions over InfAlignSolvers: status codes and a thread-local message, never a trap.
     .target(name: "InfAlignC", dependencies: ["InfAlignSolvers"]),
     .testTarget(name: "InfAlignCTests", dependencies: ["InfAlignC", "InfAlignSolvers"]),
@@ -68,7 +71,7 @@ let package = Package(
       path: "Tests/InfAlignTestSupport"
     ),
     .testTarget(name: "InfAlignMathTests", dependencies: ["InfAlignMath", "InfAlignTestSupport"]),
-    .testTarget(name: "infalignTests", dependencies: ["infalign", "InfAlignInput", "InfAlignSolvers"]),
+    .testTarget(name: "infalignTests", dependencies: ["infalign", "InfAlignInput", "InfAlignFuzz", "InfAlignSolvers"]),
     .testTarget(
       name: "InfAlignSolversTests",
       dependencies: [

@@ -4,11 +4,12 @@ import Testing
 import InfAlignInput
 @testable import infalign
 
-/// A seeded random-mutation fuzzer (libFuzzer's `-sanitize=fuzzer` needs a separate instrumented build of every
-/// module; this runs inside `swift test` on a fixed budget instead). Inputs are valid seeds mutated by bit flips,
-/// deletions, duplications and insertions of the tokens the parsers care about. A crash, trap or hang fails the
-/// run; every accepted input must satisfy the readers' invariants, every rejected one is a one-line error.
-/// `INFALIGN_FUZZ_ITERATIONS` scales the budget (CI: the defaults, a few seconds).
+/// A seeded random-mutation fuzzer that runs inside `swift test` on a fixed budget, over the same seeds as the
+/// libFuzzer target (`make fuzz`, Sources/InfAlignFuzz, seeds in Fuzz/seeds/TARGET): valid seeds mutated by bit
+/// flips, deletions, duplications and insertions of the tokens the parsers care about. A crash, trap or hang fails
+/// the run; every accepted input must satisfy the readers' invariants, every rejected one is a one-line error.
+/// `INFALIGN_FUZZ_ITERATIONS` scales the budget (CI: the defaults, a few seconds). libFuzzer, guided by coverage,
+/// goes much further (docs/RELIABILITY.md); this keeps a cheap check in every test run.
 struct Mutator {
   var state: UInt64
 
@@ -48,6 +49,15 @@ struct Mutator {
   }
 }
 
+/// The seed files of libFuzzer target `target` (Fuzz/seeds/TARGET in the repository), in name order.
+private func fuzzSeeds(_ target: String) -> [[UInt8]] {
+  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+  let dir = root.appendingPathComponent("Fuzz/seeds/\(target)")
+  let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.sorted() ?? []
+  return names.compactMap { try? Array(Data(contentsOf: dir.appendingPathComponent($0))) }
+}
+
 private func budget(_ base: Int) -> Int {
   let scale = ProcessInfo.processInfo.environment["INFALIGN_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 0
   return scale > 0 ? scale : base
@@ -74,35 +84,29 @@ private func readAll(_ bytes: [UInt8], path: String, requireRewards: Bool) {
 
 @Test func fuzzTheJSONLAndCSVReaders() {
   let dir = temporaryDirectory()
-  let jsonSeeds = [
-    "{\"id\": \"a\", \"reference_rewards\": [1, 2, 3, 4], \"rewards\": [2.5, 5, 0], \"policy_logprobs\": [-1, -2, -3], \"reference_logprobs\": [-1, -1, -1]}\n{\"id\": 7, \"reference_rewards\": [0.1, 0.2], \"rewards\": [0.2]}\n",
-    "{\"id\": 1.5, \"reference_rewards\": [1e-300, -2], \"rewards\": [], \"extra\": {\"x\": [1]}}\r\n\r\n",
-  ]
-  let csvSeeds = [
-    "id,source,reward\np1,reference,1\np1,reference,2\np1,policy,1.5\np2,reference,3\np2,policy,9\n",
-    "\u{FEFF}reward,id,source,note\r0.5,\"a,b\",Reference,x\r0.25,\"a,b\",POLICY,\"y\"\"z\"\r",
-  ]
+  let jsonSeeds = fuzzSeeds("jsonl"), csvSeeds = fuzzSeeds("csv")
+  #expect(jsonSeeds.count >= 2 && csvSeeds.count >= 2)
   var mutator = Mutator(state: 20_261_130)
   for i in 0..<budget(2000) {
     let json = i % 2 == 0
     let seeds = json ? jsonSeeds : csvSeeds
-    var input = Array(seeds[mutator.below(seeds.count)].utf8)
+    var input = seeds[mutator.below(seeds.count)]
     for _ in 0...mutator.below(3) { input = mutator.mutate(input) }
     readAll(input, path: dir + (json ? "/f.jsonl" : "/f.csv"), requireRewards: mutator.below(2) == 0)
   }
 }
 
 @Test func fuzzTheProcedureAndTransformSpecs() {
-  let procedures = ["standard", "bon:4", "won:16", "order:2:8", "mix:0.5*bon:32+0.5*won:32", "bon:1000000"]
-  let transforms = ["identity", "exp:5", "negexp:3", "log", "logit", "log:none", "logit:none", "power:0.5", "exp:5000"]
+  let procedures = fuzzSeeds("procedure"), transforms = fuzzSeeds("transform")
+  #expect(!procedures.isEmpty && !transforms.isEmpty)
   var mutator = Mutator(state: 7)
   for _ in 0..<budget(10_000) {
-    let p = String(decoding: mutator.mutate(Array(procedures[mutator.below(procedures.count)].utf8)), as: UTF8.self)
+    let p = String(decoding: mutator.mutate(procedures[mutator.below(procedures.count)]), as: UTF8.self)
     if let parsed = try? Procedure(parsing: p) {
       // What parses prints a form that parses back to the same procedure.
       #expect((try? Procedure(parsing: parsed.description)) == parsed, "\(p) -> \(parsed)")
     }
-    let t = String(decoding: mutator.mutate(Array(transforms[mutator.below(transforms.count)].utf8)), as: UTF8.self)
+    let t = String(decoding: mutator.mutate(transforms[mutator.below(transforms.count)]), as: UTF8.self)
     if let parsed = try? Transform(parsing: t) {
       #expect((try? Transform(parsing: parsed.description))?.description == parsed.description, "\(t) -> \(parsed)")
     }
