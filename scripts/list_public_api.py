@@ -11,7 +11,7 @@ import os
 import re
 import sys
 
-DECL = re.compile(r'^(\s*)((?:@[A-Za-z_]+(?:\([^)]*\))?\s+)*)(public|open)\s+(.*)$')
+DECL = re.compile(r'^(\s*)((?:@[A-Za-z_]+(?:\([^)]*\))?\s+)*)(public|open)\s+(?!=)(.*)$')
 CONTAINER = re.compile(r'^\s*(?:(?:public|package|internal|fileprivate|private|@\w+(?:\([^)]*\))?|final|indirect)\s+)*'
                        r'(struct|enum|protocol|class|actor|extension)\s+([A-Za-z_][\w.]*)')
 
