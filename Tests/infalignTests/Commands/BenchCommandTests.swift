@@ -17,13 +17,14 @@ import Testing
 ])
 func benchPrintsOneJSONObject(arguments: [String]) throws {
   for dtype in ["double", "float"] {
-    let text = try run(["bench"] + arguments + ["--dtype", dtype, "--repeats", "3", "--seed", "7"])
+    let text = try run(["bench"] + arguments + ["--dtype", dtype, "--repeats", "3", "--seed", "7", "--warmup", "0"])
     let objects = jsonLines(text)
     try #require(objects.count == 1, "\(text)")
     let json = objects[0]
     #expect(json["kernel"] as? String == arguments[0])
     #expect(json["dtype"] as? String == dtype)
     #expect((json["repeats"] as? NSNumber)?.intValue == 3)
+    #expect((json["warmup_s"] as? NSNumber)?.doubleValue == 0)
     #expect(json["isa"] as? String == VectorISA.active.description)
     #expect(json["unit"] is String)
     let median = try #require(rawNumber(text, "median_s")), minimum = try #require(rawNumber(text, "min_s"))
@@ -44,12 +45,15 @@ func benchPrintsOneJSONObject(arguments: [String]) throws {
   #expect(throws: (any Error).self) { try run(["bench", "logsumexp", "--repeats", "0"]) }
   #expect(throws: (any Error).self) { try run(["bench", "logsumexp", "--rows", "0"]) }
   #expect(throws: (any Error).self) { try run(["bench", "fft"]) }
+  for warmup in ["-1", "nan", "inf", "1e9"] {
+    #expect(throws: (any Error).self, "--warmup \(warmup)") { try run(["bench", "logsumexp", "--warmup", warmup]) }
+  }
   #expect(throws: (any Error).self) { try run(["bench", "analyze", "--transform", "exp:"]) }
 }
 
 /// `--threads` sets the row kernels' thread count for the run and is echoed; out-of-range counts are rejected.
 @Test func benchThreadsOption() throws {
-  let text = try run(["bench", "logsumexp", "--rows", "64", "--cols", "9", "--repeats", "2", "--threads", "2"])
+  let text = try run(["bench", "logsumexp", "--rows", "64", "--cols", "9", "--repeats", "2", "--threads", "2", "--warmup", "0.01"])
   let json = try #require(jsonLines(text).first)
   #expect((json["threads"] as? NSNumber)?.intValue == 2)
   #expect(throws: (any Error).self) { try run(["bench", "logsumexp", "--threads", "0"]) }
