@@ -58,23 +58,28 @@ extension CTRLStep {
     var m = 0
     for i in 0..<g {
       let j = b * g + i
-      var bad: (field: String, value: T)? = nil
-      if !rewards[j].isFinite { bad = ("reward", rewards[j]) }
+      // The first non-finite input of the sample, found without building any text (this runs for every token);
+      // its description is made only when it is thrown.
+      var bad: (field: Int, token: Int, value: T)? = nil
+      if !rewards[j].isFinite { bad = (0, 0, rewards[j]) }
       var t = 0
       while bad == nil && t < nt {
         let jt = j * nt + t
         defer { t += 1 }
         if let tm = tokens.mask, !tm[jt] { continue }
-        let suffix = nt > 1 ? " (token \(t))" : ""
         if !tokens.policyLogProbs[jt].isFinite {
-          bad = ("policy log-prob" + suffix, tokens.policyLogProbs[jt])
+          bad = (1, t, tokens.policyLogProbs[jt])
         } else if !tokens.referenceLogProbs[jt].isFinite {
-          bad = ("reference log-prob" + suffix, tokens.referenceLogProbs[jt])
+          bad = (2, t, tokens.referenceLogProbs[jt])
         } else if let old = tokens.oldPolicyLogProbs, !old[jt].isFinite {
-          bad = ("old policy log-prob" + suffix, old[jt])
+          bad = (3, t, old[jt])
         }
       }
-      if let bad, !mask { throw .nonFinite(field: bad.field, prompt: b, index: i, value: Double(bad.value)) }
+      if let bad, !mask {
+        let names = ["reward", "policy log-prob", "reference log-prob", "old policy log-prob"]
+        let field = bad.field > 0 && nt > 1 ? names[bad.field] + " (token \(bad.token))" : names[bad.field]
+        throw .nonFinite(field: field, prompt: b, index: i, value: Double(bad.value))
+      }
       ws.valid[i] = bad == nil
       if bad == nil {
         ws.index[m] = i

@@ -200,3 +200,30 @@ func groupCalibrationMatchesBruteForce(groupSize: Int) throws {
     }
   }
 }
+
+/// Token level: the first non-finite input a sample's kept tokens hold is named with its token position; tokens the
+/// mask drops are not checked; the reward is named without one.
+@Test func nonFiniteTokensAreNamedWithTheirPosition() throws {
+  let groups = 1, g = 3, nt = 4
+  let rewards: [Double] = [1, 2, 3]
+  var lp = [Double](repeating: -1, count: g * nt), lr = lp, old = lp
+  let mask = (0..<(g * nt)).map { $0 != 1 * nt + 0 }  // sample 1 drops token 0
+  lp[1 * nt + 0] = .nan  // masked out: ignored
+  lr[1 * nt + 2] = .infinity
+  old[2 * nt + 3] = -.infinity
+  func step(_ rewards: [Double], _ old: [Double]? = nil) throws(InfAlignError) {
+    _ = try CTRLStep.run(
+      groups: groups, groupSize: g, maxTokens: nt, rewards: rewards, policyLogProbs: lp, referenceLogProbs: lr,
+      oldPolicyLogProbs: old, mask: mask, calibration: .group)
+  }
+  #expect(throws: InfAlignError.nonFinite(field: "reference log-prob (token 2)", prompt: 0, index: 1, value: .infinity)) {
+    try step(rewards)
+  }
+  lr[1 * nt + 2] = -1
+  #expect(throws: InfAlignError.nonFinite(field: "old policy log-prob (token 3)", prompt: 0, index: 2, value: -.infinity)) {
+    try step(rewards, old)
+  }
+  #expect(throws: InfAlignError.nonFinite(field: "reward", prompt: 0, index: 0, value: .nan)) {
+    try step([.nan, 2, 3], old)
+  }
+}
