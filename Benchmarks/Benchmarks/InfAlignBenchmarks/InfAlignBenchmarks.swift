@@ -23,6 +23,7 @@ let benchmarks: @Sendable () -> Void = {
   analysisBenchmarks()
   ctrlStepBenchmarks()
   ctrlPresetBenchmarks()
+  ctrlTokenBenchmarks()
   optimalTransformBenchmarks()
   policyBenchmarks()
   empiricalWinRateBenchmarks()
