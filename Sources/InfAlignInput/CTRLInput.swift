@@ -23,16 +23,18 @@ package struct CTRLInput {
     let parser = try JSONLRecordParser(fields: JSONLRecordParser.Field.allCases, path: path)
     while let line = try lines.next() {
       if PromptReader.isBlank(line) { continue }
-      let at = "\(path):\(lines.lineNumber)"
-      try append(try parser.parse(line, at: at), line: lines.lineNumber, at: at, needsReferences: needsReferences)
+      // The location is text only when an error is made (it was formatted for every line).
+      let number = lines.lineNumber
+      try append(try parser.parse(line, at: "\(path):\(number)"), path: path, line: number,
+                 needsReferences: needsReferences)
     }
     if batch.count == 0 { throw InputError("\(path): no prompt groups") }
   }
 
   private mutating func append(
-    _ record: JSONLRecordParser.Record, line: Int, at: String, needsReferences: Bool
+    _ record: JSONLRecordParser.Record, path: String, line: Int, needsReferences: Bool
   ) throws(InputError) {
-    func fail(_ what: String) -> InputError { InputError("\(at): \(what) (prompt \(record.idText))") }
+    func fail(_ what: String) -> InputError { InputError("\(path):\(line): \(what) (prompt \(record.idText))") }
     func required(_ f: JSONLRecordParser.Field) throws(InputError) -> UnsafeBufferPointer<Double> {
       guard let values = record.values(f) else { throw fail("missing field \"\(f.key)\"") }
       return values
@@ -41,10 +43,13 @@ package struct CTRLInput {
     let policy = try required(.policyLogProbs), reference = try required(.referenceLogProbs)
     let old = record.values(.oldLogProbs)
     let references = needsReferences ? try required(.referenceRewards) : record.values(.referenceRewards)
-    for (f, values) in [(JSONLRecordParser.Field.policyLogProbs, policy), (.referenceLogProbs, reference),
-                        (.oldLogProbs, old ?? rewards)] where values.count != rewards.count {
+    func sameLength(_ f: JSONLRecordParser.Field, _ values: UnsafeBufferPointer<Double>?) throws(InputError) {
+      guard let values, values.count != rewards.count else { return }
       throw fail("field \"\(f.key)\" has \(values.count) entries but \"rewards\" has \(rewards.count)")
     }
+    try sameLength(.policyLogProbs, policy)
+    try sameLength(.referenceLogProbs, reference)
+    try sameLength(.oldLogProbs, old)
     if needsReferences && references?.isEmpty != false { throw fail("field \"reference_rewards\" is empty") }
     if batch.count == 0 {
       groupSize = rewards.count

@@ -2,7 +2,7 @@
 /// files).
 enum NumberText {
   /// Appends `[x0,x1,...]` (JSON; the values must be finite).
-  static func appendJSONArray(_ xs: ArraySlice<Double>, to buffer: inout ByteBuffer) {
+  static func appendJSONArray(_ xs: some Collection<Double>, to buffer: inout ByteBuffer) {
     buffer.append(UInt8(ascii: "["))
     var first = true
     for x in xs {
