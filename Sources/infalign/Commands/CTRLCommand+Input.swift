@@ -4,17 +4,6 @@ import InfAlignSolvers
 /// What `infalign ctrl` needs of its input beyond reading it (``CTRLInput``, in the input library): ids as JSON,
 /// the reference lists, the step's buffers and library errors mapped back to the file's lines.
 extension CTRLInput {
-  /// Appends group `b`'s id as JSON: a string (valid UTF-8, simdjson checked it) quoted and escaped, a number as
-  /// written.
-  func appendIDJSON(_ b: Int, to buffer: inout ByteBuffer) {
-    let id = batch.id(b)
-    if batch.idKinds[b] == .number {
-      buffer.append(id)
-    } else if !NumberText.appendJSONString(id, to: &buffer) {
-      buffer.append(Field.jsonString(String(decoding: id, as: UTF8.self)))  // not reached: simdjson validated it
-    }
-  }
-
   /// Each group's reference rewards (for `--calibration reference`).
   var referenceLists: [[Double]] { (0..<groups).map { Array(batch.references[batch.referenceRange($0)]) } }
 

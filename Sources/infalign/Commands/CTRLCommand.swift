@@ -80,10 +80,12 @@ struct CTRLCommand: RenderingCommand {
                        + "\(names[k]) is \(slot(k)[j]), not a finite number")
       }
     }
-    try ParallelRowWriter().write(count: b, to: file) { i, buffer in
+    try ParallelRowWriter().write(count: b, to: file) { (i, buffer) throws(CLIError) in
       let samples = (i * g)..<((i + 1) * g)
       buffer.append("{\"id\":" as StaticString)
-      batch.appendIDJSON(i, to: &buffer)
+      if !NumberText.appendJSONID(batch.batch, i, to: &buffer) {  // simdjson validated string ids: not expected
+        throw CLIError("\(input):\(batch.batch.lines[i]): prompt \(batch.batch.idText(i)): the id is not valid UTF-8")
+      }
       for k in 0..<keys.count {
         buffer.append(keys[k])
         NumberText.appendJSONArray(slot(k)[samples], to: &buffer)

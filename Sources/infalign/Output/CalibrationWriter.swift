@@ -41,9 +41,7 @@ struct CalibrationWriter {
         return
       }
       buffer.append("{\"id\":" as StaticString)
-      if batch.idKinds[b] == .number {
-        buffer.append(id)
-      } else if !NumberText.appendJSONString(id, to: &buffer) {
+      if !NumberText.appendJSONID(batch, b, to: &buffer) {
         throw CLIError("\(at()): the id is not valid UTF-8, which JSON cannot carry (write CSV output to keep it as bytes)")
       }
       buffer.append(",\"calibrated\":" as StaticString)

@@ -1,3 +1,5 @@
+import InfAlignInput
+
 /// Arrays, ids and cells appended to output blocks without going through `String` (what dominated writing large
 /// files).
 enum NumberText {
@@ -11,6 +13,16 @@ enum NumberText {
       buffer.append(number: x)
     }
     buffer.append(UInt8(ascii: "]"))
+  }
+
+  /// Appends prompt `b`'s id as JSON: a number as written, a string quoted and escaped; false when the string is not
+  /// valid UTF-8 (JSON cannot carry it).
+  static func appendJSONID(_ batch: PromptBatch, _ b: Int, to buffer: inout ByteBuffer) -> Bool {
+    if batch.idKinds[b] == .number {
+      buffer.append(batch.id(b))
+      return true
+    }
+    return appendJSONString(batch.id(b), to: &buffer)
   }
 
   /// Appends `bytes` as a JSON string; false when they are not valid UTF-8 (JSON cannot carry them).

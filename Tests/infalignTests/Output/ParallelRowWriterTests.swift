@@ -22,3 +22,19 @@ func parallelRowWriterKeepsTheOrder(count: Int) throws {
     #expect(try String(contentsOfFile: path, encoding: .utf8) == expected, "threads \(threads)")
   }
 }
+
+/// A failing row stops the write with the first error in row order, on any thread count.
+@Test func parallelRowWriterThrowsTheFirstErrorInRowOrder() throws {
+  let dir = temporaryDirectory()
+  for threads in [1, 2] {
+    let file = try OutputFile(path: dir + "/rows-\(threads).txt")
+    let error = try #require(throws: CLIError.self) {
+      try ParallelRowWriter().write(count: 3 * ParallelRowWriter.chunkRows, to: file, threads: threads) {
+        (row, block) throws(CLIError) in
+        if row == 5000 || row == 5001 || row == 9000 { throw CLIError("row \(row)") }
+        block.append(integer: row)
+      }
+    }
+    #expect(error.description == "row 5000", "threads \(threads)")
+  }
+}
