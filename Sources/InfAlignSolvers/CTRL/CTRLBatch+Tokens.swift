@@ -27,16 +27,15 @@ struct CTRLAggregation {
   }
 }
 
-extension CTRLStep {
+extension CTRLBatch {
   /// Stage 4, one valid sample `j` of group `b` (position `i`): per token the KL estimates, the PPO term with the
   /// sample's advantage (minus the KL return-to-go when placed after the baseline), the KL loss term, and
   /// `∂L/∂log π`. Throws naming the sample and token when a value overflows `T` or `Double`.
-  static func sampleTokens<T: BLASScalar>(
-    _ b: Int, _ i: Int, _ j: Int, _ tokens: CTRLTokens<T>, _ o: CTRLOptions, _ ppo: CTRLTerms.PPO,
-    _ aggregation: CTRLAggregation, _ outputs: CTRLOutputs<T>, _ ws: CTRLWorkspace,
+  func sampleTokens(
+    _ b: Int, _ i: Int, _ ppo: CTRLTerms.PPO, _ aggregation: CTRLAggregation, _ ws: CTRLWorkspace,
     _ totals: inout CTRLTokenTotals
   ) throws(InfAlignError) {
-    let nt = tokens.maxTokens, base = j * nt
+    let o = options, j = b * groupSize + i, nt = maxTokens, base = j * nt
     let lp = tokens.policyLogProbs, lr = tokens.referenceLogProbs, old = tokens.oldPolicyLogProbs
     @inline(__always) func active(_ t: Int) -> Bool { tokens.mask?[base + t] ?? true }
     var length = 0

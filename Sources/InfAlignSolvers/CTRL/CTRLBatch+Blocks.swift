@@ -65,28 +65,27 @@ extension CTRLTokenTotals {
   }
 }
 
-extension CTRLStep {
+extension CTRLBatch {
   /// Stages 1–3 on the staged path, one block of groups on one worker: validity, rewards and advantages of each
   /// group, the `valid` output, masked samples zeroed; gathers the block's totals and valid-token counts.
-  static func stagedGroups<T: BLASScalar>(
-    _ range: Range<Int>, _ g: Int, _ rewards: UnsafeBufferPointer<T>, _ tokens: CTRLTokens<T>,
-    _ calibration: CTRLCalibration<T>, _ o: CTRLOptions, _ outputs: CTRLOutputs<T>,
-    _ valid: UnsafeMutableBufferPointer<Bool>?, _ ws: CTRLWorkspace, _ totals: inout CTRLBlockTotals
+  func stagedGroups(
+    _ range: Range<Int>, _ valid: UnsafeMutableBufferPointer<Bool>?, _ ws: CTRLWorkspace,
+    _ totals: inout CTRLBlockTotals
   ) throws(InfAlignError) {
-    let nt = tokens.maxTokens, mask = o.nonFinite == .mask
+    let g = groupSize, nt = maxTokens, mask = options.nonFinite == .mask
     for b in range {
-      var m = try validateGroup(b, g, rewards, tokens, mask, ws)
-      if case .group = calibration, m < 2 {
+      var m = try validateGroup(b, ws)
+      if case .group = calibration, m < 2, g > 0 {  // a group without samples needs no references
         if !mask { throw .emptyReferences(prompt: b, count: m) }
         for i in 0..<g { ws.valid[i] = false }
         m = 0
       }
-      try groupRewards(b, g, m, rewards, tokens, calibration, o, outputs, ws)
-      try groupAdvantages(b, m, o, ws, &totals.groups)
+      try groupRewards(b, m, ws)
+      try groupAdvantages(b, m, ws, &totals.groups)
       for i in 0..<g {
         let j = b * g + i
         valid?[j] = ws.valid[i]
-        if !ws.valid[i] { zeroSample(j, nt, outputs) }
+        if !ws.valid[i] { zeroSample(j) }
       }
       for k in 0..<m {
         let j = b * g + ws.index[k]
@@ -101,14 +100,14 @@ extension CTRLStep {
 
   /// Stage 4 on the scalar path, one block of groups on one worker: every valid sample's tokens, summed into the
   /// block's totals.
-  static func stagedTokens<T: BLASScalar>(
-    _ range: Range<Int>, _ g: Int, _ tokens: CTRLTokens<T>, _ o: CTRLOptions, _ ppo: CTRLTerms.PPO,
-    _ aggregation: CTRLAggregation, _ outputs: CTRLOutputs<T>, _ valid: UnsafeMutableBufferPointer<Bool>?,
-    _ ws: CTRLWorkspace, _ totals: inout CTRLTokenTotals
+  func stagedTokens(
+    _ range: Range<Int>, _ ppo: CTRLTerms.PPO, _ aggregation: CTRLAggregation,
+    _ valid: UnsafeMutableBufferPointer<Bool>?, _ ws: CTRLWorkspace, _ totals: inout CTRLTokenTotals
   ) throws(InfAlignError) {
+    let g = groupSize
     for b in range {
       for i in 0..<g where valid?[b * g + i] ?? true {
-        try sampleTokens(b, i, b * g + i, tokens, o, ppo, aggregation, outputs, ws, &totals)
+        try sampleTokens(b, i, ppo, aggregation, ws, &totals)
       }
     }
   }

@@ -47,14 +47,11 @@ func ctrlMoments(_ x: UnsafePointer<Double>, _ m: Int) -> (mean: Double, m2: Dou
   return (mean, m2)
 }
 
-extension CTRLStep {
+extension CTRLBatch {
   /// Stage 1 of a group: marks the valid samples (all inputs finite) in `ws.valid`, compacts their positions into
   /// `ws.index`, and returns their count. Throws naming the first non-finite input unless masking.
-  static func validateGroup<T: BLASScalar>(
-    _ b: Int, _ g: Int, _ rewards: UnsafeBufferPointer<T>, _ tokens: CTRLTokens<T>, _ mask: Bool,
-    _ ws: CTRLWorkspace
-  ) throws(InfAlignError) -> Int {
-    let nt = tokens.maxTokens
+  func validateGroup(_ b: Int, _ ws: CTRLWorkspace) throws(InfAlignError) -> Int {
+    let g = groupSize, nt = maxTokens, mask = options.nonFinite == .mask
     var m = 0
     for i in 0..<g {
       let j = b * g + i
@@ -92,11 +89,8 @@ extension CTRLStep {
   /// Stage 2 of a group: the rewards `R` of its `m` valid samples into `ws.reward` (compacted): calibrated (or
   /// raw), transformed (or the distillation reward), minus a KL-in-reward placed before the baseline. Writes the
   /// `calibrated` and `transformed` outputs.
-  static func groupRewards<T: BLASScalar>(
-    _ b: Int, _ g: Int, _ m: Int, _ rewards: UnsafeBufferPointer<T>, _ tokens: CTRLTokens<T>,
-    _ calibration: CTRLCalibration<T>, _ o: CTRLOptions, _ outputs: CTRLOutputs<T>, _ ws: CTRLWorkspace
-  ) throws(InfAlignError) {
-    let base = b * g
+  func groupRewards(_ b: Int, _ m: Int, _ ws: CTRLWorkspace) throws(InfAlignError) {
+    let o = options, base = b * groupSize
     let cal = ws.calibrated, raw = ws.sorted
     for k in 0..<m { raw[k] = Double(rewards[base + ws.index[k]]) }
     switch calibration {
@@ -147,13 +141,14 @@ extension CTRLStep {
       }
       outputs.calibrated?[j] = T(cal[k])
       outputs.transformed?[j] = T(phi)
-      r[k] = phi - klPenalty(j, tokens, o)
+      r[k] = phi - klPenalty(j)
     }
   }
 
   /// `β·Σ_t kl_t` of the KL-in-reward term of sample `j` when it is placed before the baseline (else 0).
   @inline(__always)
-  static func klPenalty<T: BLASScalar>(_ j: Int, _ tokens: CTRLTokens<T>, _ o: CTRLOptions) -> Double {
+  func klPenalty(_ j: Int) -> Double {
+    let o = options
     guard let term = o.klReward, term.coefficient != 0, o.klRewardPlacement == .beforeBaseline else { return 0 }
     let nt = tokens.maxTokens
     let source = o.klRewardSource == .oldPolicy ? (tokens.oldPolicyLogProbs ?? tokens.policyLogProbs)

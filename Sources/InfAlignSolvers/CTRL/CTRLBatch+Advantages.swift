@@ -1,11 +1,11 @@
-extension CTRLStep {
+extension CTRLBatch {
   /// Stage 3 of a group: the advantages of its `m` valid samples from their rewards `ws.reward` (compacted), by
   /// the estimator and baseline, divided by the group's std when ``CTRLOptions/Scale/group``; written to
   /// `ws.estimate` (compacted). Gathers the batch moments of rewards and advantages into `totals`.
-  static func groupAdvantages(
-    _ b: Int, _ m: Int, _ o: CTRLOptions, _ ws: CTRLWorkspace, _ totals: inout CTRLGroupTotals
-  ) throws(InfAlignError) {
-    let r = ws.reward, a = ws.estimate
+  func groupAdvantages(_ b: Int, _ m: Int, _ ws: CTRLWorkspace, _ totals: inout CTRLGroupTotals)
+    throws(InfAlignError)
+  {
+    let o = options, r = ws.reward, a = ws.estimate
     guard m > 0 else { return }
     let (mean, m2) = ctrlMoments(r, m)
     totals.rewards.merge(count: Double(m), mean: mean, m2: m2)
@@ -82,7 +82,7 @@ extension CTRLStep {
   }
 
   /// PKPO advantages `m_i − baseline` of one group (see ``CTRLSubsetEstimators``) into `ws.estimate`.
-  static func subsetAdvantages(
+  func subsetAdvantages(
     _ b: Int, _ m: Int, _ k: Int, _ baseline: CTRLOptions.KBaseline, _ ws: CTRLWorkspace
   ) throws(InfAlignError) {
     let need = baseline == .leaveOneOut ? k + 1 : k

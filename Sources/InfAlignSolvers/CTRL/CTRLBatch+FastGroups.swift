@@ -1,6 +1,6 @@
 import InfAlignMath
 
-extension CTRLStep {
+extension CTRLBatch {
   /// Stages 1–3 for the peers' common case, in one tight pass per group: sequence-level inputs that are all
   /// finite (checked block by block with one vectorized scan per array), raw rewards (no calibration), the standard
   /// estimator, no KL-in-reward before the baseline, groups of two or more. The same expressions as
@@ -8,11 +8,10 @@ extension CTRLStep {
   /// block's totals into `partial`; returns `false` when the case does not apply or an input is not finite (the
   /// staged path then runs, rewriting every output and naming the first bad value).
   /// - Complexity: O(groups × G), three passes over each group's G rewards, over the threads; no allocation.
-  static func fastGroups<T: BLASScalar>(
-    _ groups: Int, _ g: Int, _ rewards: UnsafeBufferPointer<T>, _ tokens: CTRLTokens<T>,
-    _ calibration: CTRLCalibration<T>, _ o: CTRLOptions, _ outputs: CTRLOutputs<T>, _ blocks: CTRLBlocks,
-    _ partial: UnsafeMutableBufferPointer<CTRLBlockTotals>, _ threads: Int?
-  ) -> Bool {
+  func fastGroups(_ blocks: CTRLBlocks, _ partial: UnsafeMutableBufferPointer<CTRLBlockTotals>, _ threads: Int?)
+    -> Bool
+  {
+    let g = groupSize, o = options
     guard case .none = calibration, o.estimator == .standard, g >= 2, tokens.maxTokens == 1, tokens.mask == nil
     else { return false }
     if let kl = o.klReward, kl.coefficient != 0, o.klRewardPlacement == .beforeBaseline { return false }
@@ -29,7 +28,7 @@ extension CTRLStep {
         partial[k].validTokens = -1  // this block is not for the fast pass
         return
       }
-      fastBlock(range, g, rewards, o, outputs, &partial[k].groups)
+      fastBlock(range, &partial[k].groups)
       partial[k].validTokens = count
       partial[k].nonEmpty = count
       let all = start..<(start + count)
@@ -43,13 +42,10 @@ extension CTRLStep {
 
   /// The fast pass over one block of groups (all inputs finite): eight groups at a time, one per lane of a
   /// `SIMD8<Double>` (``fastLanes(_:_:_:_:_:_:_:)``); the block's last, partial set pads its unused lanes.
-  private static func fastBlock<T: BLASScalar>(
-    _ range: Range<Int>, _ g: Int, _ rewards: UnsafeBufferPointer<T>, _ o: CTRLOptions, _ outputs: CTRLOutputs<T>,
-    _ totals: inout CTRLGroupTotals
-  ) {
-    let r = rewards.baseAddress!, a = outputs.advantages.baseAddress!
+  private func fastBlock(_ range: Range<Int>, _ totals: inout CTRLGroupTotals) {
+    let g = groupSize, o = options, r = rewards.baseAddress!, a = outputs.advantages.baseAddress!
     for b in stride(from: range.lowerBound, to: range.upperBound, by: 8) {
-      fastLanes(r + b * g, a + b * g, g, Swift.min(8, range.upperBound - b), o, &totals)
+      Self.fastLanes(r + b * g, a + b * g, g, Swift.min(8, range.upperBound - b), o, &totals)
     }
   }
 
@@ -60,7 +56,7 @@ extension CTRLStep {
   /// group and are neither stored nor merged. The groups' moments are merged in group order. Lanes remove the
   /// scalar pass's latency chains (three serial G-term sums and G divisions per group).
   @inline(__always)
-  private static func fastLanes<T: BLASScalar>(
+  private static func fastLanes(
     _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ g: Int, _ lanes: Int, _ o: CTRLOptions,
     _ totals: inout CTRLGroupTotals
   ) {

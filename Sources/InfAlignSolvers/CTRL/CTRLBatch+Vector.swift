@@ -1,19 +1,17 @@
 import CInfAlignSIMD
 
-extension CTRLStep {
+extension CTRLBatch {
   /// Samples per chunk of the vector pass: the unit of threading and of partial sums, fixed so that the sums (and
   /// so the loss) are the same for every thread count.
-  static let vectorChunk = 4096
+  static var vectorChunk: Int { 4096 }
 
   /// Stage 4 on sequence-level inputs with every sample valid, by the AVX2/AVX-512 kernel of `CInfAlignSIMD`
   /// (the same formulas as ``sampleTokens(_:_:_:_:_:_:_:_:_:_:)``, as lane selects), split into chunks over the
   /// process's threads. Returns `nil` when it does not apply (token-level inputs, a baseline-only CPU) or when a
   /// value is not finite, so that the scalar pass runs and throws the error naming the first such sample.
   /// - Complexity: O(n), one pass over four inputs and up to four outputs; no allocation beyond the chunk sums.
-  static func vectorTokens<T: BLASScalar>(
-    _ n: Int, _ tokens: CTRLTokens<T>, _ o: CTRLOptions, _ aggregation: CTRLAggregation, _ outputs: CTRLOutputs<T>,
-    _ threads: Int?
-  ) -> CTRLTokenTotals? {
+  func vectorTokens(_ aggregation: CTRLAggregation, _ threads: Int?) -> CTRLTokenTotals? {
+    let n = samples, o = options
     let level = VectorISA.active.rawValue
     guard tokens.maxTokens == 1, tokens.mask == nil, level > 0, n > 0,
       T.self == Double.self || T.self == Float.self
@@ -28,26 +26,26 @@ extension CTRLStep {
     q.on_policy = tokens.oldPolicyLogProbs == nil ? 1 : 0
     q.loss_estimator = -1
     if let kl = o.klLoss, kl.coefficient != 0 {
-      q.loss_estimator = code(kl.estimator)
+      q.loss_estimator = Self.code(kl.estimator)
       q.loss_coef = kl.coefficient
       q.loss_clamp = kl.clamp ?? .infinity
       q.loss_straight = kl.straightThrough ? 1 : 0
     }
     q.after_estimator = -1
     if let kl = o.klReward, kl.coefficient != 0, o.klRewardPlacement == .afterBaseline {
-      q.after_estimator = code(kl.estimator)
+      q.after_estimator = Self.code(kl.estimator)
       q.after_coef = kl.coefficient
       q.after_clamp = kl.clamp ?? .infinity
       q.after_from_old = o.klRewardSource == .oldPolicy ? 1 : 0
     }
-    let chunks = (n + vectorChunk - 1) / vectorChunk
+    let chunks = (n + Self.vectorChunk - 1) / Self.vectorChunk
     let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: 7 * chunks)
     defer { sums.deallocate() }
     ParallelRows.forEach(rows: chunks, threads: threads, minimumRows: 4) { range, _ in
       for c in range {
-        let start = c * vectorChunk, count = Swift.min(vectorChunk, n - start)
+        let start = c * Self.vectorChunk, count = Swift.min(Self.vectorChunk, n - start)
         let s = sums.baseAddress! + 7 * c
-        s[6] = Double(pass(level, &q, start, count, tokens, outputs, s))
+        s[6] = Double(pass(level, &q, start, count, s))
       }
     }
     var totals = CTRLTokenTotals()
@@ -77,9 +75,9 @@ extension CTRLStep {
   }
 
   /// One chunk through the kernel of `T`'s precision (`T` is `Double` or `Float`, checked by the caller).
-  private static func pass<T: BLASScalar>(
-    _ level: Int32, _ q: UnsafePointer<infalign_ctrl_params>, _ start: Int, _ count: Int, _ tokens: CTRLTokens<T>,
-    _ outputs: CTRLOutputs<T>, _ sums: UnsafeMutablePointer<Double>
+  private func pass(
+    _ level: Int32, _ q: UnsafePointer<infalign_ctrl_params>, _ start: Int, _ count: Int,
+    _ sums: UnsafeMutablePointer<Double>
   ) -> Int {
     func at<U>(_ p: UnsafePointer<T>?, _: U.Type) -> UnsafePointer<U>? {
       p.map { UnsafeRawPointer($0 + start).assumingMemoryBound(to: U.self) }
