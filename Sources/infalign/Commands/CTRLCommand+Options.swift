@@ -52,6 +52,9 @@ struct CTRLFlags: ParsableArguments {
   @Option(help: "TRL's ratio cap δ, or none.") var ratioCap: String?
   @Option(help: "Log-ratio clamp before exp, or none.") var logRatioClamp: String?
   @Option(
+    help: "PPO ratio per token or per sequence: \(CTRLOptions.RatioLevel.wordList()).", transform: word("--ratio-level"))
+  var ratioLevel: CTRLOptions.RatioLevel?
+  @Option(
     help: "Loss aggregation: \(aggregationForms).",
     transform: { try .init(text: $0, option: "--aggregation", name: "--aggregation") })
   var aggregation: CTRLOptions.Aggregation?
@@ -90,6 +93,7 @@ struct CTRLFlags: ParsableArguments {
     if let dualClip { o.dualClip = try optionalNumber(dualClip, "--dual-clip") }
     if let ratioCap { o.ratioCap = try optionalNumber(ratioCap, "--ratio-cap") }
     if let logRatioClamp { o.logRatioClamp = try optionalNumber(logRatioClamp, "--log-ratio-clamp") }
+    if let ratioLevel { o.ratioLevel = ratioLevel }
     if let aggregation { o.aggregation = aggregation }
     if let nonFinite { o.nonFinite = nonFinite }
     do {

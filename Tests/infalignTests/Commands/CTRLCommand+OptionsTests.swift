@@ -30,3 +30,26 @@ import Testing
     #expect(message.contains("expected none, group, batch or batch-whiten"), "\(message)")
   }
 }
+
+/// The command line sets every option of the registry (``CTRLOptionKey/commandLineFlags``), and every option flag of
+/// `infalign ctrl` sets one of its options.
+@Test func ctrlFlagsCoverTheOptionRegistry() {
+  let help = CTRLCommand.helpMessage(columns: 400)
+  let flags = Set(help.split { $0 == " " || $0 == "\n" || $0 == "," || $0 == "<" || $0 == "[" || $0 == "]" || $0 == "/" }
+    .filter { $0.hasPrefix("--") }.map(String.init))
+  let registry = Set(CTRLOptionKey.allCases.flatMap(\.commandLineFlags))
+  for key in CTRLOptionKey.allCases {
+    for flag in key.commandLineFlags {
+      #expect(flags.contains(flag), "\(key.rawValue): infalign ctrl has no \(flag)")
+    }
+  }
+  let own: Set<String> = ["--input", "--output", "--format", "--help", "--version", "--no-bessel-std"]
+  for flag in flags.subtracting(own) {
+    #expect(registry.contains(flag), "infalign ctrl \(flag) sets no CTRLOptionKey")
+  }
+  // The same value by key and by flag gives the same options.
+  var byKey = CTRLOptions(), calibration = CTRLPreset.Calibration.group
+  try? CTRLOptionKey.ratioLevel.apply("sequence-mean", to: &byKey, calibration: &calibration)
+  let byFlag = try? CTRLFlags.parse(["--ratio-level", "sequence-mean"]).apply(to: CTRLOptions(), transform: nil)
+  #expect(byFlag?.ratioLevel == byKey.ratioLevel && byKey.ratioLevel == .sequenceMean)
+}

@@ -1,6 +1,4 @@
-import InfAlignSolvers
-
-/// The value text of `infalign_ctrl_options_set(key, value)`: the C-only forms (flags, numbers with `none`) and the
+/// The value text of a ``CTRLOptionKey`` (`infalign_ctrl_options_set(key, value)`, Python's keywords): the text-only forms (flags, numbers with `none`) and the
 /// library's shared parsers (``CTRLOptionWord``, `CTRLOptions+Text.swift`) named as `ctrl option KEY`. Each throws
 /// ``InfAlignError/parse(kind:text:reason:)`` naming the option and saying what was expected.
 struct CTRLOptionText {
