@@ -98,20 +98,9 @@ extension CTRLBatch {
       for k in 0..<m { cal[k] = raw[k] }
     case .group:
       // Mid-rank among the group, itself included (it adds ½), so leave-one-out subtracts ½.
-      if m <= OneShotCalibration.directQueryLimit {
-        Double.midRankCountsUnsorted(raw, m, raw, m, cal)
-      } else {
-        let sorted = ws.estimate
-        sorted.update(from: raw, count: m)
-        do {
-          try RadixSort.sort(
-            UnsafeMutableBufferPointer(start: sorted, count: m),
-            scratch: UnsafeMutableBufferPointer(start: ws.sortScratch, count: m), histogram: ws.histogram, row: b)
-        } catch {
-          throw .math(error)  // unreachable: non-finite rewards were rejected or masked
-        }
-        for k in 0..<m { cal[k] = MidRank.count(UnsafePointer(sorted), m, raw[k]) }
-      }
+      try RowCalibrator.counts(
+        raw, m, queries: raw, m, into: cal, row: ws.estimate, scratch: ws.sortScratch, histogram: ws.histogram,
+        prompt: b)
       let scale = MidRankScale<Double>(CalibrationOptions(leaveOneOut: true, smoothing: o.smoothing), references: m)
       for k in 0..<m { cal[k] = scale(cal[k]) }
     case .table(let table):

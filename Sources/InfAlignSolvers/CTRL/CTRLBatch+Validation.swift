@@ -105,22 +105,19 @@ extension CTRLBatch {
     // The samples an estimator needs in every group, checked against the group size once (a group with fewer
     // *valid* samples after masking is still a data error of the run, naming the group).
     guard groups > 0, g > 0 else { return }
-    let need: (count: Int, what: String)? =
-      switch o.estimator {
-      case .standard, .bestOfNDistillation, .worstOfNDistillation: nil
-      case .maxMinusSecond: (2, "max − second")
-      case let .maxAtK(k, baseline), let .passAtK(k, baseline):
-        (baseline == .leaveOneOut ? k + 1 : k, "\(o.estimator.text)")
-      case let .analyticPassAtK(k): (k, "\(o.estimator.text)")
-      }
-    if let need, need.count > g {
-      let k: Double = switch o.estimator {
-      case let .maxAtK(k, _), let .passAtK(k, _), let .analyticPassAtK(k): Double(k)
-      default: Double(need.count)
-      }
-      throw .invalidParameter(
-        name: o.estimator == .maxMinusSecond ? "group size" : "k", value: o.estimator == .maxMinusSecond ? Double(g) : k,
-        reason: "\(need.what) needs \(need.count) samples per group; the groups have \(g)")
+    let need: Int, k: Int
+    switch o.estimator {
+    case .standard, .bestOfNDistillation, .worstOfNDistillation: return
+    case .maxMinusSecond: (need, k) = (2, 0)
+    case let .maxAtK(kk, baseline), let .passAtK(kk, baseline): (need, k) = (baseline == .leaveOneOut ? kk + 1 : kk, kk)
+    case let .analyticPassAtK(kk): (need, k) = (kk, kk)
     }
+    guard need > g else { return }
+    if o.estimator == .maxMinusSecond {
+      throw .invalidParameter(
+        name: "group size", value: Double(g), reason: "max − second needs 2 samples per group; the groups have \(g)")
+    }
+    throw .invalidParameter(
+      name: "k", value: Double(k), reason: "\(o.estimator.text) needs \(need) samples per group; the groups have \(g)")
   }
 }

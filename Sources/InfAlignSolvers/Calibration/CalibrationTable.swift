@@ -233,44 +233,7 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
     _ refs: UnsafeBufferPointer<T>, prompt b: Int, _ queries: UnsafePointer<T>?,
     _ out: UnsafeMutablePointer<T>?, _ k: Int, _ options: CalibrationOptions
   ) throws(InfAlignError) {
-    try Self.calibrateSorted(refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b, queries, out, k,
-                             options)
-  }
-
-  /// Calibrates `k` queries of one prompt against its `m` sorted references (the table's and the one-shot path).
-  @inlinable
-  static func calibrateSorted(
-    _ refs: UnsafePointer<T>, _ m: Int, prompt: Int, _ queries: UnsafePointer<T>?,
-    _ out: UnsafeMutablePointer<T>?, _ k: Int, _ options: CalibrationOptions
-  ) throws(InfAlignError) {
-    guard k > 0, let queries, let out else { return }
-    let loo = options.leaveOneOut
-    if loo && m < 2 { throw .emptyReferences(prompt: prompt, count: m) }
-    let scale = MidRankScale<T>(options, references: m)
-    /// Query `j` (finite) from its lower bound; read before `out[j]` is written (they may be the same memory).
-    func finish(_ j: Int, lower: Int) throws(InfAlignError) {
-      let q = queries[j]
-      let (count, ties) = MidRank.count(refs, m, q, lower: lower)
-      if loo && ties == 0 {
-        throw .shapeMismatch(
-          "leave-one-out: query \(j) of prompt \(prompt) (value \(q)) is not one of that prompt's references")
-      }
-      out[j] = scale(count)
-    }
-    // Eight finite queries at a time search together (their loads overlap); the rest, and any run of eight with a
-    // non-finite value, one by one. Queries are finished in order, so the first error is the one-by-one loop's.
-    var j = 0
-    while j < k {
-      if j + 8 <= k, m > 0, (0..<8).allSatisfy({ queries[j + $0].isFinite }) {
-        let lower = RowSearch.lowerBounds8(refs, m, queries + j)
-        for i in 0..<8 { try finish(j + i, lower: lower[i]) }
-        j += 8
-        continue
-      }
-      let q = queries[j]
-      if !q.isFinite { throw .nonFinite(field: "reward", prompt: prompt, index: j, value: Double(q)) }
-      try finish(j, lower: RowSearch.lowerBound(refs, m, q))
-      j += 1
-    }
+    try RowCalibrator.calibrateSorted(
+      refs.baseAddress! + offsets[b], offsets[b + 1] - offsets[b], prompt: b, queries, out, k, options)
   }
 }

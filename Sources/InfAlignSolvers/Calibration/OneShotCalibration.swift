@@ -3,16 +3,14 @@ import InfAlignMath
 /// One-shot calibration: references and queries of a batch of prompts in, calibrated rewards out, when the
 /// references are used once (MATH.md §2; same values, options and errors as ``CalibrationTable``).
 ///
-/// Per prompt it picks the cheaper exact method: with few queries (`k ≤` ``directQueryLimit``) and no
-/// leave-one-out, a direct SIMD count of each query against the unsorted references
-/// (``MidRank/countsUnsorted(_:_:queries:_:into:)``, O(k·M) compares, no sort); otherwise a radix sort of the
-/// prompt's references into a scratch row and binary searches. Both give bit-identical results. To calibrate
+/// Per prompt it picks the cheaper exact method through the shared ``RowCalibrator``: with few queries (`k ≤`
+/// ``directQueryLimit``) and no leave-one-out, a direct SIMD count of each query against the unsorted references
+/// (O(k·M) compares, no sort); otherwise a radix sort of the prompt's references into a scratch row and binary
+/// searches. Both give bit-identical results. To calibrate
 /// against the same references repeatedly, build a ``CalibrationTable`` once instead.
 public enum OneShotCalibration {
-  /// Queries per prompt up to which counting beats sorting. A radix sort costs 10–30 ns per reference and a
-  /// direct compare ~0.1–0.2 ns per (query, reference) pair, so the crossover is near 100 queries; 64 keeps a
-  /// margin.
-  public static let directQueryLimit = 64
+  /// Queries per prompt up to which counting beats sorting (``RowCalibrator/directQueryLimit``).
+  public static var directQueryLimit: Int { RowCalibrator.directQueryLimit }
 
   /// Ragged: prompt `b`'s references are `references[referenceOffsets[b] ..< referenceOffsets[b+1]]` and its queries
   /// `queries[queryOffsets[b] ..< queryOffsets[b+1]]`; results go to the queries' positions in `out` (which may be
@@ -92,15 +90,9 @@ public enum OneShotCalibration {
       let scale = MidRankScale<T>(options, references: m)
       for j in 0..<k { o[j] = scale(o[j]) }
     } else {
-      let row = UnsafeMutableBufferPointer(rebasing: scratch[0..<m])
-      _ = row.initialize(from: UnsafeBufferPointer(start: refs, count: m))
-      do {
-        try RadixSort.sort(row, scratch: UnsafeMutableBufferPointer(rebasing: scratch[m..<(2 * m)]),
-                           histogram: histogram, row: b)
-      } catch {
-        throw .math(error)  // unreachable: non-finite references were rejected above
-      }
-      try CalibrationTable<T>.calibrateSorted(UnsafePointer(row.baseAddress!), m, prompt: b, q, o, k, options)
+      let row = scratch.baseAddress!
+      try RowCalibrator.sortRow(refs, m, into: row, scratch: row + m, histogram: histogram, prompt: b)
+      try RowCalibrator.calibrateSorted(UnsafePointer(row), m, prompt: b, q, o, k, options)
     }
   }
 
@@ -181,6 +173,6 @@ public enum OneShotCalibration {
 
   @inlinable
   static func useDirect(_ k: Int, _ options: CalibrationOptions) -> Bool {
-    !options.leaveOneOut && k <= directQueryLimit
+    !options.leaveOneOut && RowCalibrator.countsDirectly(queries: k)
   }
 }
