@@ -108,16 +108,16 @@ package enum ShapeFuzz {
       settings.append("\(key)=\(value)")
       try checkStatus(infalign_ctrl_options_set(options, key, value), "\(what): option \(key)=\(value)")
     }
-    let what2 = "\(what) [\(settings.joined(separator: " "))]"
+    let described = "\(what) [\(settings.joined(separator: " "))]"
     // A reference table for 1 in 3 steps: as many prompts as groups, or more, or fewer; sometimes the other type.
     var table: OpaquePointer? = nil
     defer { _ = infalign_table_free(table) }
     if r.below(3) == 0 {
       let prompts = r.bit() ? shape.groups : r.below(9)
       if r.below(8) == 0 {
-        table = try T.Other.makeTable(prompts: prompts, &r, what2)
+        table = try T.Other.makeTable(prompts: prompts, &r, described)
       } else {
-        table = try T.makeTable(prompts: prompts, &r, what2)
+        table = try T.makeTable(prompts: prompts, &r, described)
       }
     }
     let n = shape.groups * shape.groupSize, tokens = n * shape.maxTokens
@@ -153,27 +153,27 @@ package enum ShapeFuzz {
         transformed?.pointer, k1?.pointer, k2?.pointer, k3?.pointer, valid?.pointer,
         summary.map { UnsafeMutableRawPointer($0.pointer) })
     }
-    try checkStatus(status, what2)
+    try checkStatus(status, described)
     withExtendedLifetime((rewards, policy, reference, old, mask)) {}
     guard status == 0 else { return status }
-    try checkFinite(advantages, "advantages", what2)
-    try checkFinite(gradient, "loss_gradient", what2)
-    try checkFinite(calibrated, "calibrated", what2)
-    try checkFinite(transformed, "transformed", what2)
-    try checkFinite(k1, "k1", what2)
-    try checkFinite(k2, "k2", what2)
-    try checkFinite(k3, "k3", what2)
+    try checkFinite(advantages, "advantages", described)
+    try checkFinite(gradient, "loss_gradient", described)
+    try checkFinite(calibrated, "calibrated", described)
+    try checkFinite(transformed, "transformed", described)
+    try checkFinite(k1, "k1", described)
+    try checkFinite(k2, "k2", described)
+    try checkFinite(k3, "k3", described)
     if let valid, let i = (0..<n).first(where: { valid.pointer[$0] > 1 }) {
-      throw Failure("\(what2): status 0 but valid[\(i)] = \(valid.pointer[i])")
+      throw Failure("\(described): status 0 but valid[\(i)] = \(valid.pointer[i])")
     }
     if let summary {
       // loss, mean_k1, mean_k2, mean_k3, clipped_fraction, masked_count (int64), policy_loss, kl_loss.
       let names = ["loss", "mean_k1", "mean_k2", "mean_k3", "clipped_fraction", "masked_count", "policy_loss", "kl_loss"]
       for i in 0..<8 where i != 5 && !summary.pointer[i].isFinite {
-        throw Failure("\(what2): status 0 but summary.\(names[i]) = \(summary.pointer[i])")
+        throw Failure("\(described): status 0 but summary.\(names[i]) = \(summary.pointer[i])")
       }
       let masked = UnsafeRawPointer(summary.pointer).load(fromByteOffset: 40, as: Int64.self)
-      if masked < 0 || masked > n { throw Failure("\(what2): status 0 but summary.masked_count = \(masked) of \(n)") }
+      if masked < 0 || masked > n { throw Failure("\(described): status 0 but summary.masked_count = \(masked) of \(n)") }
     }
     return status
   }
