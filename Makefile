@@ -47,14 +47,15 @@ c-test: deps
 	  -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/abi_test
 	.build/abi_test
 
-# libFuzzer over the reward-file readers and the text forms (Sources/InfAlignFuzz; docs/RELIABILITY.md, "Fuzzing").
+# libFuzzer over the reward-file readers, the text forms and the C ABI over shapes (Sources/InfAlignFuzz;
+# docs/RELIABILITY.md, "Fuzzing"; ctrl-shapes skips the known-trap class unless INFALIGN_FUZZ_KNOWN_TRAPS=1).
 # The target and everything it calls are built with -sanitize=fuzzer and AddressSanitizer in their own scratch path;
 # each target then runs FUZZ_SECONDS from its seeds (Fuzz/seeds/TARGET) plus the corpus earlier runs grew
 # (.build-fuzz/corpus/TARGET). A crash, a broken promise (the target's fatalError), an ASan report, a leak or an
 # input slower than 10 s stops with a non-zero exit; the input is saved as .build-fuzz/crashes/TARGET-crash-HASH
 # (replay without instrumentation: swift run InfAlignFuzz TARGET FILE).
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS ?= jsonl csv ctrl procedure transform table ctrl-option
+FUZZ_TARGETS ?= jsonl csv ctrl procedure transform table ctrl-option ctrl-shapes
 FUZZ_BUILD := --scratch-path .build-fuzz --product InfAlignFuzz --sanitize fuzzer --sanitize address \
   -Xswiftc -DINFALIGN_LIBFUZZER -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
 

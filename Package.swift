@@ -58,12 +58,13 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    // The libFuzzer target over the readers and the text forms (`make fuzz` builds it with -sanitize=fuzzer into
+    // The libFuzzer target over the readers, the text forms and the C ABI over shapes (`make fuzz` builds it with -sanitize=fuzzer into
     // .build-fuzz); the ordinary build replays saved inputs through it.
     .executableTarget(name: "InfAlignFuzz", dependencies: ["InfAlignInput", "InfAlignSolvers", "InfAlignC"]),
     // `@_cdecl` functions over InfAlignSolvers: status codes and a thread-local message, never a trap.
     .target(name: "InfAlignC", dependencies: ["InfAlignSolvers"]),
-    .testTarget(name: "InfAlignCTests", dependencies: ["InfAlignC", "InfAlignSolvers"]),
+    // InfAlignFuzz: the `ctrl-shapes` decoder, run from seeded bytes (ShapeFuzzTests).
+    .testTarget(name: "InfAlignCTests", dependencies: ["InfAlignC", "InfAlignSolvers", "InfAlignFuzz"]),
     // One seeded RNG and the tolerance helpers, shared by the test suites (not a product).
     .target(
       name: "InfAlignTestSupport",

@@ -50,6 +50,9 @@ struct BenchCommand: RenderingCommand {
   @Option(parsing: .unconditional, help: "Threads for the row kernels (default: INFALIGN_NUM_THREADS, else the available cores).")
   var threads: Int?
 
+  /// Repetitions past this would run for hours even for the smallest kernel at a real size.
+  static let maximumRepeats = 1_000_000
+
   func validate() throws {
     if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
     if !(warmup >= 0 && warmup <= 3600) { throw ValidationError("--warmup must be between 0 and 3600 seconds, got \(warmup)") }
@@ -60,20 +63,30 @@ struct BenchCommand: RenderingCommand {
     if let threads, threads < 1 || threads > Threads.maximum {
       throw ValidationError("--threads must be between 1 and \(Threads.maximum), got \(threads)")
     }
+    try MemoryBudget.time("--repeats", repeats, count: repeats, limit: Self.maximumRepeats, unit: "repetitions",
+                          reason: "each repetition runs the whole kernel")
     let bytes = dtype == .float ? 4 : 8
+    /// `--a A × --b B` as typed, for the message.
+    func typed(_ pairs: (String, Int)...) -> String { pairs.map { "--\($0.0) \($0.1)" }.joined(separator: " × ") }
     switch kernel {
     case .calibrate, .calibrateTable:
-      try MemoryBudget.check("--prompts × --references", [prompts, references], elementBytes: bytes, arrays: 3)
-      try MemoryBudget.check("--prompts × --queries", [prompts, queries], elementBytes: bytes, arrays: 3)
-    case .winrate: try MemoryBudget.check("--prompts × --samples", [prompts, samples], elementBytes: bytes, arrays: 4)
-    case .logsumexp, .softmax: try MemoryBudget.check("--rows × --cols", [rows, cols], elementBytes: bytes, arrays: 3)
+      try MemoryBudget.memory(typed(("prompts", prompts), ("references", references)), [prompts, references],
+                              unit: "values", bytesEach: 3 * bytes)
+      try MemoryBudget.memory(typed(("prompts", prompts), ("queries", queries)), [prompts, queries],
+                              unit: "values", bytesEach: 3 * bytes)
+    case .winrate:
+      try MemoryBudget.memory(typed(("prompts", prompts), ("samples", samples)), [prompts, samples],
+                              unit: "values", bytesEach: 4 * bytes)
+    case .logsumexp, .softmax:
+      try MemoryBudget.memory(typed(("rows", rows), ("cols", cols)), [rows, cols], unit: "values", bytesEach: 3 * bytes)
     case .gemm:
-      for (name, a, b) in [("--m × --k", m, k), ("--k × --n", k, n), ("--m × --n", m, n)] {
-        try MemoryBudget.check(name, [a, b], elementBytes: bytes, arrays: 2)
+      for (a, b) in [(("m", m), ("k", k)), (("k", k), ("n", n)), (("m", m), ("n", n))] {
+        try MemoryBudget.memory(typed(a, b), [a.1, b.1], unit: "values", bytesEach: 2 * bytes)
       }
     case .ctrlStep:
-      try MemoryBudget.check("--groups × --group-size", [groups, groupSize], elementBytes: bytes, arrays: 12)
-    case .analyze, .optimal: try MemoryBudget.check("--grid", [grid], elementBytes: 8, arrays: 64)
+      try MemoryBudget.memory(typed(("groups", groups), ("group-size", groupSize)), [groups, groupSize],
+                              unit: "samples", bytesEach: 12 * bytes)
+    case .analyze, .optimal: try MemoryBudget.grid(grid)
     }
   }
 

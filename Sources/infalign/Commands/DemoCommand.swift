@@ -31,7 +31,8 @@ struct DemoCommand: RenderingCommand {
     if prompts < 1 || candidates < 2 { throw CLIError("--prompts must be ≥ 1 and --candidates ≥ 2") }
     if n < 1 { throw CLIError("--n must be at least 1") }
     // The experiment holds a few prompts × candidates matrices (rewards, log-probs, policies) at once.
-    try MemoryBudget.check("--prompts × --candidates", [prompts, candidates], elementBytes: 8, arrays: 16)
+    try MemoryBudget.memory("--prompts \(prompts) × --candidates \(candidates)", [prompts, candidates],
+                            unit: "candidates", bytesEach: 8 * 16)
     let progress = Progress(label: "demo")
     let rows = try AlignmentExperiment.run(configuration, optimal: DemoOptimal.solver) { progress.report($0) }
     progress.finish()

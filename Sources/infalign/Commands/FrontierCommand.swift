@@ -21,11 +21,20 @@ struct FrontierCommand: RenderingCommand {
 
   @Option(help: "Output format: text, json or csv.") var format: OutputFormat = .text
 
+  func validate() throws {
+    try MemoryBudget.grid(grid)
+  }
+
+  /// Each point solves for β (for `optimal`, a whole optimal-transform solve; ~6 ms for `identity` in a debug
+  /// build): more COUNT × transforms points than this would run for hours.
+  static let maximumPoints = 100_000
+
   func budgets() throws -> [Double] {
     let parts = kl.split(separator: ":").map(String.init)
     guard parts.count == 3, let lo = Double(parts[0]), let hi = Double(parts[1]), let count = Int(parts[2]),
       count >= 1, lo > 0, hi >= lo, lo.isFinite, hi.isFinite
     else { throw CLIError("--kl: expected LO:HI:COUNT with 0 < LO ≤ HI and COUNT ≥ 1, got \"\(kl)\"") }
+    try MemoryBudget.memory("--kl", kl, count: count, unit: "points", bytesEach: 8)
     return count == 1 ? [lo] : (0..<count).map { lo + (hi - lo) * Double($0) / Double(count - 1) }
   }
 
@@ -34,6 +43,9 @@ struct FrontierCommand: RenderingCommand {
     let klBudgets = try budgets()
     let names = transforms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     if names.isEmpty { throw CLIError("--transforms: give at least one transform") }
+    let (points, overflow) = klBudgets.count.multipliedReportingOverflow(by: names.count)
+    try MemoryBudget.time("--kl", "\(kl) × \(names.count) transforms", count: overflow ? .max : points,
+                          limit: Self.maximumPoints, unit: "points", reason: "each point solves for β")
     var rows: [Row] = []
     var series: [SVGChart.Series] = []
     let progress = Progress(label: "frontier")

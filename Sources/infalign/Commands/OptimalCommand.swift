@@ -18,6 +18,7 @@ struct OptimalCommand: RenderingCommand {
   func validate() throws {
     if (beta == nil) == (kl == nil) { throw ValidationError("give exactly one of --beta and --kl") }
     if grid < 8 { throw ValidationError("--grid must be at least 8") }
+    try MemoryBudget.grid(grid)
   }
 
   func execute(into out: inout some TextOutputStream) throws {

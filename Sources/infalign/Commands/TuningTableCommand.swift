@@ -14,15 +14,21 @@ struct TuningTableCommand: RenderingCommand {
   @Option(parsing: .unconditional, help: "Grid points of the optimal transform.") var grid = 1024
   @Option(help: "Output format: text (markdown), json or csv.") var format: OutputFormat = .text
 
+  /// Each case (2 × N values × KL budgets) is an optimal-transform solve.
+  static let maximumCases = 10_000
+
   func validate() throws {
     if grid < 8 { throw ValidationError("--grid must be at least 8 (got \(grid))") }
+    try MemoryBudget.grid(grid)
   }
 
   func execute(into output: inout some TextOutputStream) throws {
     if n.split(separator: ",").isEmpty { throw CLIError("--n: give at least one N (got \"\(n)\")") }
     if kl.split(separator: ",").isEmpty { throw CLIError("--kl: give at least one KL budget (got \"\(kl)\")") }
     let ns = try n.split(separator: ",").map { s -> Int in
-      guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 1 else { throw CLIError("--n: bad value \(s)") }
+      guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 1, v <= Procedure.maximumN else {
+        throw CLIError("--n: bad value \(s) (N is 1 ... \(Procedure.maximumN))")
+      }
       return v
     }
     let budgets = try kl.split(separator: ",").map { s -> Double in
@@ -33,6 +39,9 @@ struct TuningTableCommand: RenderingCommand {
     }
     // The cases are independent: they run on the process's threads (INFALIGN_NUM_THREADS), one case per block,
     // each writing only its own row, so the table is the same bytes for any thread count.
+    let (perFamily, overflow) = ns.count.multipliedReportingOverflow(by: budgets.count)
+    try MemoryBudget.time("--n × --kl", "\(ns.count) × \(budgets.count) values", count: overflow ? .max : 2 * perFamily,
+                          limit: Self.maximumCases, unit: "cases", reason: "each case is an optimal-transform solve")
     var cases: [(family: TransformFamily, procedure: Procedure, budget: Double)] = []
     for (family, kind) in [(TransformFamily.exponential, "bon"), (.negativeExponential, "won")] {
       for count in ns {

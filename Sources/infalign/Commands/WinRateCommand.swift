@@ -20,8 +20,14 @@ struct WinRateCommand: RenderingCommand {
   @Option(parsing: .unconditional, help: "Confidence level of the interval.") var level = 0.95
   @Option(help: "Output format: text, json or csv.") var format: OutputFormat = .text
 
+  /// Each resample draws every prompt once: 10⁷ resamples of 10⁴ prompts are already 10¹¹ draws.
+  static let maximumResamples = 10_000_000
+
   func validate() throws {
     if bootstrap < 0 { throw ValidationError("--bootstrap must be 0 (no interval) or more resamples, got \(bootstrap)") }
+    try MemoryBudget.memory("--bootstrap", bootstrap, count: bootstrap, unit: "resamples", bytesEach: 8)
+    try MemoryBudget.time("--bootstrap", bootstrap, count: bootstrap, limit: Self.maximumResamples, unit: "resamples",
+                          reason: "each resample redraws every prompt")
     if !(level > 0 && level < 1) { throw ValidationError("--level must be strictly between 0 and 1, got \(level)") }
   }
 

@@ -16,11 +16,11 @@ import Testing
     (["tuning-table", "--n", ""], "--n: give at least one N"),
     (["tuning-table", "--kl", ""], "--kl: give at least one KL budget"),
     (["demo", "--kl", ""], "--kl: give at least one KL budget"),
-    (["demo", "--prompts", "1000000000", "--candidates", "1000000000"], "--prompts × --candidates"),
-    (["demo", "--prompts", "\(Int.max)", "--candidates", "4"], "too large to allocate"),
-    (["bench", "calibrate", "--prompts", "\(Int.max)"], "--prompts × --references"),
-    (["bench", "ctrl-step", "--groups", "100000000000"], "--groups × --group-size"),
-    (["bench", "gemm", "--m", "10000000", "--n", "10000000"], "--m × --k"),
+    (["demo", "--prompts", "1000000000", "--candidates", "1000000000"], "--prompts 1000000000 × --candidates 1000000000: 1000000000000000000 candidates need"),
+    (["demo", "--prompts", "\(Int.max)", "--candidates", "4"], "candidates need more than"),
+    (["bench", "calibrate", "--prompts", "\(Int.max)"], "--prompts 9223372036854775807 × --references 1024"),
+    (["bench", "ctrl-step", "--groups", "100000000000"], "--groups 100000000000 × --group-size 16"),
+    (["bench", "gemm", "--m", "10000000", "--n", "10000000"], "--m 10000000 × --k 1024"),
   ]
   for (arguments, message) in cases {
     let printed = failure(arguments)
