@@ -48,7 +48,7 @@ c-test: deps
 	.build/abi_test
 
 # libFuzzer over the reward-file readers, the text forms and the C ABI over shapes (Sources/InfAlignFuzz;
-# docs/RELIABILITY.md, "Fuzzing"; ctrl-shapes skips the known-trap class unless INFALIGN_FUZZ_KNOWN_TRAPS=1).
+# docs/RELIABILITY.md, "Fuzzing").
 # The target and everything it calls are built with -sanitize=fuzzer and AddressSanitizer in their own scratch path;
 # each target then runs FUZZ_SECONDS from its seeds (Fuzz/seeds/TARGET) plus the corpus earlier runs grew
 # (.build-fuzz/corpus/TARGET). A crash, a broken promise (the target's fatalError), an ASan report, a leak or an

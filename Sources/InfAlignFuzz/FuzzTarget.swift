@@ -40,16 +40,11 @@ enum FuzzTarget: String, CaseIterable {
     case .table: Self.table(String(decoding: bytes, as: UTF8.self))
     case .ctrlOption: Self.ctrlOption(Array(bytes))
     case .ctrlShapes:
-      if case let .failure(failure) = ShapeFuzz.run(bytes, skipKnownTraps: Self.skipKnownTraps) {
+      if case let .failure(failure) = ShapeFuzz.run(bytes) {
         fatalError(failure.description)
       }
     }
   }
-
-  /// `ctrl-shapes` skips ``ShapeFuzz/knownTrap(entry:groups:groupSize:maxTokens:)`` while
-  /// ``ShapeFuzz/knownTrapZeroTokens`` is set, so `make fuzz` stays green until the CTRL batch validates shapes;
-  /// INFALIGN_FUZZ_KNOWN_TRAPS=1 runs them anyway (to see what still traps).
-  static let skipKnownTraps = ShapeFuzz.knownTrapZeroTokens && getenv("INFALIGN_FUZZ_KNOWN_TRAPS").map { String(cString: $0) } != "1"
 
   /// A rejection's message must be one line (a multi-line error breaks the command line's one-line promise).
   static func checkOneLine(_ message: String, _ what: String) {

@@ -12,35 +12,18 @@ import InfAlignC
 /// [0, 1] and `valid` bytes are 0 or 1. The same decoder runs under libFuzzer (`make fuzz`) and, from seeded
 /// random bytes, in `swift test` (Tests/InfAlignCTests/ShapeFuzzTests.swift).
 package enum ShapeFuzz {
-  /// Issue 18: shapes that reach a Swift `precondition` in CTRLStep.swift and trap (see ``knownTrap(_:)``).
-  /// Removed (set to false) when the CTRL batch validates shapes.
-  package static let knownTrapZeroTokens = true
-
   /// What one input did.
   package enum Outcome: Equatable {
     /// The entry point that ran and its status.
     case ran(entry: Entry, status: Int32)
-    /// A shape of the known-trap class, not run.
-    case skipped
   }
 
   package enum Entry: String, CaseIterable, Sendable {
     case step, stepTokens = "step-tokens", calibrate, calibrateRagged = "calibrate-ragged", table
   }
 
-  /// The shape class that traps today (issue 18), checked before the call: the token-level step with
-  /// `max_tokens = 0`, whatever the groups and group size (0 × 0 × 0 included), reaches
-  /// `precondition(... tokens.maxTokens >= 1, "bad shape ...")` in CTRLStep.swift. Zero groups or a zero group
-  /// size with tokens ≥ 1, and the sequence-level step (max_tokens 1), return statuses. `decode` keeps the class in
-  /// the generator; callers skip it while ``knownTrapZeroTokens`` is set.
-  package static func knownTrap(entry: Entry, groups: Int, groupSize: Int, maxTokens: Int) -> Bool {
-    entry == .stepTokens && maxTokens == 0
-  }
-
   /// Runs one input; returns the outcome, or a description of the broken promise.
-  package static func run(_ bytes: UnsafeRawBufferPointer, skipKnownTraps: Bool = knownTrapZeroTokens)
-    -> Result<Outcome, Failure>
-  {
+  package static func run(_ bytes: UnsafeRawBufferPointer) -> Result<Outcome, Failure> {
     var r = FuzzBytes(bytes)
     let entry = Entry.allCases[r.below(Entry.allCases.count)]
     let float = r.bit()
@@ -49,9 +32,6 @@ package enum ShapeFuzz {
       switch entry {
       case .step, .stepTokens:
         let shape = r.stepShape(tokens: entry == .stepTokens)
-        if skipKnownTraps && knownTrap(entry: entry, groups: shape.groups, groupSize: shape.groupSize, maxTokens: shape.maxTokens) {
-          return .success(.skipped)
-        }
         status = float ? try step(Float.self, shape, &r) : try step(Double.self, shape, &r)
       case .calibrate: status = float ? try calibrate(Float.self, &r) : try calibrate(Double.self, &r)
       case .calibrateRagged: status = float ? try calibrateRagged(Float.self, &r) : try calibrateRagged(Double.self, &r)
