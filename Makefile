@@ -32,7 +32,9 @@ test: deps
 	$(MAKE) c-test python-test
 
 # The C ABI (include/infalign.h) from C: the header declares exactly the `@_cdecl` functions of Sources/InfAlignC,
-# the library exports each of them, and a C program exercising each function (good inputs and misuse) passes.
+# the library exports each of them, and a C program exercising each function (good inputs and misuse) passes;
+# then the text-boundary program (invalid UTF-8 in every text argument) and the fork-safety program (threaded
+# calls in forked children, with alarm() guards so a hang fails instead of stalling).
 # (The library also exports the internal vector kernels' C symbols; the header is what is stable.)
 c-test: deps
 	$(SWIFT) build --product InfAlignC
@@ -46,6 +48,13 @@ c-test: deps
 	$(ABI_CC) -std=c11 -Wall -Wextra -Werror -Iinclude Tests/CABI/abi_test.c -L$(DEBUG_BIN) -lInfAlignC \
 	  -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/abi_test
 	.build/abi_test
+	$(ABI_CC) -std=c11 -Wall -Wextra -Werror -Iinclude Tests/CABI/text_test.c -L$(DEBUG_BIN) -lInfAlignC \
+	  -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/text_test
+	.build/text_test
+	$(ABI_CC) -std=c11 -Wall -Wextra -Werror -Iinclude $$(pkg-config --cflags openblas) Tests/CABI/fork_test.c \
+	  -L$(DEBUG_BIN) -lInfAlignC $$(pkg-config --libs openblas) -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm \
+	  -o .build/fork_test
+	.build/fork_test
 
 # libFuzzer over the reward-file readers, the text forms and the C ABI over shapes (Sources/InfAlignFuzz;
 # docs/RELIABILITY.md, "Fuzzing").

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from ._errors import raise_for_status
+from ._errors import ArgumentError, raise_for_status
 
 ABI_VERSION = 1
 
@@ -126,6 +126,40 @@ def check(status: int) -> None:
     """Raises the ``InfAlignError`` subclass for a non-zero status, with the library's message."""
     if status:
         raise_for_status(status, last_error())
+
+
+def text_argument(value, name: str) -> bytes:
+    """``value`` as the NUL-terminated UTF-8 text a ``const char *`` argument takes, checked first.
+
+    C text ends at its first NUL, so ``"exp:2\\x00junk"`` would reach the library as ``exp:2`` and run: a NUL
+    inside is refused instead. Bytes must be UTF-8 (the library would refuse them too, with less context); a str
+    holding a lone surrogate (e.g. from ``surrogateescape``) has no UTF-8 form.
+
+    Args:
+        value: a str, or bytes/bytearray holding UTF-8; anything else is formatted with ``str()``.
+        name: the argument's name, for the message.
+    Raises:
+        ArgumentError (a ValueError): a NUL (its position: characters for a str, bytes for bytes), or no UTF-8,
+        naming ``name``.
+    """
+    if isinstance(value, (bytes, bytearray)):
+        data = bytes(value)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ArgumentError(f"{name}: text is not valid UTF-8 at byte {e.start} (0x{data[e.start]:02X})") from None
+        nul = data.find(b"\0")
+    else:
+        text = value if isinstance(value, str) else str(value)
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise ArgumentError(f"{name}: text has no UTF-8 form at position {e.start} "
+                                f"({text[e.start]!r} is a lone surrogate)") from None
+        nul = text.find("\0")
+    if nul >= 0:
+        raise ArgumentError(f"{name}: text contains a NUL character at position {nul} (C text would end there)")
+    return data
 
 
 # Result structs of the header (every field 8 bytes).

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._native import OptimalSummary, Point, check, lib
+from ._native import OptimalSummary, Point, check, lib, text_argument
 from .transforms import Transform, as_procedure, as_transform
 
 
@@ -85,14 +85,16 @@ def tune(family: str, kl: float, procedure, *, reference=None, range=None) -> Tu
     Args:
         range: ``(low, high)`` of the parameter search (default: the family's, e.g. 0.01…500 for exp).
     Raises:
-        ParseError: an unknown family; InvalidParameterError: a budget out of reach or a bad range.
+        ParseError: an unknown family; InvalidParameterError: a budget out of reach or a bad range;
+        ArgumentError: a family with a NUL character or without a UTF-8 form.
     """
     low, high = (math.nan, math.nan) if range is None else (float(range[0]), float(range[1]))
     p, r = as_procedure(procedure), _reference(reference)
     parameter, point = ctypes.c_double(), Point()
-    check(lib.infalign_tune(str(family).encode(), float(kl), p._handle, r and r._handle, low, high,
+    name = text_argument(family, "family")
+    check(lib.infalign_tune(name, float(kl), p._handle, r and r._handle, low, high,
                             ctypes.addressof(parameter), ctypes.addressof(point)))
-    return TunedTransform(str(family), parameter.value, CalibratedPoint._from(point))
+    return TunedTransform(name.decode(), parameter.value, CalibratedPoint._from(point))
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ def optimal_transform(procedure, *, beta=None, kl=None, reference=None, grid=102
     Raises:
         InvalidParameterError: β ≤ 0, a grid below 8 or above 65536 points, a budget out of reach.
         MathError: no start converged.
+        ArgumentError: a method with a NUL character or without a UTF-8 form.
     """
     if (beta is None) == (kl is None):
         raise ValueError("give exactly one of beta and kl")
@@ -131,8 +134,8 @@ def optimal_transform(procedure, *, beta=None, kl=None, reference=None, grid=102
     summary, handle = OptimalSummary(), ctypes.c_void_p()
     solve = lib.infalign_optimal_transform if beta is not None else lib.infalign_optimal_transform_kl
     target = float(beta if beta is not None else kl)
-    check(solve(p._handle, r and r._handle, target, int(grid), str(method).encode(), ctypes.addressof(summary),
-                ctypes.addressof(handle)))
+    check(solve(p._handle, r and r._handle, target, int(grid), text_argument(method, "method"),
+                ctypes.addressof(summary), ctypes.addressof(handle)))
     t = Transform._adopt(handle.value)
     g, v = t.table
     return OptimalTransformResult(t, g, v, summary.beta, summary.kl, summary.standard_win_rate, summary.win_rate,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _arrays
-from ._native import CTRLSummary as _Summary, check, lib
+from ._native import CTRLSummary as _Summary, check, lib, text_argument
 from .calibration import CalibrationTable
 from .transforms import Transform, as_transform
 
@@ -85,7 +85,7 @@ class CTRLOptions:
 
     def _set(self, key, value):
         text = _text(value)
-        check(lib.infalign_ctrl_options_set(self._handle, key.encode(), text.encode()))
+        check(lib.infalign_ctrl_options_set(self._handle, text_argument(key, "option"), text_argument(text, key)))
         self._values[key] = text
 
     def __del__(self):

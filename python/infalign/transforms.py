@@ -8,7 +8,7 @@ import functools
 import numpy as np
 
 from . import _arrays
-from ._native import check, lib
+from ._native import check, lib, text_argument
 
 
 class _Handle:
@@ -48,13 +48,14 @@ class Transform(_Handle):
 
     Raises:
         ParseError: for text that is not a transform (the message quotes it and says why).
+        ArgumentError: text with a NUL character or without a UTF-8 form (bytes are accepted when UTF-8).
     """
 
     _free = lib.infalign_transform_free
 
     def __init__(self, text: str):
         handle = ctypes.c_void_p()
-        check(lib.infalign_transform_parse(str(text).encode(), ctypes.addressof(handle)))
+        check(lib.infalign_transform_parse(text_argument(text, "transform"), ctypes.addressof(handle)))
         super().__init__(handle.value)
 
     @classmethod
@@ -119,13 +120,14 @@ class Procedure(_Handle):
 
     Raises:
         ParseError: for text that is not a procedure (e.g. ``bon:0``: "N = 0 ... must be in 1...1000000").
+        ArgumentError: text with a NUL character or without a UTF-8 form (bytes are accepted when UTF-8).
     """
 
     _free = lib.infalign_procedure_free
 
     def __init__(self, text: str):
         handle = ctypes.c_void_p()
-        check(lib.infalign_procedure_parse(str(text).encode(), ctypes.addressof(handle)))
+        check(lib.infalign_procedure_parse(text_argument(text, "procedure"), ctypes.addressof(handle)))
         super().__init__(handle.value)
 
     def __str__(self) -> str:

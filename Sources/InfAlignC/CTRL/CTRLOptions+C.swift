@@ -32,7 +32,8 @@ public func infalign_ctrl_options_set(
 ) -> Int32 {
   abiCall("infalign_ctrl_options_set") {
     let h = try Handle.resolve(options, as: CTRLOptionsHandle.self, "options")
-    try h.set(try Buffers.text(key, "key"), try Buffers.text(value, "value"))
+    let name = try Buffers.text(key, "key")
+    try h.set(name, try Buffers.text(value, "value of \(name)"))
   }
 }
 

@@ -18,7 +18,7 @@ func solveOptimal(
     if n > maximumOptimalGrid {
       throw InfAlignError.invalidParameter(name: "grid", value: Double(n), reason: "at most \(maximumOptimalGrid) points")
     }
-    let methodName = method.map { String(cString: $0) } ?? OptimalTransform.Method.fixedPoint.rawValue
+    let methodName = method == nil ? OptimalTransform.Method.fixedPoint.rawValue : try Buffers.text(method, "method")
     guard let m = OptimalTransform.Method(rawValue: methodName) else {
       throw InfAlignError.parse(
         kind: "optimal transform method", text: methodName,

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import InfAlignSolvers
 
 /// Checks of caller-supplied pointers and lengths at the boundary: what a Swift caller meets as a `precondition`
@@ -53,10 +58,33 @@ enum Buffers {
     return pointer
   }
 
-  /// A NUL-terminated UTF-8 string.
+  /// A NUL-terminated UTF-8 string, validated: bytes that are not UTF-8 (a stray continuation byte, a sequence cut
+  /// short, an overlong form, a surrogate, a code point above U+10FFFF) are an error naming the argument and the
+  /// offset of the first bad byte, never replaced by U+FFFD, so the text a parser sees is the text the caller
+  /// passed or nothing. (A C string cannot hold a NUL: text after one never reaches the library; the Python
+  /// package refuses such text before the call.)
   static func text(_ pointer: UnsafePointer<CChar>?, _ name: String) throws(BoundaryError) -> String {
     guard let pointer else { throw BoundaryError("\(name) is NULL") }
-    return String(cString: pointer)
+    let bytes = UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))
+    if let offset = firstInvalidUTF8(bytes) {
+      let hex = String(bytes[offset], radix: 16, uppercase: true)
+      throw BoundaryError("\(name) is not valid UTF-8 at byte \(offset) (0x\(hex.count < 2 ? "0" : "")\(hex))")
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// The offset of the first byte of the first ill-formed UTF-8 sequence in `bytes`, or `nil` when all are valid.
+  static func firstInvalidUTF8(_ bytes: UnsafeRawBufferPointer) -> Int? {
+    var parser = Unicode.UTF8.ForwardParser()
+    var iterator = bytes.makeIterator()
+    var offset = 0
+    while true {
+      switch parser.parseScalar(from: &iterator) {
+      case .valid(let scalar): offset += scalar.count
+      case .emptyInput: return nil
+      case .error: return offset
+      }
+    }
   }
 
   /// `prompts + 1` offsets at `pointer` that start at 0 and never decrease, as `Int`s (the ragged layout: prompt

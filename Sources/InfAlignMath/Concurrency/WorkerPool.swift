@@ -25,6 +25,13 @@ import Darwin
 ///   finished its own share, and only workers that joined while it was open are waited for. A worker the scheduler
 ///   wakes late (the other cores busy, a ~1 ms call) finds the job closed and goes back to sleep; waiting for it
 ///   used to cost the whole speed-up (the caller had done every block and still waited a scheduler slice).
+/// - Fork: a forked child has only the thread that called `fork()`, so the pool's workers, and any job another
+///   thread of the parent was running, do not exist there. `pthread_atfork` handlers (registered when the pool is
+///   created) take the mutex before the fork, so no hand-off is half done and the mutex is not copied held by a
+///   thread the child lacks; the parent then releases it, and the child re-initializes the mutex and condition
+///   variables and forgets its workers and any job (`busy`, `active`, `started`), so its next threaded call starts
+///   workers of its own. Without this the child ran every call inline, forever (its workers never joined), or
+///   deadlocked on a mutex copied while held. Held by `Tests/CABI/fork_test.c` and `python/tests/test_fork.py`.
 @usableFromInline
 final class WorkerPool: @unchecked Sendable {
   @usableFromInline static let shared = WorkerPool()
@@ -59,6 +66,37 @@ final class WorkerPool: @unchecked Sendable {
     pthread_mutex_init(mutex, nil)
     pthread_cond_init(wake, nil)
     pthread_cond_init(finished, nil)
+    // The handlers name `shared`, which is this instance: the only one (`private init`), and created before any
+    // fork can run them (a fork racing this initializer waits for it in `prepare`).
+    pthread_atfork(
+      { WorkerPool.shared.prepareFork() }, { WorkerPool.shared.parentAfterFork() },
+      { WorkerPool.shared.childAfterFork() })
+  }
+
+  /// Before `fork()`, on the forking thread: takes the mutex, so no worker or caller is inside a hand-off (the
+  /// mutex is never held across a job's work, so this waits microseconds at most).
+  private func prepareFork() { pthread_mutex_lock(mutex) }
+
+  /// After `fork()`, in the parent: nothing changed; releases the mutex.
+  private func parentAfterFork() { pthread_mutex_unlock(mutex) }
+
+  /// After `fork()`, in the child, whose only thread is the forking one. The mutex and condition variables are
+  /// initialized afresh rather than unlocked or destroyed: their copies may record waiters that do not exist here
+  /// (destroying a condition variable with waiters blocks). A job the parent was running on another thread is
+  /// forgotten: its closure lives on that thread's stack and no thread of the child will finish it, so `busy`
+  /// must not stay set (every later call would run inline) and `active` must not count its workers (a join would
+  /// wait for them forever). `generation` is kept: new workers start from 0 and join the next job either way.
+  private func childAfterFork() {
+    pthread_mutex_init(mutex, nil)
+    pthread_cond_init(wake, nil)
+    pthread_cond_init(finished, nil)
+    started = 0
+    participants = 0
+    open = false
+    active = 0
+    job = nil
+    publishedActive.store(0, ordering: .relaxed)
+    busy.store(false, ordering: .releasing)
   }
 
   /// Runs `work(0)` on the calling thread and `work(slot)` for each slot in `1..<threads` whose worker wakes before
