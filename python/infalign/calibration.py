@@ -7,7 +7,7 @@ import ctypes
 import numpy as np
 
 from . import _arrays
-from ._native import check, lib
+from ._native import HandleOwner, check, lib
 
 LEAVE_ONE_OUT = 1
 SMOOTHING = 2
@@ -91,17 +91,21 @@ def _check_total(values, offsets, name, offsets_name):
         raise ValueError(f"{offsets_name}[-1] = {offsets[-1]} but {name} has {values.size} values")
 
 
-class CalibrationTable:
+class CalibrationTable(HandleOwner):
     """Reference rewards sorted once per prompt; calibrating against it costs binary searches only.
 
     ``CalibrationTable(references)`` for a dense ``(B, M)`` array, ``CalibrationTable(values, offsets=...)`` for
     ragged references. The precision is ``references``' (float32, else float64); rewards calibrated against the
-    table are converted to it. Immutable; safe to share between threads.
+    table are converted to it. Immutable; safe to share between threads. Pickles (and copies) by value: its
+    references, each prompt's sorted, rebuild a table that calibrates to the same bits (what a Ray task or actor
+    receives).
 
     Raises:
         NonFiniteError: a NaN/±inf reference ("non-finite reference reward inf at prompt 0, index 1").
         EmptyReferencesError: a prompt without references.
     """
+
+    _free = lib.infalign_table_free
 
     def __init__(self, references, offsets=None):
         dtype = _arrays.element_type(references)
@@ -118,18 +122,26 @@ class CalibrationTable:
             _check_total(r, o, "references", "offsets")
             check(getattr(lib, "infalign_table_create_ragged_" + self._suffix)(
                 _arrays.address(r), _arrays.address(o), o.size - 1, ctypes.addressof(handle)))
-        self._handle = handle.value
+        self._own(handle.value)
         count = ctypes.c_int64(0)
         check(lib.infalign_table_prompts(self._handle, ctypes.addressof(count)))
         self.prompts = count.value
 
-    def __del__(self):
-        h, self._handle = getattr(self, "_handle", None), None
-        if h:
-            try:
-                lib.infalign_table_free(h)
-            except Exception:  # interpreter shutdown
-                pass
+    def references(self):
+        """``(values, offsets)``: the table's references, each prompt's sorted ascending, prompt after prompt, and
+        the ``prompts + 1`` offsets; ``CalibrationTable(values, offsets=offsets)`` calibrates to the same bits."""
+        prompts, total, size = ctypes.c_int64(), ctypes.c_int64(), ctypes.c_int64()
+        check(lib.infalign_table_shape(self._handle, ctypes.addressof(prompts), ctypes.addressof(total),
+                                       ctypes.addressof(size)))
+        values = np.empty(total.value, dtype=self.dtype)
+        offsets = np.empty(prompts.value + 1, dtype=np.int64)
+        check(getattr(lib, "infalign_table_references_copy_" + self._suffix)(
+            self._handle, _arrays.address(values), values.size, _arrays.address(offsets)))
+        return values, offsets
+
+    def __reduce__(self):
+        values, offsets = self.references()
+        return _table_from_references, (values, offsets)
 
     def __repr__(self):
         return f"CalibrationTable(prompts={self.prompts}, dtype={self.dtype})"
@@ -156,3 +168,8 @@ class CalibrationTable:
             check(getattr(lib, "infalign_table_calibrate_" + self._suffix)(
                 self._handle, _arrays.address(q2), q2.shape[1], flags, _arrays.address(dst)))
         return _arrays.like(result, rewards) if out is None else result
+
+
+def _table_from_references(values, offsets):
+    """Unpickles a :class:`CalibrationTable` (see ``CalibrationTable.__reduce__``)."""
+    return CalibrationTable(values, offsets=offsets)

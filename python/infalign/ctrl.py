@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _arrays
-from ._native import CTRLSummary as _Summary, check, lib
+from ._native import CTRLSummary as _Summary, HandleOwner, check, lib
 from .calibration import CalibrationTable
 from .transforms import Transform, as_transform
 
@@ -43,7 +43,7 @@ def _text(value) -> str:
     return str(value)
 
 
-class CTRLOptions:
+class CTRLOptions(HandleOwner):
     """Options of a CTRL step, checked by the library when created. Immutable; safe to share between threads.
 
     Args:
@@ -58,10 +58,15 @@ class CTRLOptions:
         non_finite: the options of ``include/infalign.h`` with their text forms, e.g. ``estimator="max@k:4:marginal"``,
             ``kl_loss="0.001:k3:10"``, ``aggregation="seq-mean-token-mean:1e-8"``; bools and numbers are accepted
             as such, None means ``"none"``.
+    Pickles (and copies) by value: its option texts and its transform, which rebuild the same options (what a Ray
+    task or actor receives).
+
     Raises:
         ParseError: a value that does not parse, naming the option; InvalidParameterError: an option outside its
         domain (e.g. ``dual_clip=0.5``: "invalid dualClip = 0.5: the dual-clip constant c must be finite and > 1").
     """
+
+    _free = lib.infalign_ctrl_options_free
 
     def __init__(self, transform=None, *, preset=None, **options):
         unknown = set(options) - set(OPTION_NAMES)
@@ -69,7 +74,7 @@ class CTRLOptions:
             raise TypeError(f"CTRLOptions() got unexpected keyword arguments {sorted(unknown)}")
         handle = ctypes.c_void_p()
         check(lib.infalign_ctrl_options_create(ctypes.addressof(handle)))
-        self._handle = handle.value
+        self._own(handle.value)
         self._values = {}
         if preset is not None:
             self._set("preset", str(preset))
@@ -88,18 +93,21 @@ class CTRLOptions:
         check(lib.infalign_ctrl_options_set(self._handle, key.encode(), text.encode()))
         self._values[key] = text
 
-    def __del__(self):
-        h, self._handle = getattr(self, "_handle", None), None
-        if h:
-            try:
-                lib.infalign_ctrl_options_free(h)
-            except Exception:  # interpreter shutdown
-                pass
+    def __reduce__(self):
+        # The option texts in the order they were set (the preset first), then the transform (by value).
+        return _options_from_texts, (self.transform, tuple(self._values.items()))
 
     def __repr__(self):
         items = ([f"transform={str(self.transform)!r}"] if self.transform is not None else []) + [
             f"{k}={v}" for k, v in self._values.items()]
         return "CTRLOptions(" + ", ".join(items) + ")"
+
+
+def _options_from_texts(transform, items) -> CTRLOptions:
+    """Unpickles :class:`CTRLOptions` (see ``CTRLOptions.__reduce__``)."""
+    values = dict(items)
+    preset = values.pop("preset", None)
+    return CTRLOptions(transform, preset=preset, **values)
 
 
 @functools.lru_cache(maxsize=64)
@@ -135,9 +143,20 @@ class CTRLResult:
         self.summary = None
         self._bound = None  # (shapes, the arrays, their addresses) of the step that last filled it
 
+    def __reduce__(self):
+        # The arrays and the summary; never the bound addresses, which belong to this object's arrays.
+        return _result_from_outputs, ({n: getattr(self, n) for n in OUTPUTS}, self.summary)
+
     def __repr__(self):
         have = [n for n in OUTPUTS if getattr(self, n) is not None]
         return f"CTRLResult({', '.join(have)}; {self.summary})"
+
+
+def _result_from_outputs(arrays, summary) -> CTRLResult:
+    """Unpickles a :class:`CTRLResult` (see ``CTRLResult.__reduce__``)."""
+    result = CTRLResult(**arrays)
+    result.summary = summary
+    return result
 
 
 def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=None, *, mask=None,

@@ -8,24 +8,14 @@ import functools
 import numpy as np
 
 from . import _arrays
-from ._native import check, lib
+from ._native import HandleOwner, check, lib
 
 
-class _Handle:
-    """An immutable library object owned by Python: freed when garbage-collected."""
-
-    _free = None
+class _Handle(HandleOwner):
+    """An immutable library object owned by Python: freed when garbage-collected (through its ``_owner``)."""
 
     def __init__(self, handle: int):
-        self._handle = handle
-
-    def __del__(self):
-        h, self._handle = getattr(self, "_handle", None), None
-        if h:
-            try:
-                type(self)._free(h)
-            except Exception:  # interpreter shutdown
-                pass
+        self._own(handle)
 
     @property
     def _as_parameter_(self):
@@ -80,6 +70,13 @@ class Transform(_Handle):
     def __repr__(self) -> str:
         return f"Transform({str(self)!r})"
 
+    def __reduce__(self):
+        # By value: a table transform by its points, any other by its text form (which parses back to it).
+        table = self.table
+        if table is not None:
+            return Transform.from_table, table
+        return Transform, (str(self),)
+
     @property
     def table(self):
         """``(grid, values)`` arrays of a table transform, else None."""
@@ -133,6 +130,9 @@ class Procedure(_Handle):
 
     def __repr__(self) -> str:
         return f"Procedure({str(self)!r})"
+
+    def __reduce__(self):
+        return Procedure, (str(self),)  # by its text form, which parses back to it
 
     def __call__(self, cdf, out=None):
         """g(F) elementwise, in float64."""
