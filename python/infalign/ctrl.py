@@ -141,7 +141,7 @@ class CTRLResult:
         for name in OUTPUTS:
             setattr(self, name, arrays.get(name))
         self.summary = None
-        self._bound = None  # (shapes, the arrays, their addresses) of the step that last filled it
+        self._bound = None  # (shapes, the arrays, their addresses, their re-checks) of the step that last filled it
 
     def __reduce__(self):
         # The arrays and the summary; never the bound addresses, which belong to this object's arrays.
@@ -150,6 +150,30 @@ class CTRLResult:
     def __repr__(self):
         have = [n for n in OUTPUTS if getattr(self, n) is not None]
         return f"CTRLResult({', '.join(have)}; {self.summary})"
+
+
+#: numpy before 2.0 could swap an array's memory by assigning ``a.data``; from 2.0 only ``a.resize`` moves it, and
+#: that changes the shape (a resize to the same size reshapes in place).
+_NUMPY_ADDRESS = int(np.__version__.split(".")[0]) < 2
+
+
+def _still_bound(checks) -> bool:
+    """Whether each bound buffer still has the shape and address it was bound with: ``a.resize(...)`` (numpy)
+    and ``t.resize_()``/``t.set_()`` (torch) keep the object but move or shrink its memory, which the library must
+    not write to. About 0.1 µs per numpy buffer (a shape compare) and 0.3 µs per tensor (plus ``data_ptr()``)."""
+    for a, shape, where, address in checks:
+        if a.shape != shape or (where is not None and where() != address):
+            return False
+    return True
+
+
+def _bound_check(a, address):
+    """``(buffer, its shape, a function giving its current address or None, the address)`` for _still_bound."""
+    if _arrays._is_torch(a):
+        return a, a.shape, a.data_ptr, a.data_ptr()
+    if _NUMPY_ADDRESS:
+        return a, a.shape, lambda: _arrays.address(a), address
+    return a, a.shape, None, address
 
 
 def _result_from_outputs(arrays, summary) -> CTRLResult:
@@ -241,8 +265,9 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
         outputs = () if out is not None else OUTPUTS
     if isinstance(out, CTRLResult) and out._bound is not None and out._bound[0] == key and all(
             getattr(out, n) is a for n, a in zip(OUTPUTS, out._bound[1])) and all(
-            getattr(out, n) is not None for n in outputs):
-        # The same buffers as the step that filled this result (checked then): their addresses are reused.
+            getattr(out, n) is not None for n in outputs) and _still_bound(out._bound[3]):
+        # The same buffers as the step that filled this result (checked then), still at the same addresses and of
+        # the same shapes: their addresses are reused.
         result, pointers = out, out._bound[2]
     else:
         if isinstance(out, CTRLResult):
@@ -261,7 +286,9 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
             buffer, returned = _arrays.out(given.get(name), token_shape if name in TOKEN_OUTPUTS else shape, dt, name)
             setattr(result, name, returned if name in given else _arrays.like(buffer, rewards))
             pointers.append(_arrays.address(buffer))
-        result._bound = (key, tuple(getattr(result, n) for n in OUTPUTS), pointers)
+        arrays = tuple(getattr(result, n) for n in OUTPUTS)
+        result._bound = (key, arrays, pointers, tuple(_bound_check(a, p) for a, p in zip(arrays, pointers)
+                                                      if a is not None))
 
     summary = _Summary()
     data = [None if a is None else _arrays.address(a) for a in inputs]
