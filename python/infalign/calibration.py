@@ -42,7 +42,8 @@ def calibrate(rewards, references=None, *, reward_offsets=None, reference_offset
         leave_one_out: the rewards are the references: each is left out of its own calibration,
             ``(#less + ½·(#equal − 1)) / (M − 1)``.
         smoothing: ``(count + ½) / (M + 1)``, keeping values off 0 and 1.
-        out: optional output of ``rewards``' shape and precision (may be ``rewards``: calibrated in place).
+        out: optional output of ``rewards``' shape and precision (may be ``rewards``: calibrated in place; an
+            ``out`` overlapping ``references`` goes through a scratch copy).
     Returns:
         ``out``, or a new array (a tensor when ``rewards`` is one).
     Raises:
@@ -54,7 +55,7 @@ def calibrate(rewards, references=None, *, reward_offsets=None, reference_offset
         if not leave_one_out:
             raise ValueError("references are required unless leave_one_out=True")
         references, reference_offsets = rewards, reward_offsets
-    dtype = _arrays.element_type(rewards)
+    dtype = _arrays.element_type(rewards, "rewards")
     suffix = "f32" if dtype == np.float32 else "f64"
     flags = _flags(leave_one_out, smoothing)
     if reward_offsets is not None or reference_offsets is not None:
@@ -69,9 +70,12 @@ def calibrate(rewards, references=None, *, reward_offsets=None, reference_offset
         _check_total(q, qo, "rewards", "reward_offsets")
         _check_total(r, ro, "references", "reference_offsets")
         dst, result = _arrays.out(out, q.shape, dtype, "out")
+        target = _apart_from(dst, r, leave_one_out)
         check(getattr(lib, "infalign_calibrate_ragged_" + suffix)(
             _arrays.address(r), _arrays.address(ro), _arrays.address(q), _arrays.address(qo), prompts, flags,
-            _arrays.address(dst)))
+            _arrays.address(target)))
+        if target is not dst:
+            np.copyto(dst, target)
         return _arrays.like(result, rewards) if out is None else result
     q = _arrays.inp(rewards, dtype, "rewards")
     q2 = _dense(q, dtype, "rewards")
@@ -79,9 +83,22 @@ def calibrate(rewards, references=None, *, reward_offsets=None, reference_offset
     if r.shape[0] != q2.shape[0]:
         raise ValueError(f"rewards cover {q2.shape[0]} prompts, references {r.shape[0]}")
     dst, result = _arrays.out(out, q.shape, dtype, "out")
+    target = _apart_from(dst, r, leave_one_out)
     check(getattr(lib, "infalign_calibrate_" + suffix)(
-        _arrays.address(r), r.shape[1], _arrays.address(q2), q2.shape[1], q2.shape[0], flags, _arrays.address(dst)))
+        _arrays.address(r), r.shape[1], _arrays.address(q2), q2.shape[1], q2.shape[0], flags,
+        _arrays.address(target)))
+    if target is not dst:
+        np.copyto(dst, target)
     return _arrays.like(result, rewards) if out is None else result
+
+
+def _apart_from(dst, references, leave_one_out):
+    """Where the one-shot calibration writes: ``dst``, or a scratch array when ``dst`` overlaps the references
+    (without leave-one-out the library reads a prompt's references while writing earlier prompts' results, so
+    ``out=references`` would calibrate against half-overwritten references; leave-one-out copies them first)."""
+    if leave_one_out or dst.size == 0 or not np.may_share_memory(dst, references):
+        return dst
+    return np.empty_like(dst)
 
 
 def _check_total(values, offsets, name, offsets_name):
@@ -108,7 +125,7 @@ class CalibrationTable(HandleOwner):
     _free = lib.infalign_table_free
 
     def __init__(self, references, offsets=None):
-        dtype = _arrays.element_type(references)
+        dtype = _arrays.element_type(references, "references")
         self.dtype = dtype
         self._suffix = "f32" if dtype == np.float32 else "f64"
         handle = ctypes.c_void_p()

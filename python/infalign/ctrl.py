@@ -176,6 +176,14 @@ def _bound_check(a, address):
     return a, a.shape, None, address
 
 
+def _check_apart(spans) -> None:
+    """Two outputs given the same (or overlapping) memory would overwrite each other: refused."""
+    spans = sorted(s for s in spans if s[1] > s[0])
+    for (_, end, first), (start, _, second) in zip(spans, spans[1:]):
+        if start < end:
+            raise ValueError(f"outputs {first} and {second} share memory; give each its own array")
+
+
 def _result_from_outputs(arrays, summary) -> CTRLResult:
     """Unpickles a :class:`CTRLResult` (see ``CTRLResult.__reduce__``)."""
     result = CTRLResult(**arrays)
@@ -228,7 +236,7 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
     elif option_values or transform is not None or preset is not None:
         raise TypeError("give either options= or option keywords, not both")
 
-    dtype = _arrays.element_type(rewards)
+    dtype = _arrays.element_type(rewards, "rewards")
     r = _arrays.inp(rewards, dtype, "rewards")
     if r.ndim == 1:
         r = r.reshape(1, -1)
@@ -263,6 +271,8 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
     key = (shape, token_shape, dtype)
     if outputs is None:
         outputs = () if out is not None else OUTPUTS
+    elif isinstance(outputs, str) or not set(outputs) <= set(OUTPUTS):
+        raise ValueError(f"outputs must be a sequence of names from {OUTPUTS}, got {outputs!r}")
     if isinstance(out, CTRLResult) and out._bound is not None and out._bound[0] == key and all(
             getattr(out, n) is a for n, a in zip(OUTPUTS, out._bound[1])) and all(
             getattr(out, n) is not None for n in outputs) and _still_bound(out._bound[3]):
@@ -273,10 +283,14 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
         if isinstance(out, CTRLResult):
             result, given = out, {n: getattr(out, n) for n in OUTPUTS if getattr(out, n) is not None}
         else:
+            if out is not None and not isinstance(out, dict):
+                raise TypeError(f"out must be a CTRLResult or a dict of output arrays, got {type(out).__name__}")
             given = dict(out or {})
+            if not set(given) <= set(OUTPUTS):
+                raise ValueError(f"out has unknown outputs {sorted(set(given) - set(OUTPUTS))}; names: {OUTPUTS}")
             result = CTRLResult()
         wanted = set(outputs) | {"advantages", "loss_gradient"} | set(given)
-        pointers = []
+        pointers, spans = [], []
         for name in OUTPUTS:
             if name not in wanted:
                 setattr(result, name, None)
@@ -286,6 +300,8 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
             buffer, returned = _arrays.out(given.get(name), token_shape if name in TOKEN_OUTPUTS else shape, dt, name)
             setattr(result, name, returned if name in given else _arrays.like(buffer, rewards))
             pointers.append(_arrays.address(buffer))
+            spans.append((pointers[-1], pointers[-1] + buffer.nbytes, name))
+        _check_apart(spans)
         arrays = tuple(getattr(result, n) for n in OUTPUTS)
         result._bound = (key, arrays, pointers, tuple(_bound_check(a, p) for a, p in zip(arrays, pointers)
                                                       if a is not None))

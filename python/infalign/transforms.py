@@ -98,7 +98,7 @@ class Transform(_Handle):
         Returns:
             ``out`` (or a new array).
         """
-        dtype = _arrays.element_type(u)
+        dtype = _arrays.element_type(u, "u")
         src = _arrays.inp(u, dtype, "u")
         dst, result = _arrays.out(out, src.shape, dtype, "out")
         if _arrays.address(src) != _arrays.address(dst):
