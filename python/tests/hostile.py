@@ -7,6 +7,7 @@ the same library and package. A snippet reports by printing; ``run_snippet`` ret
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import select
@@ -75,7 +76,10 @@ ALLOWED = (infalign.InfAlignError, ValueError, TypeError)
 def report(name, fn):
     try:
         value = fn()
-        verdict = ["ok", repr(getattr(value, "shape", type(value).__name__))]
+        if isinstance(value, (bool, np.bool_)):
+            verdict = ["ok", bool(value)]
+        else:
+            verdict = ["ok", repr(getattr(value, "shape", type(value).__name__))]
     except ALLOWED as e:
         verdict = ["error", type(e).__name__, str(e)[:200]]
     except BaseException as e:
@@ -86,7 +90,8 @@ def report(name, fn):
 
 def run_cases(setup: str, cases: dict, *, timeout: float = 60) -> dict:
     """Runs each case (name -> an expression, evaluated after ``setup``) in one child interpreter and returns
-    ``{name: verdict}``: ``["ok", shape]`` or ``["error", exception type, message]`` for a typed error (the
+    ``{name: verdict}``: ``["ok", shape]`` (``["ok", True/False]`` for a bool result) or ``["error", exception
+    type, message]`` for a typed error (the
     package's InfAlignError subclasses, ValueError, TypeError). Any other exception fails the test; a crash or a
     hang fails it naming the case that was running."""
     lines = [_CASE_RUNNER, textwrap.dedent(setup)]
@@ -114,6 +119,23 @@ def run_cases(setup: str, cases: dict, *, timeout: float = 60) -> dict:
     bad = {n: v for n, v in verdicts.items() if v[0] == "unexpected"}
     assert not bad, f"untyped exceptions: {json.dumps(bad, indent=1)}"
     return verdicts
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+                                                "uordblks", "fordblks", "keepcost")]
+
+
+def heap_kib():
+    """Bytes malloc has handed out and not had back (glibc mallinfo2: all arenas plus mmapped blocks), in KiB; None
+    without glibc >= 2.33. Exact where RSS is noisy: a leaked handle (a Swift object, malloc'ed) shows up here."""
+    try:
+        fn = ctypes.CDLL(None).mallinfo2
+    except (AttributeError, OSError):
+        return None
+    fn.restype = _MallInfo2
+    info = fn()
+    return (info.uordblks + info.hblkhd) // 1024
 
 
 def rss_kib() -> int:

@@ -140,14 +140,14 @@ gc.collect()
 """, timeout=60)
 
 
-def _ray_work(table, options, rewards, lp, lr):
-    u = table.calibrate(rewards)
-    step = infalign.ctrl_step(rewards, lp, lr, options=options, references=table)
-    return u, step.advantages, step.loss_gradient
-
-
 def test_ray_task_and_actor_compute_the_driver_bits():
     ray = pytest.importorskip("ray", reason="ray is not installed (make ray-example installs it)")
+
+    def _ray_work(table, options, rewards, lp, lr):  # defined here: Ray ships it by value (workers lack tests/)
+        u = table.calibrate(rewards)
+        step = infalign.ctrl_step(rewards, lp, lr, options=options, references=table)
+        return u, step.advantages, step.loss_gradient
+
     rng = np.random.default_rng(5)
     rewards, lp, lr = (rng.normal(size=(3, 6)) for _ in range(3))
     table = infalign.CalibrationTable(rng.normal(size=(3, 10)))
