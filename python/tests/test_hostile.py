@@ -212,11 +212,19 @@ def test_empty_shapes_of_every_entry_point():
 
 
 @pytest.mark.xfail(strict=False, reason=CTRL_BATCH)
-@pytest.mark.parametrize("calibration", ["none", "group"])
-def test_ctrl_step_with_zero_tokens(calibration):
-    verdicts = run_cases(SETUP, {"zero-tokens": f"infalign.ctrl_step(np.zeros((2, 4)), np.zeros((2, 4, 0)), "
-                                                f"np.zeros((2, 4, 0)), calibration={calibration!r})"})
-    assert verdicts["zero-tokens"][0] in ("ok", "error")
+@pytest.mark.parametrize("case", ["zero-tokens-none", "zero-tokens-group", "no-groups-10^12-tokens"])
+def test_ctrl_step_known_traps(case):
+    # Zero tokens: a Swift precondition (SIGILL). No groups but 10^12 tokens per sample (the log-prob arrays are
+    # empty): the step allocates groups-independent scratch for G × T and aborts ("failed to allocate 16e12 bytes").
+    expr = {"zero-tokens-none": "infalign.ctrl_step(np.zeros((2, 4)), np.zeros((2, 4, 0)), np.zeros((2, 4, 0)), "
+                                "calibration='none')",
+            "zero-tokens-group": "infalign.ctrl_step(np.zeros((2, 4)), np.zeros((2, 4, 0)), np.zeros((2, 4, 0)))",
+            "no-groups-10^12-tokens": "infalign.ctrl_step(np.zeros((0, 4)), np.zeros((0, 4, 10**12)), "
+                                      "np.zeros((0, 4, 10**12)))"}[case]
+    # An address-space limit, so that a machine that overcommits memory fails the allocation rather than paging.
+    limit = "import resource\nresource.setrlimit(resource.RLIMIT_AS, (16 << 30, 16 << 30))\n"
+    verdicts = run_cases(limit + SETUP, {case: expr})
+    assert verdicts[case][0] in ("ok", "error")
 
 
 # ---- Ragged offsets ------------------------------------------------------------------------------------------------
