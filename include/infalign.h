@@ -165,6 +165,16 @@ int32_t infalign_table_calibrate_ragged_f64(const infalign_table *table, const d
                                             const int64_t *offsets, int32_t flags, double *out);
 int32_t infalign_table_calibrate_ragged_f32(const infalign_table *table, const float *rewards,
                                             const int64_t *offsets, int32_t flags, float *out);
+/* Reading a table back (e.g. to serialize it): *prompts, the total number of *references and the *element_size
+ * (4: float, 8: double). The copy holds each prompt's references sorted ascending, prompt after prompt, with
+ * prompts + 1 offsets; a table created from it with infalign_table_create_ragged_* calibrates to the same bits.
+ * count must equal *references of infalign_table_shape; the element type must match the table's. */
+int32_t infalign_table_shape(const infalign_table *table, int64_t *prompts, int64_t *references,
+                             int64_t *element_size);
+int32_t infalign_table_references_copy_f64(const infalign_table *table, double *references, int64_t count,
+                                           int64_t *offsets);
+int32_t infalign_table_references_copy_f32(const infalign_table *table, float *references, int64_t count,
+                                           int64_t *offsets);
 
 /* ---- Calibrated-space analysis ---------------------------------------------------------------------------- */
 

@@ -179,6 +179,41 @@ static void test_tables(void) {
                INFALIGN_ERROR_SHAPE, "leave-one-out: query 0 of prompt 0 (value 2.5) is not one of that prompt's");
   OK(infalign_table_free(table));
 
+  /* Reading a table back: its references sorted per prompt, which rebuild a table of the same results. */
+  double unsorted[6] = {3, 1, 2, 30, 10, 20};
+  OK(infalign_table_create_f64(unsorted, 2, 3, &table));
+  int64_t total = 0, element_size = 0;
+  OK(infalign_table_shape(table, &prompts, &total, &element_size));
+  CHECK(prompts == 2 && total == 6 && element_size == 8);
+  double copied[6];
+  int64_t copied_offsets[3] = {-1, -1, -1};
+  OK(infalign_table_references_copy_f64(table, copied, 6, copied_offsets));
+  CHECK(copied[0] == 1 && copied[1] == 2 && copied[2] == 3 && copied[3] == 10 && copied[4] == 20 && copied[5] == 30);
+  CHECK(copied_offsets[0] == 0 && copied_offsets[1] == 3 && copied_offsets[2] == 6);
+  infalign_table *rebuilt = NULL;
+  OK(infalign_table_create_ragged_f64(copied, copied_offsets, 2, &rebuilt));
+  double q1[4] = {2, 5, 10, 35}, q2[4] = {2, 5, 10, 35};
+  OK(infalign_table_calibrate_f64(table, q1, 2, INFALIGN_SMOOTHING, q1));
+  OK(infalign_table_calibrate_f64(rebuilt, q2, 2, INFALIGN_SMOOTHING, q2));
+  CHECK(memcmp(q1, q2, sizeof q1) == 0);
+  OK(infalign_table_free(rebuilt));
+  EXPECT_ERROR(infalign_table_references_copy_f64(table, copied, 5, copied_offsets), INFALIGN_ERROR_ARGUMENT,
+               "count = 5, the table has 6 references");
+  EXPECT_ERROR(infalign_table_references_copy_f64(table, copied, -1, copied_offsets), INFALIGN_ERROR_ARGUMENT,
+               "count = -1 is negative");
+  EXPECT_ERROR(infalign_table_references_copy_f64(table, NULL, 6, copied_offsets), INFALIGN_ERROR_ARGUMENT,
+               "references is NULL");
+  EXPECT_ERROR(infalign_table_references_copy_f64(table, copied, 6, NULL), INFALIGN_ERROR_ARGUMENT,
+               "offsets is NULL");
+  float fcopied[6];
+  EXPECT_ERROR(infalign_table_references_copy_f32(table, fcopied, 6, copied_offsets), INFALIGN_ERROR_ARGUMENT,
+               "the table holds double references; this function takes float");
+  EXPECT_ERROR(infalign_table_shape(table, &prompts, NULL, &element_size), INFALIGN_ERROR_ARGUMENT,
+               "references is NULL");
+  EXPECT_ERROR(infalign_table_shape(NULL, &prompts, &total, &element_size), INFALIGN_ERROR_ARGUMENT,
+               "table is NULL");
+  OK(infalign_table_free(table));
+
   float frefs[3] = {1, 2, 3};
   int64_t fo[3] = {0, 1, 3};
   infalign_table *ft = NULL;
@@ -186,6 +221,12 @@ static void test_tables(void) {
   float fq[2] = {1, 2.5f};
   OK(infalign_table_calibrate_f32(ft, fq, 1, 0, fq));
   CHECK(fq[0] == 0.5f && fq[1] == 0.5f);
+  OK(infalign_table_shape(ft, &prompts, &total, &element_size));
+  CHECK(prompts == 2 && total == 3 && element_size == 4);
+  float fback[3];
+  int64_t fback_offsets[3];
+  OK(infalign_table_references_copy_f32(ft, fback, 3, fback_offsets));
+  CHECK(fback[0] == 1 && fback[1] == 2 && fback[2] == 3 && fback_offsets[1] == 1 && fback_offsets[2] == 3);
   OK(infalign_table_free(ft));
   int64_t empty[3] = {0, 0, 3};
   EXPECT_ERROR(infalign_table_create_ragged_f32(frefs, empty, 2, &ft), INFALIGN_ERROR_EMPTY_REFERENCES,

@@ -20,6 +20,8 @@ def to_numpy(x, name: str):
     """
     if isinstance(x, np.ndarray):
         return x
+    if x is None:
+        raise TypeError(f"{name} is None; expected an array")
     if _is_torch(x):
         if x.device.type != "cpu":
             raise TypeError(f"{name}: infalign works on CPU tensors, got one on {x.device}; call .cpu() first")
@@ -32,9 +34,9 @@ def to_numpy(x, name: str):
     return np.asarray(x)
 
 
-def element_type(x) -> np.dtype:
+def element_type(x, name: str = "input") -> np.dtype:
     """float32 when ``x`` is float32 (numpy or torch), else float64: the precision a call runs in."""
-    a = x if isinstance(x, np.ndarray) else to_numpy(x, "input")
+    a = x if isinstance(x, np.ndarray) else to_numpy(x, name)
     return np.dtype(np.float32) if a.dtype == np.float32 else np.dtype(np.float64)
 
 
@@ -43,12 +45,30 @@ def inp(x, dtype: np.dtype, name: str) -> np.ndarray:
     a = to_numpy(x, name)
     if a.dtype == dtype and a.flags.c_contiguous:
         return a
+    _check_real(a, name)
     return np.ascontiguousarray(a, dtype=dtype)
+
+
+#: dtype kinds that numpy would convert to float silently or lossily: complex (drops the imaginary part), text
+#: and bytes (parsed as numbers), datetimes and timedeltas (their tick counts), raw void records.
+_NOT_REAL = frozenset("cSUMmV")
+
+
+def _check_real(a: np.ndarray, name: str) -> None:
+    if a.dtype.kind in _NOT_REAL:
+        raise TypeError(f"{name} has dtype {a.dtype}; infalign takes real numbers (float32 or float64; integers, "
+                        f"bools and float16 are converted to float64)")
 
 
 def offsets(x, name: str) -> np.ndarray:
     """Ragged offsets as contiguous int64 (``prompts + 1`` entries)."""
-    a = np.ascontiguousarray(to_numpy(x, name), dtype=np.int64)
+    a = to_numpy(x, name)
+    if a.dtype.kind not in "iuO":  # integers (object arrays of them convert below, or raise)
+        if a.dtype.kind != "f":
+            raise TypeError(f"{name} has dtype {a.dtype}; offsets are integers")
+        if not (np.isfinite(a).all() and np.array_equal(a, np.trunc(a))):
+            raise ValueError(f"{name} holds non-integer offsets")  # rather than truncating them silently
+    a = np.ascontiguousarray(a, dtype=np.int64)
     if a.ndim != 1 or a.size < 1:
         raise ValueError(f"{name} must be a 1-D array of prompts + 1 offsets, got shape {a.shape}")
     return a

@@ -76,6 +76,9 @@ _SIGNATURES = {
     "infalign_table_create_ragged_f32": [_p, _p, _i64, _p],
     "infalign_table_free": [_p],
     "infalign_table_prompts": [_p, _p],
+    "infalign_table_shape": [_p, _p, _p, _p],
+    "infalign_table_references_copy_f64": [_p, _p, _i64, _p],
+    "infalign_table_references_copy_f32": [_p, _p, _i64, _p],
     "infalign_table_calibrate_f64": [_p, _p, _i64, _i32, _p],
     "infalign_table_calibrate_f32": [_p, _p, _i64, _i32, _p],
     "infalign_table_calibrate_ragged_f64": [_p, _p, _p, _i32, _p],
@@ -115,6 +118,60 @@ if lib.infalign_abi_version() != ABI_VERSION:
         f"infalign: {library_path} implements C ABI version {lib.infalign_abi_version()}, this package needs "
         f"{ABI_VERSION}; rebuild with `make python`"
     )
+
+
+class NativeHandle:
+    """The one owner of one library handle: its address and the ``*_free`` function that releases it.
+
+    Every Python object holding a handle keeps it in one of these (``_owner``) and reads the address through it,
+    so the address lives in exactly one place. ``free()`` and ``__del__`` are idempotent (the address is cleared
+    before the library frees it), and an owner refuses to be pickled or copied: a copy of the raw address would
+    free the handle twice. Objects that can be copied say how, by value, in their own ``__reduce__``.
+    """
+
+    __slots__ = ("address", "_free", "__weakref__")
+
+    def __init__(self, address, free):
+        self.address = address or None
+        self._free = free
+
+    def free(self) -> None:
+        address, self.address = self.address, None
+        if address:
+            try:
+                self._free(address)
+            except Exception:  # interpreter shutdown: the library may be gone already
+                pass
+
+    __del__ = free
+
+    def __reduce__(self):
+        raise TypeError("an infalign library handle cannot be pickled or copied (its owner pickles by value)")
+
+    def __repr__(self):
+        return f"NativeHandle({'freed' if self.address is None else hex(self.address)})"
+
+
+class HandleOwner:
+    """Base of the classes whose objects hold a library handle (``_handle``, read through their ``_owner``).
+
+    Pickling and ``copy.copy``/``copy.deepcopy`` are refused with a TypeError unless the class defines
+    ``__reduce__`` to rebuild the object by value (its text form, its data); the handle is never shared.
+    """
+
+    _owner = None
+    _free = None  # the class's *_free function
+
+    @property
+    def _handle(self):
+        owner = self._owner
+        return None if owner is None else owner.address
+
+    def _own(self, address) -> None:
+        self._owner = NativeHandle(address, type(self)._free)
+
+    def __reduce__(self):
+        raise TypeError(f"{type(self).__name__} objects cannot be pickled or copied")
 
 
 def last_error() -> str:

@@ -7,7 +7,7 @@ import ctypes
 import numpy as np
 
 from . import _arrays
-from ._native import check, lib
+from ._native import HandleOwner, check, lib
 
 LEAVE_ONE_OUT = 1
 SMOOTHING = 2
@@ -42,7 +42,8 @@ def calibrate(rewards, references=None, *, reward_offsets=None, reference_offset
         leave_one_out: the rewards are the references: each is left out of its own calibration,
             ``(#less + ½·(#equal − 1)) / (M − 1)``.
         smoothing: ``(count + ½) / (M + 1)``, keeping values off 0 and 1.
-        out: optional output of ``rewards``' shape and precision (may be ``rewards``: calibrated in place).
+        out: optional output of ``rewards``' shape and precision (may be ``rewards``: calibrated in place; an
+            ``out`` overlapping ``references`` goes through a scratch copy).
     Returns:
         ``out``, or a new array (a tensor when ``rewards`` is one).
     Raises:
@@ -54,7 +55,7 @@ def calibrate(rewards, references=None, *, reward_offsets=None, reference_offset
         if not leave_one_out:
             raise ValueError("references are required unless leave_one_out=True")
         references, reference_offsets = rewards, reward_offsets
-    dtype = _arrays.element_type(rewards)
+    dtype = _arrays.element_type(rewards, "rewards")
     suffix = "f32" if dtype == np.float32 else "f64"
     flags = _flags(leave_one_out, smoothing)
     if reward_offsets is not None or reference_offsets is not None:
@@ -69,9 +70,12 @@ def calibrate(rewards, references=None, *, reward_offsets=None, reference_offset
         _check_total(q, qo, "rewards", "reward_offsets")
         _check_total(r, ro, "references", "reference_offsets")
         dst, result = _arrays.out(out, q.shape, dtype, "out")
+        target = _apart_from(dst, r, leave_one_out)
         check(getattr(lib, "infalign_calibrate_ragged_" + suffix)(
             _arrays.address(r), _arrays.address(ro), _arrays.address(q), _arrays.address(qo), prompts, flags,
-            _arrays.address(dst)))
+            _arrays.address(target)))
+        if target is not dst:
+            np.copyto(dst, target)
         return _arrays.like(result, rewards) if out is None else result
     q = _arrays.inp(rewards, dtype, "rewards")
     q2 = _dense(q, dtype, "rewards")
@@ -79,9 +83,22 @@ def calibrate(rewards, references=None, *, reward_offsets=None, reference_offset
     if r.shape[0] != q2.shape[0]:
         raise ValueError(f"rewards cover {q2.shape[0]} prompts, references {r.shape[0]}")
     dst, result = _arrays.out(out, q.shape, dtype, "out")
+    target = _apart_from(dst, r, leave_one_out)
     check(getattr(lib, "infalign_calibrate_" + suffix)(
-        _arrays.address(r), r.shape[1], _arrays.address(q2), q2.shape[1], q2.shape[0], flags, _arrays.address(dst)))
+        _arrays.address(r), r.shape[1], _arrays.address(q2), q2.shape[1], q2.shape[0], flags,
+        _arrays.address(target)))
+    if target is not dst:
+        np.copyto(dst, target)
     return _arrays.like(result, rewards) if out is None else result
+
+
+def _apart_from(dst, references, leave_one_out):
+    """Where the one-shot calibration writes: ``dst``, or a scratch array when ``dst`` overlaps the references
+    (without leave-one-out the library reads a prompt's references while writing earlier prompts' results, so
+    ``out=references`` would calibrate against half-overwritten references; leave-one-out copies them first)."""
+    if leave_one_out or dst.size == 0 or not np.may_share_memory(dst, references):
+        return dst
+    return np.empty_like(dst)
 
 
 def _check_total(values, offsets, name, offsets_name):
@@ -91,20 +108,24 @@ def _check_total(values, offsets, name, offsets_name):
         raise ValueError(f"{offsets_name}[-1] = {offsets[-1]} but {name} has {values.size} values")
 
 
-class CalibrationTable:
+class CalibrationTable(HandleOwner):
     """Reference rewards sorted once per prompt; calibrating against it costs binary searches only.
 
     ``CalibrationTable(references)`` for a dense ``(B, M)`` array, ``CalibrationTable(values, offsets=...)`` for
     ragged references. The precision is ``references``' (float32, else float64); rewards calibrated against the
-    table are converted to it. Immutable; safe to share between threads.
+    table are converted to it. Immutable; safe to share between threads. Pickles (and copies) by value: its
+    references, each prompt's sorted, rebuild a table that calibrates to the same bits (what a Ray task or actor
+    receives).
 
     Raises:
         NonFiniteError: a NaN/±inf reference ("non-finite reference reward inf at prompt 0, index 1").
         EmptyReferencesError: a prompt without references.
     """
 
+    _free = lib.infalign_table_free
+
     def __init__(self, references, offsets=None):
-        dtype = _arrays.element_type(references)
+        dtype = _arrays.element_type(references, "references")
         self.dtype = dtype
         self._suffix = "f32" if dtype == np.float32 else "f64"
         handle = ctypes.c_void_p()
@@ -118,18 +139,26 @@ class CalibrationTable:
             _check_total(r, o, "references", "offsets")
             check(getattr(lib, "infalign_table_create_ragged_" + self._suffix)(
                 _arrays.address(r), _arrays.address(o), o.size - 1, ctypes.addressof(handle)))
-        self._handle = handle.value
+        self._own(handle.value)
         count = ctypes.c_int64(0)
         check(lib.infalign_table_prompts(self._handle, ctypes.addressof(count)))
         self.prompts = count.value
 
-    def __del__(self):
-        h, self._handle = getattr(self, "_handle", None), None
-        if h:
-            try:
-                lib.infalign_table_free(h)
-            except Exception:  # interpreter shutdown
-                pass
+    def references(self):
+        """``(values, offsets)``: the table's references, each prompt's sorted ascending, prompt after prompt, and
+        the ``prompts + 1`` offsets; ``CalibrationTable(values, offsets=offsets)`` calibrates to the same bits."""
+        prompts, total, size = ctypes.c_int64(), ctypes.c_int64(), ctypes.c_int64()
+        check(lib.infalign_table_shape(self._handle, ctypes.addressof(prompts), ctypes.addressof(total),
+                                       ctypes.addressof(size)))
+        values = np.empty(total.value, dtype=self.dtype)
+        offsets = np.empty(prompts.value + 1, dtype=np.int64)
+        check(getattr(lib, "infalign_table_references_copy_" + self._suffix)(
+            self._handle, _arrays.address(values), values.size, _arrays.address(offsets)))
+        return values, offsets
+
+    def __reduce__(self):
+        values, offsets = self.references()
+        return _table_from_references, (values, offsets)
 
     def __repr__(self):
         return f"CalibrationTable(prompts={self.prompts}, dtype={self.dtype})"
@@ -156,3 +185,8 @@ class CalibrationTable:
             check(getattr(lib, "infalign_table_calibrate_" + self._suffix)(
                 self._handle, _arrays.address(q2), q2.shape[1], flags, _arrays.address(dst)))
         return _arrays.like(result, rewards) if out is None else result
+
+
+def _table_from_references(values, offsets):
+    """Unpickles a :class:`CalibrationTable` (see ``CalibrationTable.__reduce__``)."""
+    return CalibrationTable(values, offsets=offsets)

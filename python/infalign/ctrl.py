@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _arrays
-from ._native import CTRLSummary as _Summary, check, lib, text_argument
+from ._native import CTRLSummary as _Summary, HandleOwner, check, lib, text_argument
 from .calibration import CalibrationTable
 from .transforms import Transform, as_transform
 
@@ -43,7 +43,7 @@ def _text(value) -> str:
     return str(value)
 
 
-class CTRLOptions:
+class CTRLOptions(HandleOwner):
     """Options of a CTRL step, checked by the library when created. Immutable; safe to share between threads.
 
     Args:
@@ -58,10 +58,15 @@ class CTRLOptions:
         non_finite: the options of ``include/infalign.h`` with their text forms, e.g. ``estimator="max@k:4:marginal"``,
             ``kl_loss="0.001:k3:10"``, ``aggregation="seq-mean-token-mean:1e-8"``; bools and numbers are accepted
             as such, None means ``"none"``.
+    Pickles (and copies) by value: its option texts and its transform, which rebuild the same options (what a Ray
+    task or actor receives).
+
     Raises:
         ParseError: a value that does not parse, naming the option; InvalidParameterError: an option outside its
         domain (e.g. ``dual_clip=0.5``: "invalid dualClip = 0.5: the dual-clip constant c must be finite and > 1").
     """
+
+    _free = lib.infalign_ctrl_options_free
 
     def __init__(self, transform=None, *, preset=None, **options):
         unknown = set(options) - set(OPTION_NAMES)
@@ -69,7 +74,7 @@ class CTRLOptions:
             raise TypeError(f"CTRLOptions() got unexpected keyword arguments {sorted(unknown)}")
         handle = ctypes.c_void_p()
         check(lib.infalign_ctrl_options_create(ctypes.addressof(handle)))
-        self._handle = handle.value
+        self._own(handle.value)
         self._values = {}
         if preset is not None:
             self._set("preset", str(preset))
@@ -88,18 +93,21 @@ class CTRLOptions:
         check(lib.infalign_ctrl_options_set(self._handle, text_argument(key, "option"), text_argument(text, key)))
         self._values[key] = text
 
-    def __del__(self):
-        h, self._handle = getattr(self, "_handle", None), None
-        if h:
-            try:
-                lib.infalign_ctrl_options_free(h)
-            except Exception:  # interpreter shutdown
-                pass
+    def __reduce__(self):
+        # The option texts in the order they were set (the preset first), then the transform (by value).
+        return _options_from_texts, (self.transform, tuple(self._values.items()))
 
     def __repr__(self):
         items = ([f"transform={str(self.transform)!r}"] if self.transform is not None else []) + [
             f"{k}={v}" for k, v in self._values.items()]
         return "CTRLOptions(" + ", ".join(items) + ")"
+
+
+def _options_from_texts(transform, items) -> CTRLOptions:
+    """Unpickles :class:`CTRLOptions` (see ``CTRLOptions.__reduce__``)."""
+    values = dict(items)
+    preset = values.pop("preset", None)
+    return CTRLOptions(transform, preset=preset, **values)
 
 
 @functools.lru_cache(maxsize=64)
@@ -133,11 +141,54 @@ class CTRLResult:
         for name in OUTPUTS:
             setattr(self, name, arrays.get(name))
         self.summary = None
-        self._bound = None  # (shapes, the arrays, their addresses) of the step that last filled it
+        self._bound = None  # (shapes, the arrays, their addresses, their re-checks) of the step that last filled it
+
+    def __reduce__(self):
+        # The arrays and the summary; never the bound addresses, which belong to this object's arrays.
+        return _result_from_outputs, ({n: getattr(self, n) for n in OUTPUTS}, self.summary)
 
     def __repr__(self):
         have = [n for n in OUTPUTS if getattr(self, n) is not None]
         return f"CTRLResult({', '.join(have)}; {self.summary})"
+
+
+#: numpy before 2.0 could swap an array's memory by assigning ``a.data``; from 2.0 only ``a.resize`` moves it, and
+#: that changes the shape (a resize to the same size reshapes in place).
+_NUMPY_ADDRESS = int(np.__version__.split(".")[0]) < 2
+
+
+def _still_bound(checks) -> bool:
+    """Whether each bound buffer still has the shape and address it was bound with: ``a.resize(...)`` (numpy)
+    and ``t.resize_()``/``t.set_()`` (torch) keep the object but move or shrink its memory, which the library must
+    not write to. About 0.1 µs per numpy buffer (a shape compare) and 0.3 µs per tensor (plus ``data_ptr()``)."""
+    for a, shape, where, address in checks:
+        if a.shape != shape or (where is not None and where() != address):
+            return False
+    return True
+
+
+def _bound_check(a, address):
+    """``(buffer, its shape, a function giving its current address or None, the address)`` for _still_bound."""
+    if _arrays._is_torch(a):
+        return a, a.shape, a.data_ptr, a.data_ptr()
+    if _NUMPY_ADDRESS:
+        return a, a.shape, lambda: _arrays.address(a), address
+    return a, a.shape, None, address
+
+
+def _check_apart(spans) -> None:
+    """Two outputs given the same (or overlapping) memory would overwrite each other: refused."""
+    spans = sorted(s for s in spans if s[1] > s[0])
+    for (_, end, first), (start, _, second) in zip(spans, spans[1:]):
+        if start < end:
+            raise ValueError(f"outputs {first} and {second} share memory; give each its own array")
+
+
+def _result_from_outputs(arrays, summary) -> CTRLResult:
+    """Unpickles a :class:`CTRLResult` (see ``CTRLResult.__reduce__``)."""
+    result = CTRLResult(**arrays)
+    result.summary = summary
+    return result
 
 
 def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=None, *, mask=None,
@@ -185,7 +236,7 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
     elif option_values or transform is not None or preset is not None:
         raise TypeError("give either options= or option keywords, not both")
 
-    dtype = _arrays.element_type(rewards)
+    dtype = _arrays.element_type(rewards, "rewards")
     r = _arrays.inp(rewards, dtype, "rewards")
     if r.ndim == 1:
         r = r.reshape(1, -1)
@@ -220,19 +271,26 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
     key = (shape, token_shape, dtype)
     if outputs is None:
         outputs = () if out is not None else OUTPUTS
+    elif isinstance(outputs, str) or not set(outputs) <= set(OUTPUTS):
+        raise ValueError(f"outputs must be a sequence of names from {OUTPUTS}, got {outputs!r}")
     if isinstance(out, CTRLResult) and out._bound is not None and out._bound[0] == key and all(
             getattr(out, n) is a for n, a in zip(OUTPUTS, out._bound[1])) and all(
-            getattr(out, n) is not None for n in outputs):
-        # The same buffers as the step that filled this result (checked then): their addresses are reused.
+            getattr(out, n) is not None for n in outputs) and _still_bound(out._bound[3]):
+        # The same buffers as the step that filled this result (checked then), still at the same addresses and of
+        # the same shapes: their addresses are reused.
         result, pointers = out, out._bound[2]
     else:
         if isinstance(out, CTRLResult):
             result, given = out, {n: getattr(out, n) for n in OUTPUTS if getattr(out, n) is not None}
         else:
+            if out is not None and not isinstance(out, dict):
+                raise TypeError(f"out must be a CTRLResult or a dict of output arrays, got {type(out).__name__}")
             given = dict(out or {})
+            if not set(given) <= set(OUTPUTS):
+                raise ValueError(f"out has unknown outputs {sorted(set(given) - set(OUTPUTS))}; names: {OUTPUTS}")
             result = CTRLResult()
         wanted = set(outputs) | {"advantages", "loss_gradient"} | set(given)
-        pointers = []
+        pointers, spans = [], []
         for name in OUTPUTS:
             if name not in wanted:
                 setattr(result, name, None)
@@ -242,7 +300,11 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
             buffer, returned = _arrays.out(given.get(name), token_shape if name in TOKEN_OUTPUTS else shape, dt, name)
             setattr(result, name, returned if name in given else _arrays.like(buffer, rewards))
             pointers.append(_arrays.address(buffer))
-        result._bound = (key, tuple(getattr(result, n) for n in OUTPUTS), pointers)
+            spans.append((pointers[-1], pointers[-1] + buffer.nbytes, name))
+        _check_apart(spans)
+        arrays = tuple(getattr(result, n) for n in OUTPUTS)
+        result._bound = (key, arrays, pointers, tuple(_bound_check(a, p) for a, p in zip(arrays, pointers)
+                                                      if a is not None))
 
     summary = _Summary()
     data = [None if a is None else _arrays.address(a) for a in inputs]

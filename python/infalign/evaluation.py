@@ -65,15 +65,19 @@ def win_rates(policy, reference, procedure="standard", *, policy_offsets=None, r
         NonFiniteError: a NaN/±inf reward ("non-finite policy reward nan at prompt 2, index 0").
         EmptyReferencesError: a prompt with no samples on a side.
     """
-    dtype = _arrays.element_type(policy)
+    dtype = _arrays.element_type(policy, "policy")
     x, xo = _ragged(policy, policy_offsets, dtype, "policy")
     y, yo = _ragged(reference, reference_offsets, dtype, "reference")
     if xo.size != yo.size:
         raise ValueError(f"policy covers {xo.size - 1} prompts, reference {yo.size - 1}")
     dst, result = _arrays.out(out, (xo.size - 1,), np.dtype(np.float64), "out")
+    # An out overlapping the samples would overwrite later prompts' samples before they are read: a scratch copy.
+    target = np.empty_like(dst) if dst.size and (np.may_share_memory(dst, x) or np.may_share_memory(dst, y)) else dst
     fn = lib.infalign_win_rates_f32 if dtype == np.float32 else lib.infalign_win_rates_f64
     check(fn(_arrays.address(x), _arrays.address(xo), _arrays.address(y), _arrays.address(yo), xo.size - 1,
-             as_procedure(procedure)._handle, _arrays.address(dst)))
+             as_procedure(procedure)._handle, _arrays.address(target)))
+    if target is not dst:
+        np.copyto(dst, target)
     return result
 
 

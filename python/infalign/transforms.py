@@ -8,24 +8,14 @@ import functools
 import numpy as np
 
 from . import _arrays
-from ._native import check, lib, text_argument
+from ._native import HandleOwner, check, lib, text_argument
 
 
-class _Handle:
-    """An immutable library object owned by Python: freed when garbage-collected."""
-
-    _free = None
+class _Handle(HandleOwner):
+    """An immutable library object owned by Python: freed when garbage-collected (through its ``_owner``)."""
 
     def __init__(self, handle: int):
-        self._handle = handle
-
-    def __del__(self):
-        h, self._handle = getattr(self, "_handle", None), None
-        if h:
-            try:
-                type(self)._free(h)
-            except Exception:  # interpreter shutdown
-                pass
+        self._own(handle)
 
     @property
     def _as_parameter_(self):
@@ -81,6 +71,13 @@ class Transform(_Handle):
     def __repr__(self) -> str:
         return f"Transform({str(self)!r})"
 
+    def __reduce__(self):
+        # By value: a table transform by its points, any other by its text form (which parses back to it).
+        table = self.table
+        if table is not None:
+            return Transform.from_table, table
+        return Transform, (str(self),)
+
     @property
     def table(self):
         """``(grid, values)`` arrays of a table transform, else None."""
@@ -102,7 +99,7 @@ class Transform(_Handle):
         Returns:
             ``out`` (or a new array).
         """
-        dtype = _arrays.element_type(u)
+        dtype = _arrays.element_type(u, "u")
         src = _arrays.inp(u, dtype, "u")
         dst, result = _arrays.out(out, src.shape, dtype, "out")
         if _arrays.address(src) != _arrays.address(dst):
@@ -135,6 +132,9 @@ class Procedure(_Handle):
 
     def __repr__(self) -> str:
         return f"Procedure({str(self)!r})"
+
+    def __reduce__(self):
+        return Procedure, (str(self),)  # by its text form, which parses back to it
 
     def __call__(self, cdf, out=None):
         """g(F) elementwise, in float64."""

@@ -171,3 +171,73 @@ public func infalign_table_calibrate_ragged_f32(
   _ table: OpaquePointer?, _ rewards: UnsafePointer<Float>?, _ offsets: UnsafePointer<Int64>?, _ flags: Int32,
   _ out: UnsafeMutablePointer<Float>?
 ) -> Int32 { tableCalibrateRagged("infalign_table_calibrate_ragged_f32", table, rewards, offsets, flags, out) }
+
+// Reading a table's references back out (what the Python package pickles a table by). A table keeps each prompt's
+// references sorted, not in the order given; calibration depends only on each prompt's set of references, so a
+// table rebuilt from the copy (with `infalign_table_create_ragged_*`) calibrates to the same bits.
+
+/// `int32_t infalign_table_shape(const infalign_table *, int64_t *prompts, int64_t *references,
+/// int64_t *element_size)`: the prompt count, the total number of references and the element size (4 for a
+/// `float` table, 8 for `double`).
+@_cdecl("infalign_table_shape")
+public func infalign_table_shape(
+  _ table: OpaquePointer?, _ prompts: UnsafeMutablePointer<Int64>?, _ references: UnsafeMutablePointer<Int64>?,
+  _ elementSize: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  abiCall("infalign_table_shape") {
+    let handle = try Handle.resolve(table, as: TableHandle.self, "table")
+    let p = try Buffers.required(prompts, "prompts"), r = try Buffers.required(references, "references")
+    let e = try Buffers.required(elementSize, "element_size")
+    p.pointee = Int64(handle.promptCount)
+    switch handle.storage {
+    case let .float(t):
+      r.pointee = Int64(tableReferenceTotal(t))
+      e.pointee = 4
+    case let .double(t):
+      r.pointee = Int64(tableReferenceTotal(t))
+      e.pointee = 8
+    }
+  }
+}
+
+func tableReferenceTotal<T: CElement>(_ table: CalibrationTable<T>) -> Int {
+  (0..<table.promptCount).reduce(0) { $0 + table.referenceCount(prompt: $1) }
+}
+
+func tableReferencesCopy<T: CElement>(
+  _ function: StaticString, _ handle: OpaquePointer?, _ references: UnsafeMutablePointer<T>?, _ count: Int64,
+  _ offsets: UnsafeMutablePointer<Int64>?
+) -> Int32 {
+  abiCall(function) {
+    let table = try Handle.resolve(handle, as: TableHandle.self, "table").table(T.self)
+    let n = try Buffers.count(count, "count"), total = tableReferenceTotal(table)
+    guard n == total else { throw BoundaryError("count = \(n), the table has \(total) references") }
+    let values = try Buffers.output(references, n, "references")
+    let o = try Buffers.output(offsets, table.promptCount + 1, "offsets")
+    var at = 0
+    o[0] = 0
+    for b in 0..<table.promptCount {
+      for v in table.sortedReferences(prompt: b) {
+        values[at] = v
+        at += 1
+      }
+      o[b + 1] = Int64(at)
+    }
+  }
+}
+
+/// `int32_t infalign_table_references_copy_f64(const infalign_table *, double *references, int64_t count,
+/// int64_t *offsets)`: copies the references of a `double` table (each prompt's sorted ascending, prompt after
+/// prompt; `count` must equal the total of ``infalign_table_shape``) and its `prompts + 1` offsets.
+@_cdecl("infalign_table_references_copy_f64")
+public func infalign_table_references_copy_f64(
+  _ table: OpaquePointer?, _ references: UnsafeMutablePointer<Double>?, _ count: Int64,
+  _ offsets: UnsafeMutablePointer<Int64>?
+) -> Int32 { tableReferencesCopy("infalign_table_references_copy_f64", table, references, count, offsets) }
+
+/// `int32_t infalign_table_references_copy_f32(const infalign_table *, float *, int64_t, int64_t *)`.
+@_cdecl("infalign_table_references_copy_f32")
+public func infalign_table_references_copy_f32(
+  _ table: OpaquePointer?, _ references: UnsafeMutablePointer<Float>?, _ count: Int64,
+  _ offsets: UnsafeMutablePointer<Int64>?
+) -> Int32 { tableReferencesCopy("infalign_table_references_copy_f32", table, references, count, offsets) }

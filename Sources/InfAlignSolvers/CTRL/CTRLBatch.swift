@@ -105,7 +105,10 @@ public struct CTRLBatch<T: BLASScalar> {
   func execute(_ threads: Int?) throws(InfAlignError) -> CTRLSummary {
     let o = options, g = groupSize, n = samples, nt = maxTokens
     let blocks = CTRLBlocks(groups: groups, groupSize: g, maxTokens: nt)
-    let spaces = CTRLWorkspaces(workers: blocks.workers(threads: threads), groupSize: g, maxTokens: nt)
+    // Scratch for one group and one sample's tokens per worker; an empty batch may name any group size or token
+    // count without data behind it, so it gets none (otherwise both are bounded by the inputs' lengths).
+    let spaces = CTRLWorkspaces(
+      workers: blocks.workers(threads: threads), groupSize: n > 0 ? g : 0, maxTokens: n > 0 ? nt : 0)
     defer { spaces.deallocate() }
     let partial = UnsafeMutableBufferPointer<CTRLBlockTotals>.allocate(capacity: blocks.count)
     defer { partial.deallocate() }
