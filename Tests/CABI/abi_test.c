@@ -1,35 +1,10 @@
 /* The C ABI from C: every function called with good inputs (values checked against closed forms) and with the
  * misuse a C caller can commit (NULL, negative lengths, wrong handle kinds, bad text), checking the status code
  * and the thread-local message. Built and run by `make test` (target c-test), linked against libInfAlignC. */
-#include "infalign.h"
+#include "check.h"
 
 #include <math.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <string.h>
-
-static int failures = 0;
-
-#define CHECK(cond)                                                                 \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);      \
-      failures++;                                                                   \
-    }                                                                               \
-  } while (0)
-
-/* The call returns `status` and the thread's message contains `fragment`. */
-#define EXPECT_ERROR(call, status, fragment)                                                        \
-  do {                                                                                              \
-    int32_t s_ = (call);                                                                            \
-    if (s_ != (status) || strstr(infalign_last_error(), (fragment)) == NULL) {                      \
-      fprintf(stderr, "%s:%d: %s returned %d (\"%s\"), expected %d with \"%s\"\n", __FILE__, __LINE__, \
-              #call, s_, infalign_last_error(), (status), (fragment));                              \
-      failures++;                                                                                   \
-    }                                                                                               \
-  } while (0)
-
-#define OK(call) CHECK((call) == INFALIGN_OK)
 
 static void test_version(void) { CHECK(infalign_abi_version() == INFALIGN_ABI_VERSION); }
 
@@ -420,10 +395,5 @@ int main(void) {
   test_win_rates();
   test_ctrl();
   test_thread_local_error();
-  if (failures) {
-    fprintf(stderr, "C ABI test: %d failure(s)\n", failures);
-    return 1;
-  }
-  printf("C ABI test: all checks passed\n");
-  return 0;
+  return finish("C ABI test");
 }

@@ -1,4 +1,4 @@
-/* The checks the C ABI test programs share (Tests/CABI/fork_test.c, text_test.c): a failed check prints its line
+/* The checks the C ABI test programs share (Tests/CABI/abi_test.c, fork_test.c, text_test.c): a failed check prints its line
  * and counts; the program's exit status says whether any failed. */
 #ifndef INFALIGN_CABI_CHECK_H
 #define INFALIGN_CABI_CHECK_H
