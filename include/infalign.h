@@ -241,7 +241,8 @@ int32_t infalign_bootstrap(const double *values, int64_t count, int64_t resample
  *   kl_reward_source    policy | old-policy        kl_reward_placement  before-baseline | after-baseline
  *   clip_epsilon        both clip ranges; clip_low, clip_high separately
  *   dual_clip, ratio_cap, log_ratio_clamp   a number or none
- *   ratio_level         token | sequence-mean | sequence-sum
+ *   ratio_level         token | sequence-mean | sequence-sum | gspo-token (verl GSPO: sequence ratio, token gradient)
+ *   policy_loss         ppo | cispo   (CISPO: -sg[clip(r)] * A * log pi; no dual clip or ratio cap)
  *   aggregation         token-mean | seq-mean-token-mean[:EPS[:floor-one]] | seq-mean-token-sum |
  *                       token-sum-norm[:per-sequence]
  *   non_finite          throw | mask

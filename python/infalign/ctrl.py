@@ -28,7 +28,7 @@ OPTION_NAMES = (
     "calibration", "smoothing", "estimator", "baseline", "advantage", "scale", "normalize_by_std", "bessel_std",
     "std_epsilon", "std_floor", "single_sample", "distillation_epsilon", "kl_reward", "kl_coefficient",
     "kl_reward_source", "kl_reward_placement", "kl_loss", "clip_epsilon", "clip_low", "clip_high", "dual_clip",
-    "ratio_cap", "log_ratio_clamp", "ratio_level", "aggregation", "non_finite",
+    "ratio_cap", "log_ratio_clamp", "ratio_level", "policy_loss", "aggregation", "non_finite",
 )
 
 
@@ -54,7 +54,7 @@ class CTRLOptions(HandleOwner):
             references are given to the step.
         smoothing, estimator, baseline, scale, normalize_by_std, bessel_std, std_epsilon, std_floor, single_sample,
         distillation_epsilon, kl_reward, kl_coefficient, kl_reward_source, kl_reward_placement, kl_loss,
-        clip_epsilon, clip_low, clip_high, dual_clip, ratio_cap, log_ratio_clamp, ratio_level, aggregation,
+        clip_epsilon, clip_low, clip_high, dual_clip, ratio_cap, log_ratio_clamp, ratio_level, policy_loss, aggregation,
         non_finite: the options of ``include/infalign.h`` with their text forms, e.g. ``estimator="max@k:4:marginal"``,
             ``kl_loss="0.001:k3:10"``, ``aggregation="seq-mean-token-mean:1e-8"``; bools and numbers are accepted
             as such, None means ``"none"``.

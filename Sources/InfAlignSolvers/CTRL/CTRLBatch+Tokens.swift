@@ -63,7 +63,7 @@ extension CTRLBatch {
       if let old {
         for t in 0..<nt where active(t) { sequenceLogRatio += Double(lp[base + t]) - Double(old[base + t]) }
       }
-      if o.ratioLevel == .sequenceMean {
+      if o.ratioLevel == .sequenceMean || o.ratioLevel == .sequenceMeanToken {
         factor = 1 / Double(Swift.max(length, 1))
         sequenceLogRatio *= factor
       }
@@ -83,7 +83,9 @@ extension CTRLBatch {
       let k2 = rho * rho / 2
       let k3 = CTRLTerms.k3(CTRLTerms.clamp(rho, o.logRatioClamp).value)
       let logRatio = o.ratioLevel == .token ? (old.map { Double(lp[jt]) - Double($0[jt]) } ?? 0) : sequenceLogRatio
-      let term = ppo.term(logRatio: logRatio, advantage: advantage - togo[t])
+      let term = ppo.cispo
+        ? ppo.cispoTerm(logRatio: logRatio, advantage: advantage - togo[t], logProb: Double(lp[jt]))
+        : ppo.term(logRatio: logRatio, advantage: advantage - togo[t])
       var klValue = 0.0, klSlope = 0.0
       if let kl = o.klLoss, kl.coefficient != 0 {
         let (v, s) = CTRLTerms.kl(rho, kl, logClamp: o.logRatioClamp)
@@ -107,7 +109,7 @@ extension CTRLBatch {
       if term.clipped { totals.clipped += 1 }
       totals.policyLoss += w * term.loss
       totals.klLoss += w * klValue
-      if o.ratioLevel == .token {
+      if o.ratioLevel == .token || o.ratioLevel == .sequenceMeanToken {
         slope[t] = w * (term.slope + klSlope)
       } else {
         sharedSlope += w * term.slope

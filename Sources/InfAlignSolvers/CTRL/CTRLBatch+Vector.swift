@@ -13,7 +13,8 @@ extension CTRLBatch {
   func vectorTokens(_ aggregation: CTRLAggregation, _ threads: Int?) -> CTRLTokenTotals? {
     let n = samples, o = options
     let level = VectorISA.active.rawValue
-    guard tokens.maxTokens == 1, tokens.mask == nil, level > 0, n > 0,
+    guard tokens.maxTokens == 1, tokens.mask == nil, level > 0, n > 0, o.policyLoss == .ppo,
+      o.ratioLevel != .sequenceMeanToken,
       T.self == Double.self || T.self == Float.self
     else { return nil }
     var q = infalign_ctrl_params()

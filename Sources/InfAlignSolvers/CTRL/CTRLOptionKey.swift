@@ -11,7 +11,7 @@ public enum CTRLOptionKey: String, CaseIterable, Sendable {
   case klReward = "kl_reward", klCoefficient = "kl_coefficient", klRewardSource = "kl_reward_source"
   case klRewardPlacement = "kl_reward_placement", klLoss = "kl_loss", clipEpsilon = "clip_epsilon"
   case clipLow = "clip_low", clipHigh = "clip_high", dualClip = "dual_clip", ratioCap = "ratio_cap"
-  case logRatioClamp = "log_ratio_clamp", ratioLevel = "ratio_level", aggregation
+  case logRatioClamp = "log_ratio_clamp", ratioLevel = "ratio_level", policyLoss = "policy_loss", aggregation
   case nonFinite = "non_finite"
 
   /// The key named `name`.
@@ -53,6 +53,7 @@ public enum CTRLOptionKey: String, CaseIterable, Sendable {
     case .ratioCap: ["--ratio-cap"]
     case .logRatioClamp: ["--log-ratio-clamp"]
     case .ratioLevel: ["--ratio-level"]
+    case .policyLoss: ["--policy-loss"]
     case .aggregation: ["--aggregation"]
     case .nonFinite: ["--non-finite"]
     }
@@ -105,6 +106,7 @@ public enum CTRLOptionKey: String, CaseIterable, Sendable {
     case .ratioCap: options.ratioCap = try text.optionalNumber()
     case .logRatioClamp: options.logRatioClamp = try text.optionalNumber()
     case .ratioLevel: options.ratioLevel = try text.word()
+    case .policyLoss: options.policyLoss = try text.word()
     case .aggregation: options.aggregation = try text.aggregation()
     case .nonFinite: options.nonFinite = try text.word()
     }

@@ -121,8 +121,13 @@ extension CTRLOptions.KLRewardPlacement: CTRLOptionWord {
 
 extension CTRLOptions.RatioLevel: CTRLOptionWord {
   public static var wordTable: [(word: String, value: Self)] {
-    [("token", .token), ("sequence-mean", .sequenceMean), ("sequence-sum", .sequenceSum)]
+    [("token", .token), ("sequence-mean", .sequenceMean), ("sequence-sum", .sequenceSum),
+     ("gspo-token", .sequenceMeanToken), ("sequence-mean-token", .sequenceMeanToken)]
   }
+}
+
+extension CTRLOptions.PolicyLoss: CTRLOptionWord {
+  public static var wordTable: [(word: String, value: Self)] { [("ppo", .ppo), ("vanilla", .ppo), ("cispo", .cispo)] }
 }
 
 extension CTRLOptions.NonFinitePolicy: CTRLOptionWord {

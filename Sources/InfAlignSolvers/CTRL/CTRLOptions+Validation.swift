@@ -54,6 +54,11 @@ extension CTRLOptions {
     if let c = logRatioClamp {
       try finite("logRatioClamp", c, atLeast: 0, strict: true, "the log-ratio clamp must be finite and > 0")
     }
+    if policyLoss == .cispo, let c = dualClip ?? ratioCap {
+      throw .invalidParameter(
+        name: dualClip != nil ? "dualClip" : "ratioCap", value: c,
+        reason: "the CISPO loss has no dual clip or ratio cap (its clipped weight carries no gradient); unset it")
+    }
     if case let .sequenceMeanTokenMean(e, _) = aggregation {
       try finite("lengthEpsilon", e, atLeast: 0, "must be finite and ≥ 0")
     }

@@ -135,6 +135,24 @@ public struct CTRLOptions: Sendable {
     case sequenceMean
     /// `exp(Σ_t log r_t)`, the ratio of sequence probabilities (TRL RLOO).
     case sequenceSum
+    /// verl's GSPO token ratio `s_{i,t} = sg[s_i]·π_t/sg[π_t]` (`compute_policy_loss_gspo`, verl 0.9.1
+    /// `core_algos.py`): every token's ratio has the value `s_i = exp(mean_t log r_t)`, and the gradient of token
+    /// `t` is its own term's, `w·∂ℓ_t/∂log s`. With one advantage per sequence this is ``sequenceMean``'s gradient
+    /// (which spreads the sequence's summed terms as `1/|y|`); the two differ when the advantage varies over a
+    /// sequence's tokens (a KL return-to-go after the baseline) and at the clamp: the log-ratio clamp applies from
+    /// above only, as verl clamps `log s_{i,t}` at 10.
+    case sequenceMeanToken
+  }
+
+  /// The policy loss per token.
+  public enum PolicyLoss: Sendable, Hashable {
+    /// The PPO clipped surrogate `−min(r·A, clip(r, 1−ε_low, 1+ε_high)·A)` (with ``dualClip`` and ``ratioCap``).
+    case ppo
+    /// CISPO (arXiv 2506.13585; verl 0.9.1 `compute_policy_loss_cispo`): `−sg[clip(r, 1−ε_low, 1+ε_high)]·A·log π`,
+    /// a clipped, stopped importance weight on the REINFORCE term: every token keeps a gradient
+    /// `−clip(r)·A`. The loss value depends on `log π` itself. The ratio's exponent is clamped by
+    /// ``logRatioClamp`` (verl: ±20); the dual clip and the ratio cap do not apply.
+    case cispo
   }
 
   /// How the per-token loss matrix becomes one number (verl `loss_agg_mode`, TRL `loss_type`).
@@ -206,6 +224,7 @@ public struct CTRLOptions: Sendable {
   /// no clamp (TRL): a ratio that overflows is then a typed error naming the sample.
   public var logRatioClamp: Double?
   public var ratioLevel: RatioLevel
+  public var policyLoss: PolicyLoss
   public var aggregation: Aggregation
 
   /// NaN/∞ handling.
@@ -218,7 +237,7 @@ public struct CTRLOptions: Sendable {
     klReward: KLTerm? = nil, klRewardSource: KLSource = .policy, klRewardPlacement: KLRewardPlacement = .beforeBaseline,
     klLoss: KLTerm? = nil, clipLow: Double = 0.2, clipHigh: Double = 0.2, dualClip: Double? = nil,
     ratioCap: Double? = nil, logRatioClamp: Double? = 20, ratioLevel: RatioLevel = .token,
-    aggregation: Aggregation = .tokenMean, nonFinite: NonFinitePolicy = .throwError
+    policyLoss: PolicyLoss = .ppo, aggregation: Aggregation = .tokenMean, nonFinite: NonFinitePolicy = .throwError
   ) {
     self.transform = transform
     self.smoothing = smoothing
@@ -240,6 +259,7 @@ public struct CTRLOptions: Sendable {
     self.ratioCap = ratioCap
     self.logRatioClamp = logRatioClamp
     self.ratioLevel = ratioLevel
+    self.policyLoss = policyLoss
     self.aggregation = aggregation
     self.nonFinite = nonFinite
   }

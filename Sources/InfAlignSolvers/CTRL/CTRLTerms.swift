@@ -53,10 +53,36 @@ enum CTRLTerms {
   struct PPO {
     var low: Double, high: Double, dual: Double?, cap: Double?, logClamp: Double?
     var onPolicy: Bool
+    /// CISPO's loss in place of the clipped surrogate (``CTRLOptions/PolicyLoss/cispo``).
+    var cispo: Bool
+    /// The log-ratio clamp applies from above only (verl's GSPO token ratio).
+    var clampAboveOnly: Bool
 
     init(_ o: CTRLOptions, onPolicy: Bool) {
       (low, high, dual, cap, logClamp) = (1 - o.clipLow, 1 + o.clipHigh, o.dualClip, o.ratioCap, o.logRatioClamp)
       self.onPolicy = onPolicy
+      cispo = o.policyLoss == .cispo
+      clampAboveOnly = o.ratioLevel == .sequenceMeanToken
+    }
+
+    /// The clamped log-ratio and the clamp's derivative.
+    @inline(__always)
+    func clampLogRatio(_ lr: Double) -> (value: Double, slope: Double) {
+      guard clampAboveOnly else { return CTRLTerms.clamp(lr, logClamp) }
+      if let c = logClamp, lr > c { return (c, 0) }
+      return (lr, 1)
+    }
+
+    /// CISPO's loss `−sg[clip(r)]·A·log π` at log-ratio `lr`, advantage `a` and `log π`, its derivative with
+    /// respect to `log π` (`−clip(r)·A`: the weight is stopped), and whether the ratio was clipped (verl:
+    /// `ratio != clipped_ratio`).
+    @inline(__always)
+    func cispoTerm(logRatio lr: Double, advantage a: Double, logProb: Double)
+      -> (loss: Double, slope: Double, clipped: Bool)
+    {
+      let r = onPolicy ? 1 : Double.exp(clampLogRatio(lr).value)
+      let w = r < low ? low : (r > high ? high : r)
+      return (-w * a * logProb, -w * a, w != r)
     }
 
     /// The loss `ℓ = −objective` at log-ratio `lr` and advantage `a`, its derivative `∂ℓ/∂lr`, and whether the
@@ -65,7 +91,7 @@ enum CTRLTerms {
     /// under the dual clip; `r = exp(clamp(lr))`, exactly 1 on-policy.
     @inline(__always)
     func term(logRatio lr: Double, advantage a: Double) -> (loss: Double, slope: Double, clipped: Bool) {
-      let (l, dl) = onPolicy ? (0, 1) : CTRLTerms.clamp(lr, logClamp)
+      let (l, dl) = onPolicy ? (0, 1) : clampLogRatio(lr)
       let r = onPolicy ? 1 : Double.exp(l)
       let r2 = r < low ? low : (r > high ? high : r)
       let d2: Double = r >= low && r <= high ? 1 : 0

@@ -54,6 +54,8 @@ struct CTRLFlags: ParsableArguments {
   @Option(
     help: "PPO ratio per token or per sequence: \(CTRLOptions.RatioLevel.wordList()).", transform: word("--ratio-level"))
   var ratioLevel: CTRLOptions.RatioLevel?
+  @Option(help: "Policy loss: \(CTRLOptions.PolicyLoss.wordList()).", transform: word("--policy-loss"))
+  var policyLoss: CTRLOptions.PolicyLoss?
   @Option(
     help: "Loss aggregation: \(aggregationForms).",
     transform: { try .init(text: $0, option: "--aggregation", name: "--aggregation") })
@@ -94,6 +96,7 @@ struct CTRLFlags: ParsableArguments {
     if let ratioCap { o.ratioCap = try optionalNumber(ratioCap, "--ratio-cap") }
     if let logRatioClamp { o.logRatioClamp = try optionalNumber(logRatioClamp, "--log-ratio-clamp") }
     if let ratioLevel { o.ratioLevel = ratioLevel }
+    if let policyLoss { o.policyLoss = policyLoss }
     if let aggregation { o.aggregation = aggregation }
     if let nonFinite { o.nonFinite = nonFinite }
     do {

@@ -1,0 +1,81 @@
+"""The 2025-26 loss conventions against the installed verl (0.9.1 checked): CISPO (`compute_policy_loss_cispo`) and
+GSPO's token ratio (`compute_policy_loss_gspo`) through verl's policy-loss registry, with torch autograd through
+verl's loss against ``loss_gradient``; float64 within 1e-12."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+core_algos = pytest.importorskip("verl.trainer.ppo.core_algos")
+verl_config = pytest.importorskip("verl.workers.config")
+
+import infalign  # noqa: E402
+
+VERL_CHECKED = "0.9"
+
+
+def test_verl_version_is_the_one_checked():
+    import verl
+
+    assert verl.__version__.startswith(VERL_CHECKED), verl.__version__
+
+
+def _batch(seed, groups=5, size=4, tokens=7):
+    rng = np.random.default_rng(seed)
+    rewards = rng.normal(size=(groups, size))
+    rewards[1] = 2.0  # a zero-variance group
+    rewards[3, :2] = rewards[3, 2]  # ties
+    lp = rng.normal(-2, 0.3, size=(groups, size, tokens))
+    old = lp + rng.normal(0, 0.4, size=lp.shape)  # ratios outside the clip range
+    old[0, 0, :] = lp[0, 0, :] - 25  # log-ratios past the clamps
+    old[2, 1, :] = lp[2, 1, :] + 25
+    lengths = rng.integers(0, tokens + 1, size=(groups, size))
+    lengths[0, 0] = lengths[2, 1] = tokens
+    mask = np.arange(tokens)[None, None, :] < lengths[:, :, None]
+    return rewards, lp, lp - 0.1, old, mask
+
+
+def _verl(mode, lp, old, advantages, mask, low, high, aggregation):
+    config = verl_config.ActorConfig(strategy="fsdp", ppo_micro_batch_size_per_gpu=1, clip_ratio_low=low,
+                                     clip_ratio_high=high, rollout_n=1)
+    flat = lambda x: torch.tensor(x.reshape(-1, x.shape[-1]), dtype=torch.float64)  # noqa: E731
+    log_prob = flat(lp).requires_grad_(True)
+    adv = torch.tensor(np.broadcast_to(advantages[..., None], lp.shape).reshape(-1, lp.shape[-1]))
+    loss, metrics = core_algos.get_policy_loss_fn(mode)(
+        old_log_prob=flat(old), log_prob=log_prob, advantages=adv, response_mask=flat(mask.astype(float)),
+        loss_agg_mode=aggregation, config=config)
+    loss.backward()
+    return loss.item(), log_prob.grad.numpy().reshape(lp.shape), metrics
+
+
+OUR_AGGREGATION = {"token-mean": "token-mean", "seq-mean-token-mean": "seq-mean-token-mean:1e-8"}
+
+
+@pytest.mark.parametrize("aggregation", ["token-mean", "seq-mean-token-mean"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_cispo_equals_verls_installed_loss_and_gradient(seed, aggregation):
+    rewards, lp, ref, old, mask = _batch(seed)
+    low, high = 0.2, 0.28
+    step = infalign.ctrl_step(rewards, lp, ref, old, mask=mask, preset="verl-grpo", policy_loss="cispo",
+                              dual_clip=None, kl_loss=None, clip_low=low, clip_high=high,
+                              aggregation=OUR_AGGREGATION[aggregation])
+    loss, grad, metrics = _verl("cispo", lp, old, step.advantages, mask, low, high, aggregation)
+    assert abs(step.summary.policy_loss - loss) <= 1e-12 * max(1.0, abs(loss))
+    np.testing.assert_allclose(step.loss_gradient, grad, rtol=1e-12, atol=1e-15)
+    # verl averages the clipped flags after `.float()`: float32, so its fraction is exact only to ~1e-7.
+    assert step.summary.clipped_fraction == pytest.approx(metrics["actor/pg_clipfrac"], abs=1e-7)
+
+
+@pytest.mark.parametrize("aggregation", ["token-mean", "seq-mean-token-mean"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_gspo_token_ratio_equals_verls_installed_loss_and_gradient(seed, aggregation):
+    rewards, lp, ref, old, mask = _batch(seed)
+    low, high = 3e-4, 4e-4  # verl's GSPO recipe
+    step = infalign.ctrl_step(rewards, lp, ref, old, mask=mask, preset="verl-grpo", ratio_level="gspo-token",
+                              dual_clip=None, kl_loss=None, clip_low=low, clip_high=high, log_ratio_clamp=10,
+                              aggregation=OUR_AGGREGATION[aggregation])
+    loss, grad, metrics = _verl("gspo", lp, old, step.advantages, mask, low, high, aggregation)
+    assert abs(step.summary.policy_loss - loss) <= 1e-12 * max(1.0, abs(loss))
+    np.testing.assert_allclose(step.loss_gradient, grad, rtol=1e-12, atol=1e-15)
+    # verl averages the clipped flags after `.float()`: float32, so its fraction is exact only to ~1e-7.
+    assert step.summary.clipped_fraction == pytest.approx(metrics["actor/pg_clipfrac"], abs=1e-7)

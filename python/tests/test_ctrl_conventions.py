@@ -1,0 +1,109 @@
+"""The 2025-26 loss conventions against numpy ports of verl 0.9.1's formulas (offline; python/peer_tests checks
+them against the installed verl with torch autograd): CISPO (`compute_policy_loss_cispo`) and GSPO's token ratio
+(`compute_policy_loss_gspo`), values and gradients, float64 within 1e-12."""
+
+import numpy as np
+import pytest
+
+import infalign
+
+
+def _batch(seed=3, groups=4, size=4, tokens=6):
+    rng = np.random.default_rng(seed)
+    rewards = rng.normal(size=(groups, size))
+    rewards[1] = 2.0  # a zero-variance group
+    lp = rng.normal(-2, 0.3, size=(groups, size, tokens))
+    old = lp + rng.normal(0, 0.4, size=lp.shape)  # ratios well outside the clip range
+    old[0, 0, :] = lp[0, 0, :] - 25  # log-ratios past the clamps
+    old[2, 1, :] = lp[2, 1, :] + 25
+    lengths = rng.integers(0, tokens + 1, size=(groups, size))
+    lengths[0, 0] = lengths[2, 1] = tokens
+    mask = np.arange(tokens)[None, None, :] < lengths[:, :, None]
+    return rewards, lp, lp - 0.1, old, mask
+
+
+def _token_mean(x, mask):
+    return (x * mask).sum() / mask.sum()
+
+
+def _clip_weight(lp, old, low, high):
+    ratio = np.exp(np.clip(lp - old, -20, 20))
+    return np.clip(ratio, 1 - low, 1 + high)
+
+
+def test_cispo_matches_verls_formula():
+    rewards, lp, ref, old, mask = _batch()
+    low, high = 0.2, 0.28
+    step = infalign.ctrl_step(rewards, lp, ref, old, mask=mask, preset="verl-grpo", policy_loss="cispo",
+                              dual_clip=None, kl_loss=None, clip_low=low, clip_high=high)
+    a = step.advantages[..., None]
+    w = _clip_weight(lp, old, low, high)
+    loss = _token_mean(-w * a * lp, mask)
+    grad = -w * a * mask / mask.sum()
+    assert abs(step.summary.policy_loss - loss) <= 1e-12 * max(1, abs(loss))
+    np.testing.assert_allclose(step.loss_gradient, grad, rtol=1e-12, atol=1e-15)
+    ratio = np.exp(np.clip(lp - old, -20, 20))
+    assert step.summary.clipped_fraction == pytest.approx(_token_mean(ratio != w, mask), abs=1e-15)
+
+
+def test_cispo_refuses_the_dual_clip():
+    rewards, lp, ref, old, mask = _batch()
+    with pytest.raises(infalign.InvalidParameterError, match="CISPO"):
+        infalign.ctrl_step(rewards, lp, ref, old, mask=mask, preset="verl-grpo", policy_loss="cispo")
+
+
+def _gspo(lp, old, mask, a, low, high):
+    """verl's GSPO loss per token and its gradient with respect to log pi (torch's clamp and maximum rules)."""
+    lengths = np.maximum(mask.sum(-1), 1)
+    seq = ((lp - old) * mask).sum(-1) / lengths
+    log_s = np.minimum(seq, 10.0)[..., None] * np.ones_like(lp)
+    d_log_s = (seq <= 10.0)[..., None] * np.ones_like(lp)
+    s = np.exp(log_s)
+    l1, l2 = -a * s, -a * np.clip(s, 1 - low, 1 + high)
+    g1 = -a * s
+    g2 = np.where((s >= 1 - low) & (s <= 1 + high), -a * s, 0.0)
+    loss = np.maximum(l1, l2)
+    grad = np.where(l1 > l2, g1, np.where(l2 > l1, g2, (g1 + g2) / 2)) * d_log_s
+    return loss, grad
+
+
+@pytest.mark.parametrize("aggregation", ["token-mean", "seq-mean-token-mean:0"])
+def test_gspo_token_ratio_matches_verls_formula(aggregation):
+    rewards, lp, ref, old, mask = _batch(seed=5)
+    low, high = 3e-4, 4e-4
+    step = infalign.ctrl_step(rewards, lp, ref, old, mask=mask, preset="verl-grpo", ratio_level="gspo-token",
+                              dual_clip=None, kl_loss=None, clip_low=low, clip_high=high, log_ratio_clamp=10,
+                              aggregation=aggregation)
+    a = step.advantages[..., None]
+    loss_t, grad_t = _gspo(lp, old, mask, a, low, high)
+    if aggregation == "token-mean":
+        weight = mask / mask.sum()
+    else:
+        lengths = mask.sum(-1)
+        nonempty = (lengths > 0).sum()
+        weight = mask / np.maximum(lengths, 1)[..., None] / nonempty
+    loss = (loss_t * weight).sum()
+    assert abs(step.summary.policy_loss - loss) <= 1e-12 * max(1, abs(loss))
+    np.testing.assert_allclose(step.loss_gradient, grad_t * weight, rtol=1e-12, atol=1e-15)
+
+
+def test_gspo_token_form_and_the_papers_form():
+    # With one advantage per sequence and log-ratios inside the clamp, verl's token form and the paper's form
+    # (ratio_level="sequence-mean", the sequence's terms spread as 1/|y|) give the same gradient; past the clamp
+    # they differ (verl clamps log s from above only); with a KL return-to-go after the baseline (advantages that
+    # vary over a sequence's tokens) each token keeps its own term.
+    rewards, lp, ref, old, mask = _batch(seed=7)
+    old = lp + np.clip(old - lp, -5, 5)
+    kw = dict(mask=mask, preset="verl-grpo", dual_clip=None, kl_loss=None, clip_low=0.5, clip_high=0.5,
+              log_ratio_clamp=10)
+    token = infalign.ctrl_step(rewards, lp, ref, old, ratio_level="gspo-token", **kw)
+    spread = infalign.ctrl_step(rewards, lp, ref, old, ratio_level="sequence-mean", **kw)
+    np.testing.assert_allclose(spread.loss_gradient, token.loss_gradient, rtol=1e-12, atol=1e-15)
+    kw.update(kl_reward="0.3:k1", kl_reward_placement="after-baseline")
+    token = infalign.ctrl_step(rewards, lp, ref, old, ratio_level="gspo-token", **kw)
+    spread = infalign.ctrl_step(rewards, lp, ref, old, ratio_level="sequence-mean", **kw)
+    assert not np.allclose(spread.loss_gradient, token.loss_gradient)
+    # The spread form's gradient is the mean of the token form's over each sequence's tokens.
+    lengths = np.maximum(mask.sum(-1), 1)[..., None]
+    mean = (token.loss_gradient * mask).sum(-1, keepdims=True) / lengths
+    np.testing.assert_allclose(spread.loss_gradient, mean * mask, rtol=1e-12, atol=1e-15)
