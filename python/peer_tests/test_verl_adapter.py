@@ -288,3 +288,32 @@ def test_verl_compute_advantage_runs_the_adapter_on_a_dataproto(estimator):
 
 def test_tolerance_is_the_documented_one():
     assert TOL == 1e-12
+
+
+def test_installed_package_registers_through_the_verl_plugin_entry_point(tmp_path):
+    """``pip install ./python`` declares the ``verl.plugins`` entry point; verl's __init__ loads it, so every verl
+    process (Ray actors included) has the estimators; VERL_USE_EXTERNAL_PLUGINS=none turns that off. Installed
+    here into a scratch target from this checkout, offline (--no-index, no build isolation)."""
+    pytest.importorskip("setuptools")
+    library = os.environ.get("INFALIGN_LIBRARY")
+    if not library:
+        pytest.skip("INFALIGN_LIBRARY is not set (make peer-test sets it)")
+    import shutil
+
+    python_dir = os.path.dirname(os.path.dirname(os.path.abspath(infalign.__file__)))
+    source, target = tmp_path / "src", tmp_path / "site"  # a copy: the build writes build/ and *.egg-info there
+    shutil.copytree(os.path.join(python_dir, "infalign"), source / "infalign",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        shutil.copy2(os.path.join(python_dir, name), source / name)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--no-build-isolation",
+                    "--target", str(target), str(source)], check=True, capture_output=True, text=True,
+                   env=dict(os.environ, INFALIGN_LIBRARY=library), cwd=str(tmp_path))
+    code = ("import verl.trainer.ppo.core_algos as c; "
+            "print(sorted(k for k in c.ADV_ESTIMATOR_REGISTRY if k.startswith('infalign')))")
+    base = {k: v for k, v in os.environ.items() if k not in ("INFALIGN_LIBRARY", "VERL_USE_EXTERNAL_MODULES")}
+    for policy, want in (("auto", sorted(NAMES)), ("none", [])):
+        env = dict(base, PYTHONPATH=str(target), VERL_USE_EXTERNAL_PLUGINS=policy)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
+                             cwd=str(tmp_path))
+        assert out.stdout.strip().splitlines()[-1] == str(want), (policy, out.stdout, out.stderr[-2000:])
