@@ -33,7 +33,7 @@ import functools
 import importlib
 import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
@@ -41,6 +41,9 @@ from .._errors import EmptyReferencesError
 from ..analysis import tune
 from ..calibration import CalibrationTable
 from ..ctrl import CTRLOptions, ctrl_step
+
+if TYPE_CHECKING:
+    import torch
 
 #: The registered estimator names and the tuned transform family and procedure of each (None: the configured Φ).
 ESTIMATORS: dict[str, Optional[tuple[str, str]]] = {
@@ -148,9 +151,12 @@ def _options(transform: Optional[str], preset: Optional[str], items: tuple) -> C
 
 def options_for(name: str, config: Any = None) -> CTRLOptions:
     """The :class:`infalign.CTRLOptions` estimator ``name`` runs with under ``config`` (verl's algorithm config)."""
+    return _options_for(name, _settings(config))
+
+
+def _options_for(name: str, settings: dict[str, Any]) -> CTRLOptions:
     if name not in ESTIMATORS:
         raise ValueError(f"unknown infalign estimator {name!r}; known: {list(ESTIMATORS)}")
-    settings = _settings(config)
     transform = settings.get("transform")
     tuned = ESTIMATORS[name]
     if tuned is not None and transform is None:
@@ -183,7 +189,8 @@ def _reference_lookup(uids: list, settings: dict[str, Any]) -> Optional[Mapping[
         return dict(_references) if _references else None
 
 
-def ctrl_advantages(name: str, token_level_rewards, response_mask, index, config: Any = None):
+def ctrl_advantages(name: str, token_level_rewards: "torch.Tensor", response_mask: "torch.Tensor",
+                    index: Optional[Sequence[Hashable]], config: Any = None) -> tuple["torch.Tensor", "torch.Tensor"]:
     """Estimator ``name``'s advantages for one verl batch: ``(advantages, returns)``, both ``(bs, response_len)``
     in the dtype and on the device of ``token_level_rewards`` (the step runs on CPU in float64 when the rewards are
     float64, else float32).
@@ -196,8 +203,8 @@ def ctrl_advantages(name: str, token_level_rewards, response_mask, index, config
 
     if index is None:
         raise ValueError(f"{name} needs the prompt uid of each sample (verl's non_tensor_batch['uid'])")
-    options = options_for(name, config)
     settings = _settings(config)
+    options = _options_for(name, settings)
     with torch.no_grad():
         scores = token_level_rewards.detach().sum(dim=-1)
     dtype = np.float64 if scores.dtype == torch.float64 else np.float32
@@ -244,7 +251,8 @@ def ctrl_advantages(name: str, token_level_rewards, response_mask, index, config
 def _estimator(name: str) -> Callable:
     """verl's estimator signature around :func:`ctrl_advantages` for ``name``."""
 
-    def estimator(token_level_rewards, response_mask, index=None, config=None, **kwargs):
+    def estimator(token_level_rewards: "torch.Tensor", response_mask: "torch.Tensor",
+                  index: Optional[Sequence[Hashable]] = None, config: Any = None, **kwargs: Any):
         return ctrl_advantages(name, token_level_rewards, response_mask, index, config)
 
     estimator.__name__ = estimator.__qualname__ = name
