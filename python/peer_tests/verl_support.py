@@ -4,7 +4,6 @@ trainer-level functions, for the conformance tests."""
 from __future__ import annotations
 
 import ast
-import inspect
 from dataclasses import dataclass
 from typing import Callable
 
@@ -156,7 +155,3 @@ def ray_trainer_functions() -> dict[str, Callable]:
                      np=np)
     return verl_source_functions("verl.trainer.ppo.ray_trainer",
                                  ("compute_advantage", "apply_kl_penalty", "compute_response_mask"), namespace)
-
-
-def source_of(fn: Callable) -> str:
-    return inspect.getsource(fn)
