@@ -11,7 +11,7 @@ ABI_NM := $(shell command -v nm 2>/dev/null || command -v llvm-nm 2>/dev/null ||
 # The debug build that `swift test` makes: the C ABI test and the Python tests run against it.
 DEBUG_BIN := .build/debug
 
-.PHONY: deps python-deps build release test c-test python-test python trl-example ray-example demo bench compare compare-all fuzz clean
+.PHONY: deps python-deps build release test c-test python-test peer-test python trl-example ray-example demo bench compare compare-all fuzz clean
 
 deps:
 	@if pkg-config --exists openblas lapacke simdjson 2>/dev/null; then \
@@ -123,6 +123,17 @@ ray-example: deps $(EXAMPLES_VENV)/bin/python
 	$(EXAMPLES_VENV)/bin/pip install -q "ray[data]" pyarrow pandas aiohttp numpy pytest
 	INFALIGN_LIBRARY=$(EXAMPLES_LIBRARY) INFALIGN_CLI=$(CURDIR)/.build/release/infalign \
 	  $(EXAMPLES_VENV)/bin/python examples/ray_rewards.py
+
+# The CTRL presets and the verl adapter against the peers' installed code (python/peer_tests), in the examples'
+# venv, against the release library. Not part of `make test`, and it installs nothing: it needs a venv that already
+# has torch, verl (0.9.1, --no-deps with its small deps) and omegaconf; without one it stops and says so. Point
+# EXAMPLES_VENV at another venv if yours lives elsewhere (make peer-test EXAMPLES_VENV=/path/to/venv).
+peer-test: deps
+	@test -x $(EXAMPLES_VENV)/bin/python || \
+	  { echo "peer-test: no $(EXAMPLES_VENV)/bin/python (a venv with torch and verl; see python/peer_tests)"; exit 1; }
+	$(SWIFT) build -c release --product InfAlignC
+	INFALIGN_LIBRARY=$(EXAMPLES_LIBRARY) PYTHONPATH=$(CURDIR)/python \
+	  $(EXAMPLES_VENV)/bin/python -m pytest -q -p no:cacheprovider -rs python/peer_tests
 
 # Builds libInfAlignC (release) and installs the Python package (with the library inside) into $(PYTHON)'s
 # environment: the same as `pip install ./python`.
