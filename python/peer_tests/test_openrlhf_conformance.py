@@ -167,8 +167,8 @@ CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="docs/MIGRATING.md maps OpenRLHF GSPO to seq-mean-token-mean with lengthEpsilon "
-                   "1e-8, but openrlhf 0.11.2 aggregate_loss adds 1e-8 to integer token counts in float32, where it "
+@pytest.mark.xfail(strict=True, reason="the GSPO mapping ported at 3c3be62 (seq-mean-token-mean, lengthEpsilon 1e-8; "
+                   "docs/MIGRATING.md) differs: openrlhf 0.11.2 aggregate_loss adds 1e-8 to integer token counts in float32, where it "
                    "vanishes: measured |Δ loss| 2.65e-10 (seed 1) and 2.78e-10 (seed 2), max |Δ gradient| 6.8e-11 and "
                    "8.3e-11; with epsilon 0 both agree to 3e-17")
 @pytest.mark.parametrize("seed", [1, 2])
