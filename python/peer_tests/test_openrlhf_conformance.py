@@ -4,8 +4,8 @@
 (which imports flash_attn, not installable on CPU).
 
 The advantage baselines and returns live in ``openrlhf/trainer/ppo_utils/experience_maker.py``, which cannot be
-imported here (``test_experience_maker_is_not_importable`` records the error); they are transcribed below from the
-installed file, and ``test_transcription_matches_installed_source`` checks the installed file still has those lines.
+imported here (``test_experience_maker_is_not_importable`` records the error: ``No module named 'flash_attn'``, and
+with flash_attn stubbed out, ``No module named 'vllm'``); they are transcribed below from the installed file, and ``test_transcription_matches_installed_source`` checks the installed file still has those lines.
 
 Batches are dyadic (multiples of 2^-10): OpenRLHF's compute_approx_kl casts its inputs to float32
 (``log_probs.float()``), which is lossless on them for k1 and k2 and leaves float64 arithmetic everywhere else.
