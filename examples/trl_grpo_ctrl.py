@@ -2,13 +2,14 @@
 best-of-N by infalign, for a few real optimizer steps of a tiny causal LM built from a config (nothing is
 downloaded).
 
-Two ways in:
+Two ways in, both from ``infalign.integrations.trl``:
 
-- ``--mode reward``: the reward function returns Φ(calibrated reward), Φ = the exp transform tuned for bon:N at a
-  KL budget; GRPO then baselines it within each group as usual.
-- ``--mode advantage``: a custom advantage stage. The trainer's ``_generate_and_score_completions`` is extended so
-  its advantages are replaced by ``infalign.ctrl_step`` (calibrate, transform, RLOO baseline, std-normalized) on
-  the raw rewards and the sequence log-probs the trainer computed.
+- ``--mode reward``: ``CTRLReward`` wraps the raw reward function and returns Φ(calibrated reward), Φ = the exp
+  transform tuned for bon:N at a KL budget; the stock ``GRPOTrainer`` then baselines it within each group as usual.
+- ``--mode advantage``: ``CTRLGRPOTrainer``, a ``GRPOTrainer`` whose advantages are ``infalign.ctrl_step``'s
+  (calibrate against the reference table, transform, RLOO baseline, std-normalized) on the raw rewards. TRL 1.16
+  has no public advantage hook: the subclass extends its private ``_generate_and_score_completions`` and
+  ``_calculate_rewards`` and warns on other trl versions.
 
 The task: prompts are short strings; a completion's raw reward counts the letter "a" in it, on a scale and offset
 that differ wildly per prompt (calibration removes them). References: before training, the initial model (the
@@ -31,6 +32,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 
 import infalign  # noqa: E402
+from infalign.integrations.trl import CTRLReward, ReferenceTables  # noqa: E402
 
 CHARS = list("abcdefghij ")
 PROMPTS = [f"q{i}:" + "".join("abcdefghij"[(i * 7 + k * 3) % 10] for k in range(4)) for i in range(8)]
@@ -72,6 +74,23 @@ def raw_reward(prompt_id: int, completion: str) -> float:
     return float(SCALES[prompt_id] * completion.count("a") + OFFSETS[prompt_id])
 
 
+class TaskReward:
+    """The raw reward as a TRL reward function (``prompt_id`` is a dataset column, passed by TRL as a keyword); it
+    keeps the last batch's raw rewards and "a" counts for the log."""
+
+    __name__ = "letters"
+
+    def __init__(self):
+        self.last_raw: np.ndarray | None = None
+        self.last_a_count: float | None = None
+
+    def __call__(self, prompts, completions, prompt_id, **_):
+        raw = [raw_reward(int(p), c) for p, c in zip(prompt_id, completions)]
+        self.last_raw = np.asarray(raw)
+        self.last_a_count = float(np.mean([c.count("a") for c in completions]))
+        return raw
+
+
 def reference_rewards(model, tokenizer, count, max_new_tokens, seed):
     """Raw rewards of `count` samples per prompt from the initial model: the calibration references."""
     import torch
@@ -88,67 +107,6 @@ def reference_rewards(model, tokenizer, count, max_new_tokens, seed):
             refs[i] = [raw_reward(i, t) for t in texts]
     model.train()
     return refs
-
-
-class CTRLReward:
-    """A TRL reward function: raw rewards → calibrated against the prompt's references → Φ for best-of-N."""
-
-    __name__ = "ctrl_reward"
-
-    def __init__(self, table: infalign.CalibrationTable, transform: infalign.Transform):
-        self.table, self.transform = table, transform
-        self.last_raw = None
-        self.last_prompt_ids = None
-        self.last_calibrated = None
-        self.last_a_count = None
-
-    def __call__(self, prompts, completions, prompt_id, **_):
-        raw = np.array([raw_reward(int(p), c) for p, c in zip(prompt_id, completions)])
-        ids = np.asarray(prompt_id, dtype=np.int64)
-        self.last_raw, self.last_prompt_ids = raw, ids
-        self.last_a_count = float(np.mean([c.count("a") for c in completions]))
-        # Calibrate each completion against its own prompt's references: a ragged batch with one query per row of
-        # a one-row-per-sample view of the table.
-        counts = np.bincount(ids, minlength=self.table.prompts)
-        order = np.argsort(ids, kind="stable")
-        offsets = np.concatenate([[0], np.cumsum(counts)])
-        u = np.empty_like(raw)
-        u[order] = self.table.calibrate(raw[order], offsets)
-        self.last_calibrated = float(u.mean())
-        return self.transform.apply(u).tolist()
-
-
-def make_trainer_class(base):
-    """GRPOTrainer with its advantages replaced by infalign.ctrl_step (the custom advantage stage)."""
-
-    class CTRLGRPOTrainer(base):
-        ctrl_reward: CTRLReward = None
-        ctrl_options: infalign.CTRLOptions = None
-        references: np.ndarray = None
-
-        def _generate_and_score_completions(self, inputs):
-            import torch
-
-            out = super()._generate_and_score_completions(inputs)
-            g = self.num_generations
-            raw = self.ctrl_reward.last_raw.reshape(-1, g)
-            ids = self.ctrl_reward.last_prompt_ids.reshape(-1, g)[:, 0]
-            mask = out["completion_mask"].float()
-            # Sequence log-probs of the sampling policy and the reference when the trainer computed both (off-policy
-            # iterations); on-policy it computes none for the policy, and its loss carries the KL term (beta), so
-            # both are zero here and ctrl_step's KL estimators read 0.
-            old, ref = out.get("old_per_token_logps"), out.get("ref_per_token_logps")
-            if old is not None and ref is not None:
-                lp = (old.detach().double() * mask).sum(dim=1).reshape(raw.shape)
-                lr = (ref.detach().double() * mask).sum(dim=1).reshape(raw.shape)
-            else:
-                lp = lr = torch.zeros(raw.shape, dtype=torch.float64)
-            step = infalign.ctrl_step(raw, lp, lr, references=self.references[ids], options=self.ctrl_options)
-            out["advantages"] = torch.from_numpy(step.advantages.reshape(-1)).to(out["advantages"].dtype)
-            self._metrics["train"]["ctrl/mean_k3"].append(step.summary.mean_k3)
-            return out
-
-    return CTRLGRPOTrainer
 
 
 def main(argv=None):
@@ -175,14 +133,16 @@ def main(argv=None):
     print(f"infalign {infalign.__version__} ({infalign.library_path.name}); transform {transform} tuned for "
           f"bon:{args.n} at KL {args.kl}: calibrated-space win rate {tuned.point.win_rate:.4f}")
 
+    wall_start = time.perf_counter()
     tokenizer = build_tokenizer()
     modes = ["reward", "advantage"] if args.mode == "both" else [args.mode]
     summary = {}
     for mode in modes:
         model = build_model(tokenizer, args.seed)
         refs = reference_rewards(model, tokenizer, args.references, args.max_completion_length, args.seed)
-        table = infalign.CalibrationTable(refs)
-        reward = CTRLReward(table, transform)
+        # Reference rewards keyed by the dataset's prompt_id column (TRL passes it to reward functions).
+        references = ReferenceTables({i: refs[i] for i in range(len(PROMPTS))}, key_column="prompt_id")
+        task = TaskReward()
         dataset = Dataset.from_dict({"prompt": PROMPTS * 8, "prompt_id": list(range(len(PROMPTS))) * 8})
         config = GRPOConfig(
             output_dir=args.output_dir, max_steps=args.steps, per_device_train_batch_size=8,
@@ -191,31 +151,45 @@ def main(argv=None):
             scale_rewards="group", temperature=1.0, disable_tqdm=True, log_level="warning")
         logs = []
 
+        if mode == "reward":
+            # The stock trainer; the reward function returns Φ(u), u calibrated against the prompt's references.
+            reward = CTRLReward(task, references, transform)
+            trainer_class, reward_funcs, extra = GRPOTrainer, [reward], {}
+        else:
+            # Raw rewards; the trainer's advantage stage calibrates, transforms and baselines them (ctrl_step).
+            from infalign.integrations.trl import CTRLGRPOTrainer
+
+            reward = None
+            trainer_class, reward_funcs = CTRLGRPOTrainer, [task]
+            extra = dict(ctrl_options=infalign.CTRLOptions(transform, baseline="rloo", normalize_by_std=True),
+                         ctrl_references=references)
+
+        def calibrated_mean(trainer):
+            """Mean calibrated reward of the last batch (the quantity the transform is tuned on)."""
+            if reward is not None:
+                return float(np.nanmean(reward.last_calibrated))
+            step = trainer.ctrl_last_step
+            return float(step.calibrated[step.valid].mean())
+
         class Log(TrainerCallback):
             def on_log(self, _args, state, _control, logs=None, **_):
                 if logs and "loss" in logs:
                     row = {"step": state.global_step, "loss": logs["loss"], "reward": logs.get("reward"),
-                           "calibrated": reward.last_calibrated, "a_per_completion": reward.last_a_count,
+                           "calibrated": calibrated_mean(trainer), "a_per_completion": task.last_a_count,
                            "kl": logs.get("kl"), "grad_norm": logs.get("grad_norm")}
                     logs_list.append(row)
-                    print(f"[{mode}] step {row['step']}: loss {row['loss']:+.6f}  reward Φ(u) {row['reward']:.4g}  "
+                    print(f"[{mode}] step {row['step']}: loss {row['loss']:+.6f}  reward {row['reward']:.4g}  "
                           f"calibrated u {row['calibrated']:.4f}  'a' per completion {row['a_per_completion']:.3f}  "
                           f"kl {row['kl']:.5f}  grad_norm {row['grad_norm']:.4f}", flush=True)
 
         logs_list = logs
-        trainer_class = GRPOTrainer
-        if mode == "advantage":
-            trainer_class = make_trainer_class(GRPOTrainer)
-            trainer_class.ctrl_reward = reward
-            trainer_class.references = refs
-            trainer_class.ctrl_options = infalign.CTRLOptions(transform, normalize_by_std=True)
         # The trainer loads the policy and its frozen reference copy (for the KL term, beta > 0) from a local
         # directory: the randomly initialized model saved above, never a download.
         path = os.path.join(args.output_dir, f"initial-model-{mode}")
         model.save_pretrained(path)
         tokenizer.save_pretrained(path)
-        trainer = trainer_class(model=path, reward_funcs=[reward], args=config, train_dataset=dataset,
-                                processing_class=tokenizer, callbacks=[Log()])
+        trainer = trainer_class(model=path, reward_funcs=reward_funcs, args=config, train_dataset=dataset,
+                                processing_class=tokenizer, callbacks=[Log()], **extra)
         model = trainer.model
         before = [p.detach().clone() for p in model.parameters()]
         start = time.perf_counter()
@@ -227,6 +201,7 @@ def main(argv=None):
         if trainer.state.global_step != args.steps or not moved > 0 or not all(math.isfinite(r["loss"]) for r in logs):
             raise SystemExit(f"[{mode}] training did not take {args.steps} finite optimizer steps")
         summary[mode] = {"steps": trainer.state.global_step, "log": logs}
+    print(f"wall time {time.perf_counter() - wall_start:.1f} s (both modes: references, trainer set-up, training)")
     print("RESULT " + json.dumps(summary))
 
 

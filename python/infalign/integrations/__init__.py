@@ -1,2 +1,3 @@
-"""Adapters that run the CTRL step inside peer trainers' own code paths (``infalign.integrations.verl``: verl's
-advantage-estimator registry). Each adapter imports its trainer lazily; importing this package imports nothing."""
+"""Adapters that run the CTRL step inside peer trainers' own extension points: ``infalign.integrations.verl``
+(verl's advantage-estimator registry) and ``infalign.integrations.trl`` (a reward function and a ``GRPOTrainer``
+subclass for TRL). Each module imports its trainer lazily; importing this package imports nothing."""
