@@ -244,7 +244,7 @@ int32_t infalign_bootstrap(const double *values, int64_t count, int64_t resample
  *   ratio_level         token | sequence-mean | sequence-sum | gspo-token (verl GSPO: sequence ratio, token gradient)
  *   policy_loss         ppo | cispo   (CISPO: -sg[clip(r)] * A * log pi; no dual clip or ratio cap)
  *   aggregation         token-mean | seq-mean-token-mean[:EPS[:floor-one]] | seq-mean-token-sum |
- *                       token-sum-norm[:per-sequence]
+ *                       seq-mean-token-sum-norm (verl 0.9.1) | token-sum-norm[:per-sequence]
  *   non_finite          throw | mask
  * The words are the library's, shared with `infalign ctrl`'s flags (Sources/InfAlignSolvers/CTRL/
  * CTRLOptions+Text.swift), which also accept these aliases: leave-one-out and mean (baselines), old (old-policy),

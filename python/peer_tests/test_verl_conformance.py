@@ -40,7 +40,7 @@ AGGREGATIONS = {
     "token-mean": "token-mean",
     "seq-mean-token-sum": "seq-mean-token-sum",
     "seq-mean-token-mean": "seq-mean-token-mean:1e-8",
-    "seq-mean-token-sum-norm": "token-sum-norm",
+    "seq-mean-token-sum-norm": "seq-mean-token-sum-norm",
 }
 #: verl kl_loss_type -> the step's KL term (coefficient prepended).
 KL_TYPES = {
@@ -53,9 +53,8 @@ DRGRPO_REASON = (
     "verl 0.9.1 agg_loss('seq-mean-token-sum-norm') is masked_sum(seq_losses, seq_mask) / global_batch_size / "
     "loss_scale_factor, i.e. also divided by the number of non-empty responses; verl b178a3c (the preset's port) "
     "divided the token sum by the response length only. Measured on these 5x6 batches: ours/verl = 30.0 on the "
-    "policy loss and on the gradient (29.0 with one empty response); aggregation="
-    "'token-sum-norm:per-sequence' reproduces 0.9.1 when no response is empty (0.9667 = 29/30 with one empty): "
-    "test_drgrpo_of_verl_0_9_is_token_sum_norm_per_sequence")
+    "policy loss and on the gradient (29.0 with one empty response); aggregation='seq-mean-token-sum-norm' "
+    "(verl 0.9.1's form) reproduces it: test_drgrpo_of_verl_0_9_is_seq_mean_token_sum_norm")
 BOOL_EPSILON_REASON = (
     "verl's actor passes response_mask.to(bool); agg_loss('seq-mean-token-mean') then adds 1e-8 to an int64 "
     "token count, which torch computes in float32, where len + 1e-8 == len: the epsilon vanishes. Measured on "
@@ -257,7 +256,7 @@ def test_preset_loss_and_gradient_match_verl(preset, empty, seed):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("agg", [
     "token-mean", "seq-mean-token-sum", "seq-mean-token-mean",
-    pytest.param("seq-mean-token-sum-norm", marks=pytest.mark.xfail(strict=True, reason=DRGRPO_REASON))])
+    "seq-mean-token-sum-norm"])
 def test_every_agg_loss_mode_matches_verl(agg, seed):
     batch = make_batch(seed, empty_sequence=True)
     step, pg, kl, total, grad, _ = _loss_case(batch, "verl-grpo", agg, aggregation=AGGREGATIONS[agg])
@@ -265,12 +264,18 @@ def test_every_agg_loss_mode_matches_verl(agg, seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_drgrpo_of_verl_0_9_is_token_sum_norm_per_sequence(seed):
-    """What reproduces verl 0.9.1's Dr. GRPO when every response has a token: the per-sequence normalization."""
-    batch = make_batch(seed)
+@pytest.mark.parametrize("empty", [False, True], ids=["full", "empty-response"])
+def test_drgrpo_of_verl_0_9_is_seq_mean_token_sum_norm(seed, empty):
+    """verl 0.9.1's Dr. GRPO: the preset with aggregation='seq-mean-token-sum-norm' (empty responses included);
+    without empty responses 'token-sum-norm:per-sequence' is the same."""
+    batch = make_batch(seed, empty_sequence=empty)
     step, pg, kl, total, grad, _ = _loss_case(batch, "verl-drgrpo", "seq-mean-token-sum-norm",
-                                              aggregation="token-sum-norm:per-sequence")
-    _assert_loss(step, pg, kl, total, grad, batch, "drgrpo per-sequence")
+                                              aggregation="seq-mean-token-sum-norm")
+    _assert_loss(step, pg, kl, total, grad, batch, "drgrpo 0.9.1")
+    if not empty:
+        step, pg, kl, total, grad, _ = _loss_case(batch, "verl-drgrpo", "seq-mean-token-sum-norm",
+                                                  aggregation="token-sum-norm:per-sequence")
+        _assert_loss(step, pg, kl, total, grad, batch, "drgrpo per-sequence")
 
 
 @pytest.mark.parametrize("seed", SEEDS)

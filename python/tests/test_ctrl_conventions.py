@@ -107,3 +107,17 @@ def test_gspo_token_form_and_the_papers_form():
     lengths = np.maximum(mask.sum(-1), 1)[..., None]
     mean = (token.loss_gradient * mask).sum(-1, keepdims=True) / lengths
     np.testing.assert_allclose(spread.loss_gradient, mean * mask, rtol=1e-12, atol=1e-15)
+
+
+def test_seq_mean_token_sum_norm_is_verl_0_9s_dr_grpo_aggregation():
+    # verl 0.9.1 agg_loss("seq-mean-token-sum-norm"): the token sums of the non-empty responses, averaged over them,
+    # divided by the horizon (max tokens).
+    rewards, lp, ref, old, mask = _batch(seed=11)
+    step = infalign.ctrl_step(rewards, lp, ref, old, mask=mask, preset="verl-drgrpo",
+                              aggregation="seq-mean-token-sum-norm")
+    ppo = infalign.ctrl_step(rewards, lp, ref, old, mask=mask, preset="verl-drgrpo", aggregation="token-mean")
+    lengths = mask.sum(-1)
+    # The same per-token terms under token-mean have weight 1/Σ mask; rescale to 1/(non-empty · horizon).
+    scale = mask.sum() / ((lengths > 0).sum() * mask.shape[-1])
+    np.testing.assert_allclose(step.loss_gradient, ppo.loss_gradient * scale, rtol=1e-12, atol=1e-16)
+    assert step.summary.policy_loss == pytest.approx(ppo.summary.policy_loss * scale, rel=1e-12)

@@ -20,6 +20,9 @@ struct CTRLAggregation {
       return length > 0 ? 1 / ((Double(length) + epsilon) * Double(nonEmptySamples)) : 0
     case .sequenceMeanTokenSum:
       return nonEmptySamples > 0 ? 1 / Double(nonEmptySamples) : 0
+    case .sequenceMeanTokenSumNormalized:
+      let d = Double(maxTokens) * Double(nonEmptySamples)
+      return d > 0 ? 1 / d : 0
     case let .tokenSumNormalized(perSequence):
       let d = Double(maxTokens) * (perSequence ? Double(validSamples) : 1)
       return d > 0 ? 1 / d : 0

@@ -262,7 +262,7 @@ extension CTRLOptions.KLTerm {
 
 extension CTRLOptions.Aggregation {
   /// Parses `token-mean`, `seq-mean-token-mean[:EPS[:floor-one]]` (EPS 1e-8 by default), `seq-mean-token-sum`,
-  /// `token-sum-norm[:per-sequence]`.
+  /// `seq-mean-token-sum-norm` (verl 0.9.1), `token-sum-norm[:per-sequence]`.
   /// - Throws: ``InfAlignError/parse(kind:text:reason:)`` (kind `option`);
   ///   ``InfAlignError/invalidParameter(name:value:reason:)`` named `name` for a negative or non-finite EPS.
   public init(text: String, option: String, name: String) throws(InfAlignError) {
@@ -270,6 +270,7 @@ extension CTRLOptions.Aggregation {
     switch parts[0] {
     case "token-mean" where parts.count == 1: self = .tokenMean
     case "seq-mean-token-sum" where parts.count == 1: self = .sequenceMeanTokenSum
+    case "seq-mean-token-sum-norm" where parts.count == 1: self = .sequenceMeanTokenSumNormalized
     case "seq-mean-token-mean" where parts.count <= 3:
       let epsilon = parts.count > 1 ? try CTRLText.number(parts[1], whole: text, option: option, name: name) : 1e-8
       if parts.count > 2, parts[2] != "floor-one" {
@@ -284,8 +285,8 @@ extension CTRLOptions.Aggregation {
     default:
       throw .parse(
         kind: option, text: text,
-        reason: "expected token-mean, seq-mean-token-mean[:EPS[:floor-one]], seq-mean-token-sum or "
-          + "token-sum-norm[:per-sequence]")
+        reason: "expected token-mean, seq-mean-token-mean[:EPS[:floor-one]], seq-mean-token-sum, "
+          + "seq-mean-token-sum-norm or token-sum-norm[:per-sequence]")
     }
   }
 
@@ -294,6 +295,7 @@ extension CTRLOptions.Aggregation {
     switch self {
     case .tokenMean: "token-mean"
     case .sequenceMeanTokenSum: "seq-mean-token-sum"
+    case .sequenceMeanTokenSumNormalized: "seq-mean-token-sum-norm"
     case .sequenceMeanTokenMean(let epsilon, let floorOne):
       "seq-mean-token-mean:\(epsilon)" + (floorOne ? ":floor-one" : "")
     case .tokenSumNormalized(let perSequence): "token-sum-norm" + (perSequence ? ":per-sequence" : "")

@@ -168,6 +168,10 @@ public struct CTRLOptions: Sendable {
     /// Sum over all tokens divided by `maxTokens` (verl `seq-mean-token-sum-norm`, Dr. GRPO), and also by the
     /// number of sequences when `perSequence` (TRL `dr_grpo`).
     case tokenSumNormalized(perSequence: Bool)
+    /// Mean over non-empty sequences of the token sum, divided by `maxTokens`: verl 0.9.1's
+    /// `seq-mean-token-sum-norm` (`agg_loss` in `core_algos.py`, Dr. GRPO), which since the ported commit also
+    /// divides by the number of non-empty responses (``tokenSumNormalized(perSequence:)`` is the earlier form).
+    case sequenceMeanTokenSumNormalized
   }
 
   /// What to do with a sample whose inputs contain NaN or ±∞.

@@ -6,7 +6,8 @@ import InfAlignSolvers
 struct CTRLFlags: ParsableArguments {
   typealias Family = CTRLOptions.Estimator.Family
   static let aggregationForms =
-    "token-mean, seq-mean-token-mean[:EPS[:floor-one]], seq-mean-token-sum, token-sum-norm[:per-sequence]"
+    "token-mean, seq-mean-token-mean[:EPS[:floor-one]], seq-mean-token-sum, seq-mean-token-sum-norm, "
+    + "token-sum-norm[:per-sequence]"
 
   @Flag(help: "Smoothed calibration (count + 1/2)/(M + 1).") var smooth = false
   @Option(help: "Advantage estimator: \(Family.wordList()).", transform: word("--estimator"))

@@ -95,14 +95,14 @@ struct CTRLOptionsTextTests {
     for aggregation in [
       CTRLOptions.Aggregation.tokenMean, .sequenceMeanTokenSum, .tokenSumNormalized(perSequence: true),
       .tokenSumNormalized(perSequence: false), .sequenceMeanTokenMean(lengthEpsilon: 1e-6, lengthFloorOne: true),
-      .sequenceMeanTokenMean(lengthEpsilon: 0, lengthFloorOne: false),
+      .sequenceMeanTokenMean(lengthEpsilon: 0, lengthFloorOne: false), .sequenceMeanTokenSumNormalized,
     ] {
       #expect(try CTRLOptions.Aggregation(text: aggregation.text, option: "a", name: "a") == aggregation)
     }
     #expect(
       try CTRLOptions.Aggregation(text: "seq-mean-token-mean", option: "a", name: "a")
         == .sequenceMeanTokenMean(lengthEpsilon: 1e-8, lengthFloorOne: false))
-    for bad in ["median", "token-mean:1", "token-sum-norm:all", "seq-mean-token-mean:x", "seq-mean-token-mean:1:2"] {
+    for bad in ["median", "token-mean:1", "token-sum-norm:all", "seq-mean-token-sum-norm:1", "seq-mean-token-mean:x", "seq-mean-token-mean:1:2"] {
       #expect(throws: InfAlignError.self, "\(bad)") { try CTRLOptions.Aggregation(text: bad, option: "a", name: "a") }
     }
   }
