@@ -243,6 +243,9 @@ int32_t infalign_bootstrap(const double *values, int64_t count, int64_t resample
  *   dual_clip, ratio_cap, log_ratio_clamp   a number or none
  *   ratio_level         token | sequence-mean | sequence-sum | gspo-token (verl GSPO: sequence ratio, token gradient)
  *   policy_loss         ppo | cispo   (CISPO: -sg[clip(r)] * A * log pi; no dual clip or ratio cap)
+ *   rollout_correction  none | token:UPPER | sequence:UPPER (TIS) | token:LOWER:UPPER | sequence:LOWER:UPPER
+ *                       (IcePop): the weight exp(old - rollout) on each token's policy loss (verl 0.9.1 TIS/IcePop);
+ *                       needs infalign_ctrl_step_rollout_*
  *   aggregation         token-mean | seq-mean-token-mean[:EPS[:floor-one]] | seq-mean-token-sum |
  *                       seq-mean-token-sum-norm (verl 0.9.1) | token-sum-norm[:per-sequence]
  *   non_finite          throw | mask
@@ -287,6 +290,24 @@ int32_t infalign_ctrl_step_tokens_f32(const infalign_ctrl_options *options, cons
                                       const float *old_policy_logprobs, const uint8_t *mask, float *advantages,
                                       float *loss_gradient, float *calibrated, float *transformed, float *k1,
                                       float *k2, float *k3, uint8_t *valid, infalign_ctrl_summary *summary);
+
+/* Rollout correction: as the token-level step, with rollout_logprobs (groups x group_size x max_tokens: the inference
+ * engine's log-probs of the same tokens) after old_policy_logprobs, for the rollout_correction option (TIS, IcePop),
+ * which needs them; NULL rollout_logprobs with that option set is INFALIGN_ERROR_INVALID_PARAMETER. */
+int32_t infalign_ctrl_step_rollout_f64(const infalign_ctrl_options *options, const infalign_table *table,
+                                       int64_t groups, int64_t group_size, int64_t max_tokens, const double *rewards,
+                                       const double *policy_logprobs, const double *reference_logprobs,
+                                       const double *old_policy_logprobs, const double *rollout_logprobs,
+                                       const uint8_t *mask, double *advantages, double *loss_gradient,
+                                       double *calibrated, double *transformed, double *k1, double *k2, double *k3,
+                                       uint8_t *valid, infalign_ctrl_summary *summary);
+int32_t infalign_ctrl_step_rollout_f32(const infalign_ctrl_options *options, const infalign_table *table,
+                                       int64_t groups, int64_t group_size, int64_t max_tokens, const float *rewards,
+                                       const float *policy_logprobs, const float *reference_logprobs,
+                                       const float *old_policy_logprobs, const float *rollout_logprobs,
+                                       const uint8_t *mask, float *advantages, float *loss_gradient,
+                                       float *calibrated, float *transformed, float *k1, float *k2, float *k3,
+                                       uint8_t *valid, infalign_ctrl_summary *summary);
 
 #ifdef __cplusplus
 }

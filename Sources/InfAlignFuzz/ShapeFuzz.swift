@@ -110,6 +110,9 @@ package enum ShapeFuzz {
     let policy = Buffer<T>(tokens) { _ in T(r.logProb(poison: poison)) }
     let reference = Buffer<T>(tokens) { _ in T(r.logProb(poison: poison)) }
     let old: Buffer<T>? = hasOld ? Buffer<T>(tokens) { _ in T(r.logProb(poison: poison)) } : nil
+    // The rollout entry point (TIS/IcePop) for one token-level step in three, with or without rollout log-probs.
+    let rolloutEntry = r.tokensEntry && r.below(3) == 0, hasRollout = rolloutEntry && r.below(4) != 0
+    let rollout: Buffer<T>? = hasRollout ? Buffer<T>(tokens) { _ in T(r.logProb(poison: poison)) } : nil
     let mask: Buffer<UInt8>? = hasMask
       ? Buffer<UInt8>(tokens) { _ in badMask && r.below(8) == 0 ? 2 + r.byte() % 254 : r.byte() % 4 == 0 ? 0 : 1 } : nil
     let advantages = nullAdvantages ? nil : Buffer<T>(n, nan: true)
@@ -120,7 +123,13 @@ package enum ShapeFuzz {
     let valid = wants[5] ? Buffer<UInt8>(n) { _ in 0xAA } : nil
     let summary = wants[6] ? Buffer<Double>(8, nan: true) : nil
     let status: Int32
-    if r.tokensEntry {
+    if rolloutEntry {
+      status = T.stepRollout(
+        options, table, Int64(shape.groups), Int64(shape.groupSize), Int64(shape.maxTokens), rewards.pointer,
+        policy.pointer, reference.pointer, old?.pointer, rollout?.pointer, mask?.pointer, advantages?.pointer,
+        gradient?.pointer, calibrated?.pointer, transformed?.pointer, k1?.pointer, k2?.pointer, k3?.pointer,
+        valid?.pointer, summary.map { UnsafeMutableRawPointer($0.pointer) })
+    } else if r.tokensEntry {
       status = T.stepTokens(
         options, table, Int64(shape.groups), Int64(shape.groupSize), Int64(shape.maxTokens), rewards.pointer,
         policy.pointer, reference.pointer, old?.pointer, mask?.pointer, advantages?.pointer, gradient?.pointer,
@@ -134,7 +143,7 @@ package enum ShapeFuzz {
         summary.map { UnsafeMutableRawPointer($0.pointer) })
     }
     try checkStatus(status, described)
-    withExtendedLifetime((rewards, policy, reference, old, mask)) {}
+    withExtendedLifetime((rewards, policy, reference, old, rollout, mask)) {}
     guard status == 0 else { return status }
     try checkFinite(advantages, "advantages", described)
     try checkFinite(gradient, "loss_gradient", described)
@@ -219,9 +228,13 @@ protocol ShapeScalar: BinaryFloatingPoint {
                     UnsafeMutablePointer<UInt8>?, UnsafeMutableRawPointer?) -> Int32
   typealias StepTokens = (OpaquePointer?, OpaquePointer?, Int64, Int64, Int64, In, In, In, In, UnsafePointer<UInt8>?,
                           Out, Out, Out, Out, Out, Out, Out, UnsafeMutablePointer<UInt8>?, UnsafeMutableRawPointer?) -> Int32
+  typealias StepRollout = (OpaquePointer?, OpaquePointer?, Int64, Int64, Int64, In, In, In, In, In,
+                           UnsafePointer<UInt8>?, Out, Out, Out, Out, Out, Out, Out, UnsafeMutablePointer<UInt8>?,
+                           UnsafeMutableRawPointer?) -> Int32
   static var name: String { get }
   static var step: Step { get }
   static var stepTokens: StepTokens { get }
+  static var stepRollout: StepRollout { get }
   static var calibrate: (In, Int64, In, Int64, Int64, Int32, Out) -> Int32 { get }
   static var calibrateRagged: (In, OffsetsIn, In, OffsetsIn, Int64, Int32, Out) -> Int32 { get }
   static var tableCreate: (In, Int64, Int64, Handle) -> Int32 { get }
@@ -289,6 +302,7 @@ extension Double: ShapeScalar {
   static var name: String { "f64" }
   static var step: Step { infalign_ctrl_step_f64 }
   static var stepTokens: StepTokens { infalign_ctrl_step_tokens_f64 }
+  static var stepRollout: StepRollout { infalign_ctrl_step_rollout_f64 }
   static var calibrate: (In, Int64, In, Int64, Int64, Int32, Out) -> Int32 { infalign_calibrate_f64 }
   static var calibrateRagged: (In, OffsetsIn, In, OffsetsIn, Int64, Int32, Out) -> Int32 { infalign_calibrate_ragged_f64 }
   static var tableCreate: (In, Int64, Int64, Handle) -> Int32 { infalign_table_create_f64 }
@@ -302,6 +316,7 @@ extension Float: ShapeScalar {
   static var name: String { "f32" }
   static var step: Step { infalign_ctrl_step_f32 }
   static var stepTokens: StepTokens { infalign_ctrl_step_tokens_f32 }
+  static var stepRollout: StepRollout { infalign_ctrl_step_rollout_f32 }
   static var calibrate: (In, Int64, In, Int64, Int64, Int32, Out) -> Int32 { infalign_calibrate_f32 }
   static var calibrateRagged: (In, OffsetsIn, In, OffsetsIn, Int64, Int32, Out) -> Int32 { infalign_calibrate_ragged_f32 }
   static var tableCreate: (In, Int64, Int64, Handle) -> Int32 { infalign_table_create_f32 }
@@ -464,9 +479,11 @@ struct FuzzBytes {
       ("dual_clip", ["3", "none", "0.5"]),
       ("ratio_cap", ["10", "none"]),
       ("log_ratio_clamp", ["20", "none", "0"]),
-      ("ratio_level", ["token", "sequence-mean", "sequence-sum"]),
+      ("ratio_level", ["token", "sequence-mean", "sequence-sum", "gspo-token"]),
+      ("policy_loss", ["ppo", "cispo"]),
+      ("rollout_correction", ["none", "token:2", "sequence:0.5:2", "token:3:2", "sequence:0"]),
       ("aggregation", ["token-mean", "seq-mean-token-mean", "seq-mean-token-mean:1e-8:floor-one",
-                       "seq-mean-token-sum", "token-sum-norm", "token-sum-norm:per-sequence"]),
+                       "seq-mean-token-sum", "seq-mean-token-sum-norm", "token-sum-norm", "token-sum-norm:per-sequence"]),
       ("non_finite", ["throw", "mask"]),
     ]
     let (key, values) = choices[below(choices.count)]

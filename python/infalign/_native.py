@@ -101,6 +101,8 @@ _SIGNATURES = {
     "infalign_ctrl_step_f32": [_p, _p, _i64, _i64] + [_p] * 13,
     "infalign_ctrl_step_tokens_f64": [_p, _p, _i64, _i64, _i64] + [_p] * 14,
     "infalign_ctrl_step_tokens_f32": [_p, _p, _i64, _i64, _i64] + [_p] * 14,
+    "infalign_ctrl_step_rollout_f64": [_p, _p, _i64, _i64, _i64] + [_p] * 15,
+    "infalign_ctrl_step_rollout_f32": [_p, _p, _i64, _i64, _i64] + [_p] * 15,
 }
 
 for _name, _args in _SIGNATURES.items():

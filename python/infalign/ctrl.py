@@ -28,7 +28,7 @@ OPTION_NAMES = (
     "calibration", "smoothing", "estimator", "baseline", "advantage", "scale", "normalize_by_std", "bessel_std",
     "std_epsilon", "std_floor", "single_sample", "distillation_epsilon", "kl_reward", "kl_coefficient",
     "kl_reward_source", "kl_reward_placement", "kl_loss", "clip_epsilon", "clip_low", "clip_high", "dual_clip",
-    "ratio_cap", "log_ratio_clamp", "ratio_level", "policy_loss", "aggregation", "non_finite",
+    "ratio_cap", "log_ratio_clamp", "ratio_level", "policy_loss", "rollout_correction", "aggregation", "non_finite",
 )
 
 
@@ -54,10 +54,10 @@ class CTRLOptions(HandleOwner):
             references are given to the step.
         smoothing, estimator, baseline, scale, normalize_by_std, bessel_std, std_epsilon, std_floor, single_sample,
         distillation_epsilon, kl_reward, kl_coefficient, kl_reward_source, kl_reward_placement, kl_loss,
-        clip_epsilon, clip_low, clip_high, dual_clip, ratio_cap, log_ratio_clamp, ratio_level, policy_loss, aggregation,
-        non_finite: the options of ``include/infalign.h`` with their text forms, e.g. ``estimator="max@k:4:marginal"``,
-            ``kl_loss="0.001:k3:10"``, ``aggregation="seq-mean-token-mean:1e-8"``; bools and numbers are accepted
-            as such, None means ``"none"``.
+        clip_epsilon, clip_low, clip_high, dual_clip, ratio_cap, log_ratio_clamp, ratio_level, policy_loss,
+        rollout_correction, aggregation, non_finite: the options of ``include/infalign.h`` with their text forms,
+            e.g. ``estimator="max@k:4:marginal"``, ``kl_loss="0.001:k3:10"``, ``aggregation="seq-mean-token-mean:1e-8"``,
+            ``rollout_correction="token:2"``; bools and numbers are accepted as such, None means ``"none"``.
     Pickles (and copies) by value: its option texts and its transform, which rebuild the same options (what a Ray
     task or actor receives).
 
@@ -192,7 +192,7 @@ def _result_from_outputs(arrays, summary) -> CTRLResult:
 
 
 def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=None, *, mask=None,
-              references=None, options=None, outputs=None, out=None, transform=None, preset=None,
+              rollout_logprobs=None, references=None, options=None, outputs=None, out=None, transform=None, preset=None,
               **option_values) -> CTRLResult:
     """One CTRL step: calibrate each sample's reward (against ``references`` per group, against the rest of its
     group, or not at all), transform by Φ, estimate advantages (baseline, scaling), and compute the KL estimators
@@ -206,6 +206,8 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
             ``(groups, group_size, max_tokens)`` per-token log-probs (the token level). ``old_policy_logprobs``
             None means on-policy (ratio 1).
         mask: ``(groups, group_size, max_tokens)`` booleans, True for response tokens (token level; None: all).
+        rollout_logprobs: the inference engine's log-probs of the same tokens (shaped as ``policy_logprobs``), for
+            the ``rollout_correction`` option (TIS ``"token:2"``, IcePop ``"token:0.5:2"``), which needs them.
         references: a :class:`CalibrationTable` (one row per group, same precision) or a ``(groups, M)`` array of
             reference rewards (reference calibration).
         options: a :class:`CTRLOptions`; or give ``transform=``, ``preset=`` and option keywords (cached).
@@ -243,12 +245,12 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
     if r.ndim != 2:
         raise ValueError(f"rewards must be (groups, group_size), got shape {r.shape}")
     lp = _arrays.inp(policy_logprobs, dtype, "policy_logprobs")
-    token_level = lp.ndim == 3 or mask is not None
+    token_level = lp.ndim == 3 or mask is not None or rollout_logprobs is not None
     shape = r.shape
     token_shape = (shape[0], shape[1], lp.shape[-1] if lp.ndim == 3 else 1) if token_level else shape
     inputs = []
     for name, x in (("policy_logprobs", lp), ("reference_logprobs", reference_logprobs),
-                    ("old_policy_logprobs", old_policy_logprobs)):
+                    ("old_policy_logprobs", old_policy_logprobs), ("rollout_logprobs", rollout_logprobs)):
         if x is None:
             inputs.append(None)
             continue
@@ -308,13 +310,17 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
 
     summary = _Summary()
     data = [None if a is None else _arrays.address(a) for a in inputs]
-    if token_level:
-        step = lib.infalign_ctrl_step_tokens_f32 if dtype == np.float32 else lib.infalign_ctrl_step_tokens_f64
+    if rollout_logprobs is not None:
+        step = lib.infalign_ctrl_step_rollout_f32 if dtype == np.float32 else lib.infalign_ctrl_step_rollout_f64
         check(step(options._handle, table and table._handle, shape[0], shape[1], token_shape[2], _arrays.address(r),
                    *data, None if m is None else _arrays.address(m), *pointers, ctypes.addressof(summary)))
+    elif token_level:
+        step = lib.infalign_ctrl_step_tokens_f32 if dtype == np.float32 else lib.infalign_ctrl_step_tokens_f64
+        check(step(options._handle, table and table._handle, shape[0], shape[1], token_shape[2], _arrays.address(r),
+                   *data[:3], None if m is None else _arrays.address(m), *pointers, ctypes.addressof(summary)))
     else:
         step = lib.infalign_ctrl_step_f32 if dtype == np.float32 else lib.infalign_ctrl_step_f64
-        check(step(options._handle, table and table._handle, shape[0], shape[1], _arrays.address(r), *data,
+        check(step(options._handle, table and table._handle, shape[0], shape[1], _arrays.address(r), *data[:3],
                    *pointers, ctypes.addressof(summary)))
     result.summary = CTRLStepSummary(summary.loss, summary.mean_k1, summary.mean_k2, summary.mean_k3,
                                      summary.clipped_fraction, summary.masked_count, summary.policy_loss,

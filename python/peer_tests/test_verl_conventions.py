@@ -79,3 +79,33 @@ def test_gspo_token_ratio_equals_verls_installed_loss_and_gradient(seed, aggrega
     np.testing.assert_allclose(step.loss_gradient, grad, rtol=1e-12, atol=1e-15)
     # verl averages the clipped flags after `.float()`: float32, so its fraction is exact only to ~1e-7.
     assert step.summary.clipped_fraction == pytest.approx(metrics["actor/pg_clipfrac"], abs=1e-7)
+
+
+rollout_corr = pytest.importorskip("verl.trainer.ppo.rollout_corr_helper")
+
+
+@pytest.mark.parametrize("level,threshold,ours", [
+    ("token", 2.0, "token:2"), ("sequence", 2.0, "sequence:2"),
+    ("token", "0.5_2.0", "token:0.5:2"), ("sequence", "0.8_1.25", "sequence:0.8:1.25")])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_rollout_correction_equals_verls_installed_weights_and_loss(seed, level, threshold, ours):
+    rewards, lp, ref, old, mask = _batch(seed)
+    rng = np.random.default_rng(100 + seed)
+    rollout = old + rng.normal(0, 0.3, size=lp.shape)
+    rollout[1, 0] = old[1, 0] - 30  # past verl's ±20 safety bound
+    step = infalign.ctrl_step(rewards, lp, ref, old, mask=mask, preset="verl-grpo", kl_loss=None,
+                              rollout_logprobs=rollout, rollout_correction=ours)
+    flat = lambda x: torch.tensor(x.reshape(-1, x.shape[-1]), dtype=torch.float64)  # noqa: E731
+    weights, _ = rollout_corr.compute_rollout_correction_weights(
+        log_ratio=flat(old) - flat(rollout), response_mask=flat(mask.astype(float)), rollout_is=level,
+        rollout_is_threshold=threshold)
+    config = verl_config.ActorConfig(strategy="fsdp", ppo_micro_batch_size_per_gpu=1, clip_ratio=0.2,
+                                     clip_ratio_c=3.0, rollout_n=1)
+    log_prob = flat(lp).requires_grad_(True)
+    adv = torch.tensor(np.broadcast_to(step.advantages[..., None], lp.shape).reshape(-1, lp.shape[-1]))
+    loss, _ = core_algos.get_policy_loss_fn("vanilla")(
+        old_log_prob=flat(old), log_prob=log_prob, advantages=adv, response_mask=flat(mask.astype(float)),
+        loss_agg_mode="token-mean", config=config, rollout_is_weights=weights)
+    loss.backward()
+    assert abs(step.summary.policy_loss - loss.item()) <= 1e-12 * max(1.0, abs(loss.item()))
+    np.testing.assert_allclose(step.loss_gradient, log_prob.grad.numpy().reshape(lp.shape), rtol=1e-12, atol=1e-15)

@@ -121,3 +121,48 @@ def test_seq_mean_token_sum_norm_is_verl_0_9s_dr_grpo_aggregation():
     scale = mask.sum() / ((lengths > 0).sum() * mask.shape[-1])
     np.testing.assert_allclose(step.loss_gradient, ppo.loss_gradient * scale, rtol=1e-12, atol=1e-16)
     assert step.summary.policy_loss == pytest.approx(ppo.summary.policy_loss * scale, rel=1e-12)
+
+
+def _rollout_weights(lp, old, rollout, mask, level, upper, lower=None):
+    """verl 0.9.1 compute_rollout_correction_weights: exp of the (token or masked-sum) log-ratio old - rollout,
+    clamped to ±20, masked, truncated at `upper` (TIS) or zeroed outside [lower, upper] (IcePop)."""
+    log_ratio = old - rollout
+    if level == "sequence":
+        log_ratio = (log_ratio * mask).sum(-1, keepdims=True) * np.ones_like(lp)
+    raw = np.exp(np.clip(log_ratio, -20, 20)) * mask
+    if lower is None:
+        return np.minimum(raw, upper)
+    return np.where((raw >= lower) & (raw <= upper), raw, 0.0)
+
+
+@pytest.mark.parametrize("spec", ["token:2", "sequence:2", "token:0.5:2", "sequence:0.8:1.25"])
+def test_rollout_correction_weights_the_policy_loss_as_verl(spec):
+    rewards, lp, ref, old, mask = _batch(seed=13)
+    rng = np.random.default_rng(14)
+    rollout = old + rng.normal(0, 0.3, size=lp.shape)
+    rollout[0, 0] = old[0, 0] - 30  # past the ±20 safety bound
+    level, *bounds = spec.split(":")
+    upper, lower = float(bounds[-1]), (float(bounds[0]) if len(bounds) == 2 else None)
+    kw = dict(mask=mask, preset="verl-grpo", kl_loss=None, aggregation="token-mean")
+    plain = infalign.ctrl_step(rewards, lp, ref, old, **kw)
+    step = infalign.ctrl_step(rewards, lp, ref, old, rollout_logprobs=rollout, rollout_correction=spec, **kw)
+    w = _rollout_weights(lp, old, rollout, mask, level, upper, lower)
+    # The same per-token PPO terms, each weighted (verl: pg_losses * rollout_is_weights).
+    np.testing.assert_allclose(step.loss_gradient, plain.loss_gradient * w, rtol=1e-12, atol=1e-16)
+    np.testing.assert_array_equal(step.advantages, plain.advantages)
+    assert step.summary.clipped_fraction == plain.summary.clipped_fraction
+
+
+def test_rollout_log_probs_and_correction_come_together():
+    rewards, lp, ref, old, mask = _batch(seed=13)
+    with pytest.raises(infalign.InvalidParameterError, match="rollout"):
+        infalign.ctrl_step(rewards, lp, ref, old, mask=mask, rollout_correction="token:2")
+    with pytest.raises(infalign.InvalidParameterError, match="rollout"):
+        infalign.ctrl_step(rewards, lp, ref, old, mask=mask, rollout_logprobs=old)
+    with pytest.raises(infalign.InvalidParameterError, match="lower"):
+        infalign.ctrl_step(rewards, lp, ref, old, mask=mask, rollout_logprobs=old, rollout_correction="token:3:2")
+    bad = old.copy()
+    bad[1, 2, 0] = np.nan
+    mask[1, 2, 0] = True
+    with pytest.raises(infalign.NonFiniteError, match="rollout log-prob"):
+        infalign.ctrl_step(rewards, lp, ref, old, mask=mask, rollout_logprobs=bad, rollout_correction="token:2")

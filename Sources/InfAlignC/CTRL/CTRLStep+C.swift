@@ -34,7 +34,8 @@ func boolOutput(_ bytes: UnsafeMutablePointer<UInt8>?, _ count: Int) -> UnsafeMu
 func ctrlStep<T: CElement>(
   _ function: StaticString, _ options: OpaquePointer?, _ table: OpaquePointer?, _ groups: Int64, _ groupSize: Int64,
   _ maxTokens: Int64, _ rewards: UnsafePointer<T>?, _ policy: UnsafePointer<T>?, _ reference: UnsafePointer<T>?,
-  _ old: UnsafePointer<T>?, _ mask: UnsafePointer<UInt8>?, _ advantages: UnsafeMutablePointer<T>?,
+  _ old: UnsafePointer<T>?, _ rollout: UnsafePointer<T>?, _ mask: UnsafePointer<UInt8>?,
+  _ advantages: UnsafeMutablePointer<T>?,
   _ lossGradient: UnsafeMutablePointer<T>?, _ calibrated: UnsafeMutablePointer<T>?,
   _ transformed: UnsafeMutablePointer<T>?, _ k1: UnsafeMutablePointer<T>?, _ k2: UnsafeMutablePointer<T>?,
   _ k3: UnsafeMutablePointer<T>?, _ valid: UnsafeMutablePointer<UInt8>?, _ summary: UnsafeMutableRawPointer?
@@ -61,7 +62,8 @@ func ctrlStep<T: CElement>(
       maxTokens: nt, policyLogProbs: try Buffers.input(policy, tokens, "policy_logprobs"),
       referenceLogProbs: try Buffers.input(reference, tokens, "reference_logprobs"),
       oldPolicyLogProbs: old.map { UnsafeBufferPointer(start: $0, count: tokens) },
-      mask: try boolInput(mask, tokens, "mask"))
+      mask: try boolInput(mask, tokens, "mask"),
+      rolloutLogProbs: rollout.map { UnsafeBufferPointer(start: $0, count: tokens) })
     let s = try CTRLStep.run(
       groups: b, groupSize: g, rewards: try Buffers.input(rewards, n, "rewards"), tokens: inputs,
       calibration: calibration, options: handle.options, outputs: outputs)
@@ -84,7 +86,7 @@ public func infalign_ctrl_step_f64(
   _ transformed: UnsafeMutablePointer<Double>?, _ k1: UnsafeMutablePointer<Double>?, _ k2: UnsafeMutablePointer<Double>?,
   _ k3: UnsafeMutablePointer<Double>?, _ valid: UnsafeMutablePointer<UInt8>?, _ summary: UnsafeMutableRawPointer?
 ) -> Int32 {
-  ctrlStep("infalign_ctrl_step_f64", options, table, groups, groupSize, 1, rewards, policy, reference, old, nil,
+  ctrlStep("infalign_ctrl_step_f64", options, table, groups, groupSize, 1, rewards, policy, reference, old, nil, nil,
            advantages, lossGradient, calibrated, transformed, k1, k2, k3, valid, summary)
 }
 
@@ -99,7 +101,7 @@ public func infalign_ctrl_step_f32(
   _ transformed: UnsafeMutablePointer<Float>?, _ k1: UnsafeMutablePointer<Float>?, _ k2: UnsafeMutablePointer<Float>?,
   _ k3: UnsafeMutablePointer<Float>?, _ valid: UnsafeMutablePointer<UInt8>?, _ summary: UnsafeMutableRawPointer?
 ) -> Int32 {
-  ctrlStep("infalign_ctrl_step_f32", options, table, groups, groupSize, 1, rewards, policy, reference, old, nil,
+  ctrlStep("infalign_ctrl_step_f32", options, table, groups, groupSize, 1, rewards, policy, reference, old, nil, nil,
            advantages, lossGradient, calibrated, transformed, k1, k2, k3, valid, summary)
 }
 
@@ -118,7 +120,7 @@ public func infalign_ctrl_step_tokens_f64(
   _ k3: UnsafeMutablePointer<Double>?, _ valid: UnsafeMutablePointer<UInt8>?, _ summary: UnsafeMutableRawPointer?
 ) -> Int32 {
   ctrlStep("infalign_ctrl_step_tokens_f64", options, table, groups, groupSize, maxTokens, rewards, policy, reference,
-           old, mask, advantages, lossGradient, calibrated, transformed, k1, k2, k3, valid, summary)
+           old, nil, mask, advantages, lossGradient, calibrated, transformed, k1, k2, k3, valid, summary)
 }
 
 /// `int32_t infalign_ctrl_step_tokens_f32(...)`: as `infalign_ctrl_step_tokens_f64` with `float` buffers.
@@ -132,5 +134,39 @@ public func infalign_ctrl_step_tokens_f32(
   _ k3: UnsafeMutablePointer<Float>?, _ valid: UnsafeMutablePointer<UInt8>?, _ summary: UnsafeMutableRawPointer?
 ) -> Int32 {
   ctrlStep("infalign_ctrl_step_tokens_f32", options, table, groups, groupSize, maxTokens, rewards, policy, reference,
-           old, mask, advantages, lossGradient, calibrated, transformed, k1, k2, k3, valid, summary)
+           old, nil, mask, advantages, lossGradient, calibrated, transformed, k1, k2, k3, valid, summary)
+}
+
+/// `int32_t infalign_ctrl_step_rollout_f64(...)`: as `infalign_ctrl_step_tokens_f64` with `rollout_logprobs`
+/// (`groups × group_size × max_tokens`, the inference engine's log-probs of the tokens) after
+/// `old_policy_logprobs`, for the options' `rollout_correction` (TIS, IcePop), which it requires.
+@_cdecl("infalign_ctrl_step_rollout_f64")
+public func infalign_ctrl_step_rollout_f64(
+  _ options: OpaquePointer?, _ table: OpaquePointer?, _ groups: Int64, _ groupSize: Int64, _ maxTokens: Int64,
+  _ rewards: UnsafePointer<Double>?, _ policy: UnsafePointer<Double>?, _ reference: UnsafePointer<Double>?,
+  _ old: UnsafePointer<Double>?, _ rollout: UnsafePointer<Double>?, _ mask: UnsafePointer<UInt8>?,
+  _ advantages: UnsafeMutablePointer<Double>?, _ lossGradient: UnsafeMutablePointer<Double>?,
+  _ calibrated: UnsafeMutablePointer<Double>?, _ transformed: UnsafeMutablePointer<Double>?,
+  _ k1: UnsafeMutablePointer<Double>?, _ k2: UnsafeMutablePointer<Double>?, _ k3: UnsafeMutablePointer<Double>?,
+  _ valid: UnsafeMutablePointer<UInt8>?, _ summary: UnsafeMutableRawPointer?
+) -> Int32 {
+  ctrlStep("infalign_ctrl_step_rollout_f64", options, table, groups, groupSize, maxTokens, rewards, policy, reference,
+           old, rollout, mask, advantages,
+           lossGradient, calibrated, transformed, k1, k2, k3, valid, summary)
+}
+
+/// `int32_t infalign_ctrl_step_rollout_f32(...)`: as `infalign_ctrl_step_rollout_f64` with `float` buffers.
+@_cdecl("infalign_ctrl_step_rollout_f32")
+public func infalign_ctrl_step_rollout_f32(
+  _ options: OpaquePointer?, _ table: OpaquePointer?, _ groups: Int64, _ groupSize: Int64, _ maxTokens: Int64,
+  _ rewards: UnsafePointer<Float>?, _ policy: UnsafePointer<Float>?, _ reference: UnsafePointer<Float>?,
+  _ old: UnsafePointer<Float>?, _ rollout: UnsafePointer<Float>?, _ mask: UnsafePointer<UInt8>?,
+  _ advantages: UnsafeMutablePointer<Float>?, _ lossGradient: UnsafeMutablePointer<Float>?,
+  _ calibrated: UnsafeMutablePointer<Float>?, _ transformed: UnsafeMutablePointer<Float>?,
+  _ k1: UnsafeMutablePointer<Float>?, _ k2: UnsafeMutablePointer<Float>?, _ k3: UnsafeMutablePointer<Float>?,
+  _ valid: UnsafeMutablePointer<UInt8>?, _ summary: UnsafeMutableRawPointer?
+) -> Int32 {
+  ctrlStep("infalign_ctrl_step_rollout_f32", options, table, groups, groupSize, maxTokens, rewards, policy, reference,
+           old, rollout, mask, advantages,
+           lossGradient, calibrated, transformed, k1, k2, k3, valid, summary)
 }

@@ -16,7 +16,7 @@ extension CTRLBatch {
     else { return false }
     if let kl = o.klReward, kl.coefficient != 0, o.klRewardPlacement == .beforeBaseline { return false }
     let (r, lp, lr) = (rewards.baseAddress, tokens.policyLogProbs.baseAddress, tokens.referenceLogProbs.baseAddress)
-    let old = tokens.oldPolicyLogProbs?.baseAddress
+    let old = tokens.oldPolicyLogProbs?.baseAddress, rollout = tokens.rolloutLogProbs?.baseAddress
     blocks.forEach(threads: threads) { k, _ in
       let range = blocks.groups(ofBlock: k)
       let start = range.lowerBound * g, count = range.count * g
@@ -24,7 +24,7 @@ extension CTRLBatch {
       @inline(__always) func finite(_ x: UnsafePointer<T>?) -> Bool {
         x.map { RowReductions.firstNonFinite($0 + start, count) == nil } ?? true
       }
-      guard finite(r), finite(lp), finite(lr), finite(old) else {
+      guard finite(r), finite(lp), finite(lr), finite(old), finite(rollout) else {
         partial[k].validTokens = -1  // this block is not for the fast pass
         return
       }

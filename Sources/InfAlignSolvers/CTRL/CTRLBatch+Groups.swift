@@ -70,10 +70,12 @@ extension CTRLBatch {
           bad = (2, t, tokens.referenceLogProbs[jt])
         } else if let old = tokens.oldPolicyLogProbs, !old[jt].isFinite {
           bad = (3, t, old[jt])
+        } else if let rollout = tokens.rolloutLogProbs, !rollout[jt].isFinite {
+          bad = (4, t, rollout[jt])
         }
       }
       if let bad, !mask {
-        let names = ["reward", "policy log-prob", "reference log-prob", "old policy log-prob"]
+        let names = ["reward", "policy log-prob", "reference log-prob", "old policy log-prob", "rollout log-prob"]
         let field = bad.field > 0 && nt > 1 ? names[bad.field] + " (token \(bad.token))" : names[bad.field]
         throw .nonFinite(field: field, prompt: b, index: i, value: Double(bad.value))
       }

@@ -71,6 +71,17 @@ extension CTRLBatch {
         sequenceLogRatio *= factor
       }
     }
+    // Rollout correction: the stopped weight π_old/π_rollout of each token (or of the sequence) on its policy term.
+    let rollout = tokens.rolloutLogProbs, correction = o.rolloutCorrection
+    @inline(__always) func rolloutLogRatio(_ jt: Int) -> Double {
+      Double((old ?? lp)[jt]) - Double(rollout![jt])
+    }
+    var sequenceWeight = 1.0
+    if let correction, correction.level == .sequence {
+      var sum = 0.0
+      for t in 0..<nt where active(t) { sum += rolloutLogRatio(base + t) }
+      sequenceWeight = correction.weight(logRatio: sum)
+    }
     let slope = ws.tokenSlope
     var sharedSlope = 0.0
     for t in 0..<nt {
@@ -94,6 +105,8 @@ extension CTRLBatch {
         let (v, s) = CTRLTerms.kl(rho, kl, logClamp: o.logRatioClamp)
         (klValue, klSlope) = (kl.coefficient * v, kl.coefficient * s)
       }
+      var isWeight = sequenceWeight
+      if let correction, correction.level == .token { isWeight = correction.weight(logRatio: rolloutLogRatio(jt)) }
       let (k1T, k2T, k3T) = (T(rho), T(k2), T(k3))
       if !(k1T.isFinite && k2T.isFinite && k3T.isFinite && term.loss.isFinite && term.slope.isFinite
         && klValue.isFinite)
@@ -110,12 +123,12 @@ extension CTRLBatch {
       totals.k3 += k3
       totals.tokens += 1
       if term.clipped { totals.clipped += 1 }
-      totals.policyLoss += w * term.loss
+      totals.policyLoss += w * isWeight * term.loss
       totals.klLoss += w * klValue
       if o.ratioLevel == .token || o.ratioLevel == .sequenceMeanToken {
-        slope[t] = w * (term.slope + klSlope)
+        slope[t] = w * (isWeight * term.slope + klSlope)
       } else {
-        sharedSlope += w * term.slope
+        sharedSlope += w * isWeight * term.slope
         slope[t] = w * klSlope
       }
     }

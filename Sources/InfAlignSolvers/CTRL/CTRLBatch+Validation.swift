@@ -30,6 +30,7 @@ extension CTRLBatch {
     try length("reference log-probs", tokens.referenceLogProbs.count, ntok)
     try length("old policy log-probs", tokens.oldPolicyLogProbs?.count, ntok)
     try length("mask", tokens.mask?.count, ntok)
+    try length("rollout log-probs", tokens.rolloutLogProbs?.count, ntok)
     try length("advantages", outputs.advantages.count, n)
     try length("calibrated", outputs.calibrated?.count, n)
     try length("transformed", outputs.transformed?.count, n)
@@ -48,7 +49,7 @@ extension CTRLBatch {
   {
     // On the stack: a step's checks allocate nothing (the benchmarks count allocations per step).
     typealias Span = (start: UInt, end: UInt, name: StaticString)
-    try withUnsafeTemporaryAllocation(of: Span.self, capacity: 13) { (spans) throws(InfAlignError) in
+    try withUnsafeTemporaryAllocation(of: Span.self, capacity: 14) { (spans) throws(InfAlignError) in
       var count = 0
       func add<E>(_ name: StaticString, _ base: UnsafePointer<E>?, _ n: Int) {
         guard let base, n > 0 else { return }
@@ -73,6 +74,7 @@ extension CTRLBatch {
       add("reference log-probs", tokens.referenceLogProbs.baseAddress, tokens.referenceLogProbs.count)
       if let old = tokens.oldPolicyLogProbs { add("old policy log-probs", old.baseAddress, old.count) }
       if let mask = tokens.mask { add("mask", mask.baseAddress, mask.count) }
+      if let rollout = tokens.rolloutLogProbs { add("rollout log-probs", rollout.baseAddress, rollout.count) }
       for i in 0..<outputCount {
         for j in (i + 1)..<count where spans[i].start < spans[j].end && spans[j].start < spans[i].end {
           throw .shapeMismatch("the \(spans[i].name) output overlaps the \(spans[j].name) buffer")
@@ -119,5 +121,18 @@ extension CTRLBatch {
     }
     throw .invalidParameter(
       name: "k", value: Double(k), reason: "\(o.estimator.text) needs \(need) samples per group; the groups have \(g)")
+  }
+
+  /// Rollout log-probs and the rollout correction come together: neither is silently ignored.
+  static func checkRollout(_ tokens: CTRLTokens<T>, _ o: CTRLOptions) throws(InfAlignError) {
+    if o.rolloutCorrection != nil, tokens.rolloutLogProbs == nil {
+      throw .invalidParameter(
+        name: "rolloutCorrection", value: .nan, reason: "needs the rollout engine's log-probs of the batch's tokens")
+    }
+    if o.rolloutCorrection == nil, tokens.rolloutLogProbs != nil {
+      throw .invalidParameter(
+        name: "rolloutLogProbs", value: .nan,
+        reason: "rollout log-probs were given without a rollout correction (e.g. token:2 for TIS); set one or omit them")
+    }
   }
 }

@@ -13,7 +13,7 @@ extension CTRLBatch {
   func vectorTokens(_ aggregation: CTRLAggregation, _ threads: Int?) -> CTRLTokenTotals? {
     let n = samples, o = options
     let level = VectorISA.active.rawValue
-    guard tokens.maxTokens == 1, tokens.mask == nil, level > 0, n > 0, o.policyLoss == .ppo,
+    guard tokens.maxTokens == 1, tokens.mask == nil, level > 0, n > 0, o.policyLoss == .ppo, o.rolloutCorrection == nil,
       o.ratioLevel != .sequenceMeanToken,
       T.self == Double.self || T.self == Float.self
     else { return nil }

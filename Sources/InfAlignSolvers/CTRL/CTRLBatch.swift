@@ -54,6 +54,7 @@ public struct CTRLBatch<T: BLASScalar> {
     try Self.checkShape(groups, groupSize, rewards, tokens, outputs)
     try Self.checkOverlaps(rewards, tokens, outputs)
     try Self.checkOptions(groups, groupSize, calibration, options)
+    try Self.checkRollout(tokens, options)
     self.groups = groups
     self.groupSize = groupSize
     self.rewards = rewards

@@ -20,11 +20,16 @@ public struct CTRLTokens<T: BLASScalar> {
   /// `log π_old` per token; `nil` means on-policy (ratio exactly 1).
   public var oldPolicyLogProbs: UnsafeBufferPointer<T>?
   public var mask: UnsafeBufferPointer<Bool>?
+  /// `log π_rollout` per token, the inference engine's log-probs of the sampled tokens, for
+  /// ``CTRLOptions/rolloutCorrection`` (required by it, refused without it).
+  public var rolloutLogProbs: UnsafeBufferPointer<T>?
 
   public init(
     maxTokens: Int, policyLogProbs: UnsafeBufferPointer<T>, referenceLogProbs: UnsafeBufferPointer<T>,
-    oldPolicyLogProbs: UnsafeBufferPointer<T>? = nil, mask: UnsafeBufferPointer<Bool>? = nil
+    oldPolicyLogProbs: UnsafeBufferPointer<T>? = nil, mask: UnsafeBufferPointer<Bool>? = nil,
+    rolloutLogProbs: UnsafeBufferPointer<T>? = nil
   ) {
+    self.rolloutLogProbs = rolloutLogProbs
     self.maxTokens = maxTokens
     self.policyLogProbs = policyLogProbs
     self.referenceLogProbs = referenceLogProbs

@@ -12,6 +12,7 @@ public enum CTRLOptionKey: String, CaseIterable, Sendable {
   case klRewardPlacement = "kl_reward_placement", klLoss = "kl_loss", clipEpsilon = "clip_epsilon"
   case clipLow = "clip_low", clipHigh = "clip_high", dualClip = "dual_clip", ratioCap = "ratio_cap"
   case logRatioClamp = "log_ratio_clamp", ratioLevel = "ratio_level", policyLoss = "policy_loss", aggregation
+  case rolloutCorrection = "rollout_correction"
   case nonFinite = "non_finite"
 
   /// The key named `name`.
@@ -54,6 +55,8 @@ public enum CTRLOptionKey: String, CaseIterable, Sendable {
     case .logRatioClamp: ["--log-ratio-clamp"]
     case .ratioLevel: ["--ratio-level"]
     case .policyLoss: ["--policy-loss"]
+    // Not on the command line: `infalign ctrl`'s reader has no rollout log-probs field.
+    case .rolloutCorrection: []
     case .aggregation: ["--aggregation"]
     case .nonFinite: ["--non-finite"]
     }
@@ -107,6 +110,7 @@ public enum CTRLOptionKey: String, CaseIterable, Sendable {
     case .logRatioClamp: options.logRatioClamp = try text.optionalNumber()
     case .ratioLevel: options.ratioLevel = try text.word()
     case .policyLoss: options.policyLoss = try text.word()
+    case .rolloutCorrection: options.rolloutCorrection = try CTRLRolloutCorrection.parse(value, option: text.option)
     case .aggregation: options.aggregation = try text.aggregation()
     case .nonFinite: options.nonFinite = try text.word()
     }

@@ -54,6 +54,7 @@ extension CTRLOptions {
     if let c = logRatioClamp {
       try finite("logRatioClamp", c, atLeast: 0, strict: true, "the log-ratio clamp must be finite and > 0")
     }
+    try rolloutCorrection?.validate()
     if policyLoss == .cispo, let c = dualClip ?? ratioCap {
       throw .invalidParameter(
         name: dualClip != nil ? "dualClip" : "ratioCap", value: c,

@@ -229,6 +229,8 @@ public struct CTRLOptions: Sendable {
   public var logRatioClamp: Double?
   public var ratioLevel: RatioLevel
   public var policyLoss: PolicyLoss
+  /// Rollout/training mismatch correction (TIS, IcePop) from the batch's rollout log-probs; `nil` for none.
+  public var rolloutCorrection: CTRLRolloutCorrection?
   public var aggregation: Aggregation
 
   /// NaN/∞ handling.
@@ -241,7 +243,8 @@ public struct CTRLOptions: Sendable {
     klReward: KLTerm? = nil, klRewardSource: KLSource = .policy, klRewardPlacement: KLRewardPlacement = .beforeBaseline,
     klLoss: KLTerm? = nil, clipLow: Double = 0.2, clipHigh: Double = 0.2, dualClip: Double? = nil,
     ratioCap: Double? = nil, logRatioClamp: Double? = 20, ratioLevel: RatioLevel = .token,
-    policyLoss: PolicyLoss = .ppo, aggregation: Aggregation = .tokenMean, nonFinite: NonFinitePolicy = .throwError
+    policyLoss: PolicyLoss = .ppo, rolloutCorrection: CTRLRolloutCorrection? = nil, aggregation: Aggregation = .tokenMean,
+    nonFinite: NonFinitePolicy = .throwError
   ) {
     self.transform = transform
     self.smoothing = smoothing
@@ -264,6 +267,7 @@ public struct CTRLOptions: Sendable {
     self.logRatioClamp = logRatioClamp
     self.ratioLevel = ratioLevel
     self.policyLoss = policyLoss
+    self.rolloutCorrection = rolloutCorrection
     self.aggregation = aggregation
     self.nonFinite = nonFinite
   }

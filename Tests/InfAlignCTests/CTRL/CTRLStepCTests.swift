@@ -41,7 +41,8 @@ import Testing
     let status = batch.mask.withUnsafeBufferPointer { m in
       summary.withUnsafeMutableBytes { s in
         ctrlStep("test", options, nil, Int64(batch.groups), Int64(batch.size), Int64(tokens), batch.rewards, batch.lp,
-                 batch.lr, batch.old, tokens > 1 ? m.baseAddress : nil, &a, &grad, nil, nil, nil, nil, &k3, nil,
+                 batch.lr, batch.old, nil as UnsafePointer<T>?, tokens > 1 ? m.baseAddress : nil, &a, &grad, nil, nil,
+                 nil, nil, &k3, nil,
                  s.baseAddress)
       }
     }

@@ -41,7 +41,7 @@ private func headerOptionTable() throws -> String {
     .distillationEpsilon: "0.01", .klReward: "0.1:k3:10", .klCoefficient: "0.05", .klRewardSource: "old-policy",
     .klRewardPlacement: "after-baseline", .klLoss: "0.001:k2:none:straight-through", .clipEpsilon: "0.3",
     .clipLow: "0.1", .clipHigh: "0.28", .dualClip: "3", .ratioCap: "10", .logRatioClamp: "none",
-    .ratioLevel: "sequence-mean", .policyLoss: "cispo", .aggregation: "seq-mean-token-mean:1e-8:floor-one", .nonFinite: "mask",
+    .ratioLevel: "sequence-mean", .policyLoss: "cispo", .rolloutCorrection: "token:0.5:2", .aggregation: "seq-mean-token-mean:1e-8:floor-one", .nonFinite: "mask",
   ]
   for key in CTRLOptionKey.allCases {
     var options = CTRLOptions(), calibration = CTRLPreset.Calibration.group
