@@ -4,7 +4,8 @@
 #
 #   Benchmarks/compare/run_all.sh [PYTHON] [FILES_DIR]
 #
-# PYTHON: an interpreter with numpy and torch==2.13.0+cpu (default .venv/bin/python). FILES_DIR holds the reward
+# PYTHON: an interpreter with numpy and torch==2.13.0+cpu (default .venv/bin/python; with verl 0.9.1 importable,
+# compare_verl.py runs against verl's own code, else it is skipped). FILES_DIR holds the reward
 # files (made here when missing: 1M prompts of JSONL and CSV, and one 50 MB JSONL line; ~700 MB in all).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,6 +28,14 @@ uptime
 
 section "CTRL step against verl (numpy port) and TRL (torch CPU), one thread"
 "$PY" Benchmarks/compare/compare_ctrl.py --binary "$BIN"
+
+section "CTRL step against the installed verl's own GRPO stage (torch CPU), one thread"
+if "$PY" -c 'import torch, verl' 2>/dev/null; then
+  swift build -c release --product InfAlignC >/dev/null
+  PYTHONPATH=python "$PY" Benchmarks/compare/compare_verl.py --binary "$BIN" --json "$FILES/compare_verl.json"
+else
+  echo "skipped: $PY cannot import torch and verl (pip install torch==2.13.0+cpu and verl==0.9.1 --no-deps)"
+fi
 
 section "Threads: 1 against 2, and GEMM against numpy"
 "$PY" Benchmarks/compare/compare_threads.py --binary "$BIN"
