@@ -44,7 +44,9 @@ enum Status: Int32 {
 /// Misuse of the C ABI detected at the boundary, reported as ``Status/argument``.
 struct BoundaryError: Error {
   let message: String
-  init(_ message: String) { self.message = message }
+  /// The message on one line: control characters of caller text it quotes (an option key with a newline) are
+  /// escaped, as the library's own errors are.
+  init(_ message: String) { self.message = oneLineText(message) }
 }
 
 /// Runs `body` for the C function `function`: 0 when it returns, else the failure's status code, with its message
