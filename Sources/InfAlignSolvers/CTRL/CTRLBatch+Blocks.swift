@@ -104,9 +104,11 @@ extension CTRLBatch {
     _ range: Range<Int>, _ ppo: CTRLTerms.PPO, _ aggregation: CTRLAggregation,
     _ valid: UnsafeMutableBufferPointer<Bool>?, _ ws: CTRLWorkspace, _ totals: inout CTRLTokenTotals
   ) throws(InfAlignError) {
-    let g = groupSize
+    let g = groupSize, level = tokenKernelLevel
+    var q = kernelParameters(weight: 0)
     for b in range {
       for i in 0..<g where valid?[b * g + i] ?? true {
+        if let level, kernelTokens(b, i, level, &q, aggregation, ws, &totals) { continue }
         try sampleTokens(b, i, ppo, aggregation, ws, &totals)
       }
     }

@@ -17,28 +17,7 @@ extension CTRLBatch {
       o.ratioLevel != .sequenceMeanToken,
       T.self == Double.self || T.self == Float.self
     else { return nil }
-    var q = infalign_ctrl_params()
-    q.clip_low = 1 - o.clipLow
-    q.clip_high = 1 + o.clipHigh
-    q.dual = o.dualClip ?? 0
-    q.cap = o.ratioCap ?? .infinity
-    q.log_clamp = o.logRatioClamp ?? .infinity
-    q.weight = aggregation.weight(length: 1)
-    q.on_policy = tokens.oldPolicyLogProbs == nil ? 1 : 0
-    q.loss_estimator = -1
-    if let kl = o.klLoss, kl.coefficient != 0 {
-      q.loss_estimator = Self.code(kl.estimator)
-      q.loss_coef = kl.coefficient
-      q.loss_clamp = kl.clamp ?? .infinity
-      q.loss_straight = kl.straightThrough ? 1 : 0
-    }
-    q.after_estimator = -1
-    if let kl = o.klReward, kl.coefficient != 0, o.klRewardPlacement == .afterBaseline {
-      q.after_estimator = Self.code(kl.estimator)
-      q.after_coef = kl.coefficient
-      q.after_clamp = kl.clamp ?? .infinity
-      q.after_from_old = o.klRewardSource == .oldPolicy ? 1 : 0
-    }
+    var q = kernelParameters(weight: aggregation.weight(length: 1))
     let chunks = (n + Self.vectorChunk - 1) / Self.vectorChunk
     let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: 7 * chunks)
     defer { sums.deallocate() }
@@ -66,6 +45,34 @@ extension CTRLBatch {
     return totals
   }
 
+  /// The kernel's parameters for these options, each token weighted by `weight`.
+  func kernelParameters(weight: Double) -> infalign_ctrl_params {
+    let o = options
+    var q = infalign_ctrl_params()
+    q.clip_low = 1 - o.clipLow
+    q.clip_high = 1 + o.clipHigh
+    q.dual = o.dualClip ?? 0
+    q.cap = o.ratioCap ?? .infinity
+    q.log_clamp = o.logRatioClamp ?? .infinity
+    q.weight = weight
+    q.on_policy = tokens.oldPolicyLogProbs == nil ? 1 : 0
+    q.loss_estimator = -1
+    if let kl = o.klLoss, kl.coefficient != 0 {
+      q.loss_estimator = Self.code(kl.estimator)
+      q.loss_coef = kl.coefficient
+      q.loss_clamp = kl.clamp ?? .infinity
+      q.loss_straight = kl.straightThrough ? 1 : 0
+    }
+    q.after_estimator = -1
+    if let kl = o.klReward, kl.coefficient != 0, o.klRewardPlacement == .afterBaseline {
+      q.after_estimator = Self.code(kl.estimator)
+      q.after_coef = kl.coefficient
+      q.after_clamp = kl.clamp ?? .infinity
+      q.after_from_old = o.klRewardSource == .oldPolicy ? 1 : 0
+    }
+    return q
+  }
+
   private static func code(_ e: CTRLOptions.KLEstimator) -> Int32 {
     switch e {
     case .k1: 0
@@ -76,9 +83,9 @@ extension CTRLBatch {
   }
 
   /// One chunk through the kernel of `T`'s precision (`T` is `Double` or `Float`, checked by the caller).
-  private func pass(
+  func pass(
     _ level: Int32, _ q: UnsafePointer<infalign_ctrl_params>, _ start: Int, _ count: Int,
-    _ sums: UnsafeMutablePointer<Double>
+    _ sums: UnsafeMutablePointer<Double>, advantages: UnsafePointer<T>? = nil
   ) -> Int {
     func at<U>(_ p: UnsafePointer<T>?, _: U.Type) -> UnsafePointer<U>? {
       p.map { UnsafeRawPointer($0 + start).assumingMemoryBound(to: U.self) }
@@ -88,7 +95,9 @@ extension CTRLBatch {
     }
     let lp = tokens.policyLogProbs.baseAddress, lr = tokens.referenceLogProbs.baseAddress
     let old = tokens.oldPolicyLogProbs?.baseAddress
-    let adv = UnsafePointer(outputs.advantages.baseAddress), grad = outputs.lossGradient.baseAddress
+    // Per token (an advantage broadcast over a sample's tokens, from index 0) or per sample (the output, by index).
+    let adv = advantages.map { $0 - start } ?? UnsafePointer(outputs.advantages.baseAddress)
+    let grad = outputs.lossGradient.baseAddress
     let (k1, k2, k3) = (outputs.k1?.baseAddress, outputs.k2?.baseAddress, outputs.k3?.baseAddress)
     if T.self == Double.self {
       let D = Double.self

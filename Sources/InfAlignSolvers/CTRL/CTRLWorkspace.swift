@@ -19,6 +19,9 @@ struct CTRLWorkspace {
   /// Per sample (`maxTokens` each): the KL return-to-go and `∂ℓ/∂log r` of each token.
   let tokenKL: UnsafeMutablePointer<Double>
   let tokenSlope: UnsafeMutablePointer<Double>
+  /// Per sample (`maxTokens` values of the step's precision, in 8-byte slots): the sample's advantage broadcast
+  /// over its tokens, the per-token input of the vector kernel. Only ever accessed as the batch's `T`.
+  let tokenAdvantage: UnsafeMutableRawPointer
 }
 
 /// The workspaces of all the workers of one CTRL step, allocated once per call in one allocation whatever the
@@ -38,7 +41,7 @@ struct CTRLWorkspaces {
     t = Swift.max(maxTokens, 1)
     histogramSize = RadixSort.histogramCapacity(Double.self)
     // Regions in decreasing alignment: Double and Int (8 bytes), Int32, Bool.
-    let doubleCount = workers * (7 * g + 2 * t), intCount = workers * 2 * g
+    let doubleCount = workers * (7 * g + 3 * t), intCount = workers * 2 * g
     let histogramCount = workers * histogramSize, validCount = workers * g
     let intStart = doubleCount * 8, histogramStart = intStart + intCount * 8
     let validStart = histogramStart + histogramCount * 4
@@ -51,11 +54,11 @@ struct CTRLWorkspaces {
 
   /// Worker `w`'s scratch (disjoint from every other worker's).
   subscript(w: Int) -> CTRLWorkspace {
-    let d = doubles + w * (7 * g + 2 * t), i = ints + w * 2 * g
+    let d = doubles + w * (7 * g + 3 * t), i = ints + w * 2 * g
     return CTRLWorkspace(
       valid: valid + w * g, index: i, order: i + g, reward: d, calibrated: d + g, sorted: d + 2 * g,
       estimate: d + 3 * g, weights: d + 4 * g, sortScratch: d + 5 * g, histogram: histogram + w * histogramSize,
-      tokenKL: d + 7 * g, tokenSlope: d + 7 * g + t)
+      tokenKL: d + 7 * g, tokenSlope: d + 7 * g + t, tokenAdvantage: UnsafeMutableRawPointer(d + 7 * g + 2 * t))
   }
 
   func deallocate() { memory.deallocate() }
