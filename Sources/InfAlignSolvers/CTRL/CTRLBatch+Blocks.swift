@@ -72,7 +72,7 @@ extension CTRLBatch {
     _ range: Range<Int>, _ valid: UnsafeMutableBufferPointer<Bool>?, _ ws: CTRLWorkspace,
     _ totals: inout CTRLBlockTotals
   ) throws(InfAlignError) {
-    let g = groupSize, nt = maxTokens, mask = options.nonFinite == .mask
+    let g = groupSize, mask = options.nonFinite == .mask
     for b in range {
       var m = try validateGroup(b, ws)
       if case .group = calibration, m < 2, g > 0 {  // a group without samples needs no references
@@ -90,8 +90,7 @@ extension CTRLBatch {
       for k in 0..<m {
         let j = b * g + ws.index[k]
         outputs.advantages[j] = T(ws.estimate[k])
-        var length = 0
-        for t in 0..<nt where tokens.mask?[j * nt + t] ?? true { length += 1 }
+        let length = activeTokens(sample: j)
         totals.validTokens += length
         if length > 0 { totals.nonEmpty += 1 }
       }

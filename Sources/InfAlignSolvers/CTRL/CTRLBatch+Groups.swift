@@ -52,9 +52,23 @@ extension CTRLBatch {
   /// `ws.index`, and returns their count. Throws naming the first non-finite input unless masking.
   func validateGroup(_ b: Int, _ ws: CTRLWorkspace) throws(InfAlignError) -> Int {
     let g = groupSize, nt = maxTokens, mask = options.nonFinite == .mask
+    // Whether every token of a sample's row is finite, masked ones included: one vectorized scan per array, the
+    // common case; a row with a non-finite value takes the precise, mask-aware scan below.
+    @inline(__always) func finiteRow(_ x: UnsafeBufferPointer<T>?, _ j: Int) -> Bool {
+      guard let x, nt > 0 else { return true }
+      return RowReductions.firstNonFinite(x.baseAddress! + j * nt, nt) == nil
+    }
     var m = 0
     for i in 0..<g {
       let j = b * g + i
+      if nt > 1, rewards[j].isFinite, finiteRow(tokens.policyLogProbs, j), finiteRow(tokens.referenceLogProbs, j),
+        finiteRow(tokens.oldPolicyLogProbs, j), finiteRow(tokens.rolloutLogProbs, j)
+      {
+        ws.valid[i] = true
+        ws.index[m] = i
+        m += 1
+        continue
+      }
       // The first non-finite input of the sample, found without building any text (this runs for every token);
       // its description is made only when it is thrown.
       var bad: (field: Int, token: Int, value: T)? = nil

@@ -31,6 +31,29 @@ struct CTRLAggregation {
 }
 
 extension CTRLBatch {
+  /// The active (masked-in) tokens of sample `j`: `maxTokens` without a mask, else its `true` bytes, counted 16
+  /// at a time (a `Bool` is one byte, 0 or 1: the C ABI checks the bytes a caller passes).
+  /// - Complexity: O(maxTokens / 16).
+  @inline(__always)
+  func activeTokens(sample j: Int) -> Int {
+    let nt = maxTokens
+    guard let mask = tokens.mask else { return nt }
+    let bytes = UnsafeRawPointer(mask.baseAddress! + j * nt)
+    var sum = SIMD16<UInt16>(), t = 0
+    while t + 16 <= nt {
+      sum &+= SIMD16<UInt16>(truncatingIfNeeded: bytes.loadUnaligned(fromByteOffset: t, as: SIMD16<UInt8>.self))
+      t += 16
+    }
+    var count = Int(sum.wrappedSum())
+    while t < nt {
+      count += Int(bytes.load(fromByteOffset: t, as: UInt8.self))
+      t += 1
+    }
+    return count
+  }
+}
+
+extension CTRLBatch {
   /// Stage 4, one valid sample `j` of group `b` (position `i`): per token the KL estimates, the PPO term with the
   /// sample's advantage (minus the KL return-to-go when placed after the baseline), the KL loss term, and
   /// `∂L/∂log π`. Throws naming the sample and token when a value overflows `T` or `Double`.
@@ -41,8 +64,7 @@ extension CTRLBatch {
     let o = options, j = b * groupSize + i, nt = maxTokens, base = j * nt
     let lp = tokens.policyLogProbs, lr = tokens.referenceLogProbs, old = tokens.oldPolicyLogProbs
     @inline(__always) func active(_ t: Int) -> Bool { tokens.mask?[base + t] ?? true }
-    var length = 0
-    for t in 0..<nt where active(t) { length += 1 }
+    let length = activeTokens(sample: j)
     let w = aggregation.weight(length: length)
     let advantage = Double(outputs.advantages[j])
     // KL return-to-go (OpenRLHF's cumulative returns with γ = 1) when the KL-in-reward follows the baseline.

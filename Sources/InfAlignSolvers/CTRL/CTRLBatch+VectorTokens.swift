@@ -27,9 +27,7 @@ extension CTRLBatch {
   ) -> Bool {
     let j = b * groupSize + i, nt = maxTokens, base = j * nt, mask = tokens.mask
     @inline(__always) func active(_ t: Int) -> Bool { mask?[base + t] ?? true }
-    var length = 0
-    for t in 0..<nt where active(t) { length += 1 }
-    q.weight = aggregation.weight(length: length)
+    q.weight = aggregation.weight(length: activeTokens(sample: j))
     let advantages = ws.tokenAdvantage.bindMemory(to: T.self, capacity: nt)
     advantages.update(repeating: outputs.advantages[j], count: nt)
     var sample = CTRLTokenTotals()
