@@ -122,10 +122,21 @@ def check_same(verl, ours, mask, dtype):
     a_ours = r.advantages[..., None] * mask
     g_ours = r.loss_gradient.reshape(shape)
     a_verl, g_verl = adv.detach().numpy().reshape(shape), grad.numpy().reshape(shape)
+    g_diff = np.abs(g_ours - g_verl) / np.max(np.abs(g_verl))
+    # In float32 a ratio within rounding of a clip edge (1 - 0.2, 1 + 0.2) may be clipped on one side and not on the
+    # other (2 of 4.2M tokens here, at r = 0.79999998): their gradients differ by the whole term. Such tokens are
+    # set aside, the rest must agree.
+    lp, old = (verl.lp.numpy().astype(np.float64).reshape(shape), verl.old.numpy().astype(np.float64).reshape(shape))
+    ratio = np.exp(lp - old)
+    edge = (np.abs(ratio - 0.8) < 1e-6) | (np.abs(ratio - 1.2) < 1e-6)
     diffs = {"advantages": float(np.max(np.abs(a_ours - a_verl)) / max(1.0, np.max(np.abs(a_verl)))),
-             "gradient": float(np.max(np.abs(g_ours - g_verl)) / np.max(np.abs(g_verl))),
-             "loss": abs(r.summary.loss - loss.item()) / max(1.0, abs(loss.item()))}
-    assert all(v <= tol for v in diffs.values()), f"{dtype}: ours and verl differ: {diffs} (tolerance {tol})"
+             "gradient": float(np.max(np.where(edge, 0.0, g_diff))),
+             "loss": abs(r.summary.loss - loss.item()) / max(1.0, abs(loss.item())),
+             }
+    flipped = int((edge & (g_diff > tol)).sum())
+    assert all(v <= tol for v in diffs.values()) and flipped <= 1e-5 * mask.sum(), \
+        f"{dtype}: ours and verl differ: {diffs}, {flipped} clip-edge tokens (tolerance {tol})"
+    diffs["clip-edge tokens"] = flipped
     return diffs
 
 
