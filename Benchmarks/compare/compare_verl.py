@@ -30,19 +30,11 @@ for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "INFALI
 import numpy as np  # noqa: E402
 
 import infalign  # noqa: E402
+from compare_ctrl import median_time  # noqa: E402  (one warm-up call, then the median of `repeats`)
 
 infalign.set_thread_count(1)
 OURS = ("advantages", "loss_gradient")
 
-
-def median_time(fn, repeats):
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def make_batch(groups, g, tokens, np_type, seed=1):

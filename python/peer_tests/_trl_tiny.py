@@ -3,9 +3,12 @@ for the TRL peer tests."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any, Optional
+
+import pytest
 
 ALPHABET = list("abcdefghij q:0123456789")
 
@@ -61,3 +64,22 @@ def grpo_trainer(model_dir: Path, output_dir: Path, *, trainer_class=None, rewar
     cls = trainer_class or GRPOTrainer
     return cls(model=str(model_dir), reward_funcs=reward_funcs or [target_reward], args=GRPOConfig(**defaults),
                train_dataset=dataset, processing_class=build_tokenizer(), **(trainer_kwargs or {}))
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    """The tiny model saved once per test module (import this fixture into a test module to use it)."""
+    return save_tiny_model(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@contextlib.contextmanager
+def float64_default():
+    """torch's default dtype set to float64 inside the block."""
+    import torch
+
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(old)

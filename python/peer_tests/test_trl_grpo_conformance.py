@@ -15,7 +15,6 @@ The ports behind the presets are of TRL ``f2cd577`` (1.10.0.dev0); the version c
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,7 +25,7 @@ pytest.importorskip("transformers")
 
 import infalign  # noqa: E402
 
-from _trl_tiny import grpo_trainer, save_tiny_model  # noqa: E402
+from _trl_tiny import grpo_trainer, model_dir  # noqa: E402,F401
 
 TOL = 1e-12
 
@@ -52,11 +51,6 @@ def reward_stage_in_float64(trainer):
 
     trainer._calculate_rewards = calculate
     return trainer
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory) -> Path:
-    return save_tiny_model(tmp_path_factory.mktemp("tiny-llama"))
 
 
 def test_versions():

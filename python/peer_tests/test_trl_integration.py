@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,22 +15,7 @@ datasets = pytest.importorskip("datasets")
 import infalign  # noqa: E402
 from infalign.integrations.trl import CTRLReward, ReferenceTables  # noqa: E402
 
-from _trl_tiny import grpo_trainer, save_tiny_model  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory) -> Path:
-    return save_tiny_model(tmp_path_factory.mktemp("tiny-llama"))
-
-
-@contextlib.contextmanager
-def float64_default():
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(old)
+from _trl_tiny import float64_default, grpo_trainer, model_dir  # noqa: E402,F401
 
 
 def ctrl_trainer_class():

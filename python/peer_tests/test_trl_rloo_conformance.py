@@ -9,8 +9,6 @@ the completion mask, β = 0.05) enters the rewards before the leave-one-out base
 
 from __future__ import annotations
 
-import contextlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,24 +19,9 @@ datasets = pytest.importorskip("datasets")
 
 import infalign  # noqa: E402
 
-from _trl_tiny import build_tokenizer, save_tiny_model, target_reward  # noqa: E402
+from _trl_tiny import build_tokenizer, float64_default, model_dir, target_reward  # noqa: E402,F401
 
 TOL = 1e-12
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory) -> Path:
-    return save_tiny_model(tmp_path_factory.mktemp("tiny-llama"))
-
-
-@contextlib.contextmanager
-def float64_default():
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(old)
 
 
 def rloo_trainer(model_dir, output_dir, **config):
