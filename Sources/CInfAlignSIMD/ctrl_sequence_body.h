@@ -136,6 +136,9 @@ INLINE ptrdiff_t FN(_pass)(const infalign_ctrl_params *q, ptrdiff_t n, const CT 
     CV gr = (slope + kls) * w;
     CI bad = ((rho - rho) != 0) | ((k2 - k2) != 0) | ((k3 - k3) != 0) | ((loss - loss) != 0) | ((gr - gr) != 0) |
              ((klv - klv) != 0);
+    // An old log-prob of +-inf can give a finite ratio (clamped, or e^-inf = 0): the input itself is checked, since
+    // a caller may rely on the kernel to find every non-finite input it reads (rho covers log pi and log ref).
+    if (old) bad |= (vold - vold) != 0;
     bad &= isLive;
     if (__builtin_reduce_or(bad)) {
       for (int k = 0; k < m; k++)

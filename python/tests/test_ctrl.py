@@ -122,3 +122,23 @@ def test_masking_and_errors(dtype):
             infalign.ctrl_step(rewards, lp, lr, transform="exp:100")
         with pytest.raises(infalign.ArgumentError, match=r"holds double references; this function takes float"):
             infalign.ctrl_step(rewards, lp, lr, references=infalign.CalibrationTable(np.ones((2, 3))))
+
+
+@pytest.mark.parametrize("field", [0, 1, 2])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_token_level_non_finite_log_probs_are_named_and_masked(field, value):
+    # The token kernel reads the log-prob rows once and checks them as it goes; a non-finite one makes the step
+    # start over with every check in place: the same error (the first in sample order) and the same masking.
+    rng = np.random.default_rng(0)
+    r = rng.normal(size=(8, 4))
+    arrays = [rng.normal(-2, 0.3, size=(8, 4, 6)) for _ in range(3)]
+    mask = np.ones((8, 4, 6), bool)
+    mask[..., -1] = False
+    arrays[field][3, 2, 1] = value
+    arrays[(field + 1) % 3][1, 0, -1] = np.nan  # masked out: ignored
+    names = ["policy log-prob", "reference log-prob", "old policy log-prob"]
+    with pytest.raises(infalign.NonFiniteError, match=rf"{names[field]} \(token 1\).*prompt 3, index 2"):
+        infalign.ctrl_step(r, *arrays, mask=mask, preset="verl-grpo")
+    masked = infalign.ctrl_step(r, *arrays, mask=mask, preset="verl-grpo", non_finite="mask")
+    assert masked.summary.masked_count == 1 and not masked.valid[3, 2]
+    assert np.isfinite(masked.loss_gradient).all() and np.all(masked.loss_gradient[3, 2] == 0)

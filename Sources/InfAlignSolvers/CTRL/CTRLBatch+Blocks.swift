@@ -70,11 +70,11 @@ extension CTRLBatch {
   /// group, the `valid` output, masked samples zeroed; gathers the block's totals and valid-token counts.
   func stagedGroups(
     _ range: Range<Int>, _ valid: UnsafeMutableBufferPointer<Bool>?, _ ws: CTRLWorkspace,
-    _ totals: inout CTRLBlockTotals
+    _ totals: inout CTRLBlockTotals, rowsChecked: Bool = true
   ) throws(InfAlignError) {
     let g = groupSize, mask = options.nonFinite == .mask
     for b in range {
-      var m = try validateGroup(b, ws)
+      var m = try validateGroup(b, ws, rowsChecked: rowsChecked)
       if case .group = calibration, m < 2, g > 0 {  // a group without samples needs no references
         if !mask { throw .emptyReferences(prompt: b, count: m) }
         for i in 0..<g { ws.valid[i] = false }
@@ -101,13 +101,18 @@ extension CTRLBatch {
   /// block's totals.
   func stagedTokens(
     _ range: Range<Int>, _ ppo: CTRLTerms.PPO, _ aggregation: CTRLAggregation,
-    _ valid: UnsafeMutableBufferPointer<Bool>?, _ ws: CTRLWorkspace, _ totals: inout CTRLTokenTotals
+    _ valid: UnsafeMutableBufferPointer<Bool>?, _ ws: CTRLWorkspace, _ totals: inout CTRLTokenTotals,
+    rowsChecked: Bool = true
   ) throws(InfAlignError) {
     let g = groupSize, level = tokenKernelLevel
     var q = kernelParameters(weight: 0)
     for b in range {
       for i in 0..<g where valid?[b * g + i] ?? true {
         if let level, kernelTokens(b, i, level, &q, aggregation, ws, &totals) { continue }
+        if !rowsChecked {  // a log-prob the group stage did not check: the caller starts over with the checks
+          totals.tokens = -1
+          return
+        }
         try sampleTokens(b, i, ppo, aggregation, ws, &totals)
       }
     }

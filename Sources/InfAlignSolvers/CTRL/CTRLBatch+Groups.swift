@@ -50,7 +50,8 @@ func ctrlMoments(_ x: UnsafePointer<Double>, _ m: Int) -> (mean: Double, m2: Dou
 extension CTRLBatch {
   /// Stage 1 of a group: marks the valid samples (all inputs finite) in `ws.valid`, compacts their positions into
   /// `ws.index`, and returns their count. Throws naming the first non-finite input unless masking.
-  func validateGroup(_ b: Int, _ ws: CTRLWorkspace) throws(InfAlignError) -> Int {
+  /// With `rowsChecked` false only the rewards are checked: the token kernel checks the log-probs as it reads them.
+  func validateGroup(_ b: Int, _ ws: CTRLWorkspace, rowsChecked: Bool = true) throws(InfAlignError) -> Int {
     let g = groupSize, nt = maxTokens, mask = options.nonFinite == .mask
     // Whether every token of a sample's row is finite, masked ones included: one vectorized scan per array, the
     // common case; a row with a non-finite value takes the precise, mask-aware scan below.
@@ -61,8 +62,10 @@ extension CTRLBatch {
     var m = 0
     for i in 0..<g {
       let j = b * g + i
-      if nt > 1, rewards[j].isFinite, finiteRow(tokens.policyLogProbs, j), finiteRow(tokens.referenceLogProbs, j),
-        finiteRow(tokens.oldPolicyLogProbs, j), finiteRow(tokens.rolloutLogProbs, j)
+      if nt > 1, rewards[j].isFinite,
+        !rowsChecked
+          || (finiteRow(tokens.policyLogProbs, j) && finiteRow(tokens.referenceLogProbs, j)
+            && finiteRow(tokens.oldPolicyLogProbs, j) && finiteRow(tokens.rolloutLogProbs, j))
       {
         ws.valid[i] = true
         ws.index[m] = i

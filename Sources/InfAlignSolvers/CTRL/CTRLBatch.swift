@@ -102,8 +102,19 @@ public struct CTRLBatch<T: BLASScalar> {
     return try execute(threads)
   }
 
-  /// The driver: the group stages, the batch scaling and the token stage.
+  /// The driver. Where the token kernel applies (``tokenKernelLevel``) it first runs optimistically: the group stage
+  /// checks rewards only, and the kernel checks each log-prob as it reads it, so the rows are read once. A non-finite
+  /// log-prob, or any error of that attempt, makes it start over with every check in its place (which rewrites every
+  /// output and gives the error, or the masking, of the checked order).
   func execute(_ threads: Int?) throws(InfAlignError) -> CTRLSummary {
+    if tokenKernelLevel != nil, let summary = try? attempt(threads, rowsChecked: false) { return summary }
+    // With the rows checked, the token stage falls back per sample and never gives up: the attempt always returns.
+    return try attempt(threads, rowsChecked: true)!
+  }
+
+  /// The group stages, the batch scaling and the token stage; `nil` when `rowsChecked` is false and the kernel met
+  /// a value that is not finite.
+  func attempt(_ threads: Int?, rowsChecked: Bool) throws(InfAlignError) -> CTRLSummary? {
     let o = options, g = groupSize, n = samples, nt = maxTokens
     let blocks = CTRLBlocks(groups: groups, groupSize: g, maxTokens: nt)
     // Scratch for one group and one sample's tokens per worker; an empty batch may name any group size or token
@@ -124,7 +135,7 @@ public struct CTRLBatch<T: BLASScalar> {
     if !fastGroups(blocks, partial, threads) {
       try blocks.forEach(threads: threads) { (k, worker) throws(InfAlignError) in
         partial[k] = CTRLBlockTotals()
-        try stagedGroups(blocks.groups(ofBlock: k), valid, spaces[worker], &partial[k])
+        try stagedGroups(blocks.groups(ofBlock: k), valid, spaces[worker], &partial[k], rowsChecked: rowsChecked)
       }
     }
     var totals = CTRLGroupTotals()
@@ -157,8 +168,11 @@ public struct CTRLBatch<T: BLASScalar> {
       let ppo = CTRLTerms.PPO(o, onPolicy: tokens.oldPolicyLogProbs == nil)
       try blocks.forEach(threads: threads) { (k, worker) throws(InfAlignError) in
         partial[k].tokens = CTRLTokenTotals()
-        try stagedTokens(blocks.groups(ofBlock: k), ppo, aggregation, valid, spaces[worker], &partial[k].tokens)
+        try stagedTokens(
+          blocks.groups(ofBlock: k), ppo, aggregation, valid, spaces[worker], &partial[k].tokens,
+          rowsChecked: rowsChecked)
       }
+      for k in 0..<blocks.count where partial[k].tokens.tokens < 0 { return nil }
       for k in 0..<blocks.count { sums.merge(partial[k].tokens) }
     }
     let perToken = sums.tokens > 0 ? 1 / Double(sums.tokens) : 0
