@@ -32,10 +32,11 @@ import Testing
       try logpRefArray.withUnsafeBufferPointer { (logpRef) throws(InfAlignError) in
         try advantagesArray.withUnsafeMutableBufferPointer { (advantages) throws(InfAlignError) in
           try gradientArray.withUnsafeMutableBufferPointer { (gradient) throws(InfAlignError) in
-            try CTRLStep.run(
+            let batch = try CTRLBatch(
               groups: groups, groupSize: 16, rewards: rewards, policyLogProbs: logp, referenceLogProbs: logpRef,
               calibration: .group, options: CTRLOptions(transform: tuned.point.transform),
               outputs: CTRLOutputs(advantages: advantages, lossGradient: gradient))
+            return try batch.run()
           }
         }
       }
