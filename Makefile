@@ -11,7 +11,7 @@ ABI_NM := $(shell command -v nm 2>/dev/null || command -v llvm-nm 2>/dev/null ||
 # The debug build that `swift test` makes: the C ABI test and the Python tests run against it.
 DEBUG_BIN := .build/debug
 
-.PHONY: deps python-deps build release test c-test python-test peer-test python trl-example ray-example demo bench compare compare-all fuzz clean
+.PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python trl-example ray-example demo bench compare compare-all fuzz clean
 
 deps:
 	@if pkg-config --exists openblas lapacke simdjson 2>/dev/null; then \
@@ -124,10 +124,21 @@ ray-example: deps $(EXAMPLES_VENV)/bin/python
 	INFALIGN_LIBRARY=$(EXAMPLES_LIBRARY) INFALIGN_CLI=$(CURDIR)/.build/release/infalign \
 	  $(EXAMPLES_VENV)/bin/python examples/ray_rewards.py
 
+# The peers CPU-only in the examples' venv, as they install without a GPU (pinned to the versions checked): torch,
+# trl and transformers with their dependencies; verl and openrlhf with --no-deps plus the few modules theirs import
+# (docs/MIGRATING.md). Never run by `make test` or CI: `make peer-venv peer-test` by hand.
+peer-venv: $(EXAMPLES_VENV)/bin/python
+	$(EXAMPLES_VENV)/bin/pip install -q $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) \
+	  torch==2.13.0+cpu trl==1.16.0 transformers numpy pytest
+	$(EXAMPLES_VENV)/bin/pip install -q --no-deps verl==0.9.1 openrlhf==0.11.2 deepspeed==0.19.6
+	$(EXAMPLES_VENV)/bin/pip install -q "tensordict>=0.8.0,<=0.10.0,!=0.9.0" omegaconf hydra-core codetiming torchdata \
+	  Pillow cachetools peft einops pylatexenc nvidia-ml-py hjson py-cpuinfo ninja
+
 # The CTRL presets and the verl adapter against the peers' installed code (python/peer_tests), in the examples'
-# venv, against the release library. Not part of `make test`, and it installs nothing: it needs a venv that already
-# has torch, verl (0.9.1, --no-deps with its small deps) and omegaconf; without one it stops and says so. Point
-# EXAMPLES_VENV at another venv if yours lives elsewhere (make peer-test EXAMPLES_VENV=/path/to/venv).
+# venv, against the release library. Not part of `make test`, and it installs nothing (`make peer-venv` does): it
+# needs a venv that already has torch, verl (0.9.1, --no-deps with its small deps) and omegaconf; without one it
+# stops and says so. Point EXAMPLES_VENV at another venv if yours lives elsewhere (make peer-test
+# EXAMPLES_VENV=/path/to/venv).
 peer-test: deps
 	@test -x $(EXAMPLES_VENV)/bin/python || \
 	  { echo "peer-test: no $(EXAMPLES_VENV)/bin/python (a venv with torch and verl; see python/peer_tests)"; exit 1; }
