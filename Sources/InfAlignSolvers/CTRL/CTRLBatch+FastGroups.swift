@@ -8,9 +8,12 @@ extension CTRLBatch {
   /// block's totals into `partial`; returns `false` when the case does not apply or an input is not finite (the
   /// staged path then runs, rewriting every output and naming the first bad value).
   /// - Complexity: O(groups × G), three passes over each group's G rewards, over the threads; no allocation.
-  func fastGroups(_ blocks: CTRLBlocks, _ partial: UnsafeMutableBufferPointer<CTRLBlockTotals>, _ threads: Int?)
-    -> Bool
-  {
+  /// `valid` is the step's validity buffer (the caller's output, or its own when samples can be masked): every
+  /// sample is valid here, and the token stage reads it when the vector pass declines.
+  func fastGroups(
+    _ blocks: CTRLBlocks, _ partial: UnsafeMutableBufferPointer<CTRLBlockTotals>,
+    _ valid: UnsafeMutableBufferPointer<Bool>?, _ threads: Int?
+  ) -> Bool {
     let g = groupSize, o = options
     guard case .none = calibration, o.estimator == .standard, g >= 2, tokens.maxTokens == 1, tokens.mask == nil
     else { return false }
@@ -34,7 +37,7 @@ extension CTRLBatch {
       let all = start..<(start + count)
       if let c = outputs.calibrated { for j in all { c[j] = rewards[j] } }
       if let t = outputs.transformed { for j in all { t[j] = rewards[j] } }
-      if let v = outputs.valid { for j in all { v[j] = true } }
+      if let v = valid { for j in all { v[j] = true } }
     }
     for k in 0..<blocks.count where partial[k].validTokens < 0 { return false }
     return true

@@ -132,7 +132,7 @@ public struct CTRLBatch<T: BLASScalar> {
     let valid = outputs.valid ?? ownValid
 
     // Stages 1–3 per group, by blocks of groups over the threads; block totals combined in block order.
-    if !fastGroups(blocks, partial, threads) {
+    if !fastGroups(blocks, partial, valid, threads) {
       try blocks.forEach(threads: threads) { (k, worker) throws(InfAlignError) in
         partial[k] = CTRLBlockTotals()
         try stagedGroups(blocks.groups(ofBlock: k), valid, spaces[worker], &partial[k], rowsChecked: rowsChecked)
