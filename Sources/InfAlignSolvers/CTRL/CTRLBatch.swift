@@ -176,10 +176,31 @@ public struct CTRLBatch<T: BLASScalar> {
       for k in 0..<blocks.count { sums.merge(partial[k].tokens) }
     }
     let perToken = sums.tokens > 0 ? 1 / Double(sums.tokens) : 0
-    return CTRLSummary(
+    let summary = CTRLSummary(
       loss: sums.policyLoss + sums.klLoss, policyLoss: sums.policyLoss, klLoss: sums.klLoss,
       meanK1: sums.k1 * perToken, meanK2: sums.k2 * perToken, meanK3: sums.k3 * perToken,
       clippedFraction: Double(sums.clipped) * perToken, maskedCount: n - totals.validSamples)
+    try Self.checkFinite(summary)
+    return summary
+  }
+
+  /// Every per-token term is finite (checked where it is made), but their sums over the batch can still overflow
+  /// `Double` (a KL coefficient of 1e300): a typed error, never an infinite loss reported as success.
+  /// No allocation (the benchmarks count them): one comparison per field.
+  static func checkFinite(_ s: CTRLSummary) throws(InfAlignError) {
+    func check(_ name: StaticString, _ value: Double) throws(InfAlignError) {
+      guard !value.isFinite else { return }
+      throw .invalidParameter(
+        name: "\(name)", value: value,
+        reason: "the batch's sum of finite per-token terms overflows Double; scale down the rewards, the KL "
+          + "coefficients or the log-ratios")
+    }
+    try check("loss", s.loss)
+    try check("policy loss", s.policyLoss)
+    try check("KL loss", s.klLoss)
+    try check("mean k1", s.meanK1)
+    try check("mean k2", s.meanK2)
+    try check("mean k3", s.meanK3)
   }
 
   /// Every output of masked sample `j` is 0.
