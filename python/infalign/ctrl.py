@@ -176,14 +176,6 @@ def _bound_check(a, address):
     return a, a.shape, None, address
 
 
-def _check_apart(spans) -> None:
-    """Two outputs given the same (or overlapping) memory would overwrite each other: refused."""
-    spans = sorted(s for s in spans if s[1] > s[0])
-    for (_, end, first), (start, _, second) in zip(spans, spans[1:]):
-        if start < end:
-            raise ValueError(f"outputs {first} and {second} share memory; give each its own array")
-
-
 def _result_from_outputs(arrays, summary) -> CTRLResult:
     """Unpickles a :class:`CTRLResult` (see ``CTRLResult.__reduce__``)."""
     result = CTRLResult(**arrays)
@@ -292,7 +284,7 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
                 raise ValueError(f"out has unknown outputs {sorted(set(given) - set(OUTPUTS))}; names: {OUTPUTS}")
             result = CTRLResult()
         wanted = set(outputs) | {"advantages", "loss_gradient"} | set(given)
-        pointers, spans = [], []
+        pointers = []
         for name in OUTPUTS:
             if name not in wanted:
                 setattr(result, name, None)
@@ -302,8 +294,8 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
             buffer, returned = _arrays.out(given.get(name), token_shape if name in TOKEN_OUTPUTS else shape, dt, name)
             setattr(result, name, returned if name in given else _arrays.like(buffer, rewards))
             pointers.append(_arrays.address(buffer))
-            spans.append((pointers[-1], pointers[-1] + buffer.nbytes, name))
-        _check_apart(spans)
+        # Outputs sharing memory with each other or with an input are refused by the library (CTRLBatch), with a
+        # ShapeError (a ValueError) naming both.
         arrays = tuple(getattr(result, n) for n in OUTPUTS)
         result._bound = (key, arrays, pointers, tuple(_bound_check(a, p) for a, p in zip(arrays, pointers)
                                                       if a is not None))

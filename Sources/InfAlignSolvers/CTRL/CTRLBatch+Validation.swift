@@ -77,7 +77,8 @@ extension CTRLBatch {
       if let rollout = tokens.rolloutLogProbs { add("rollout log-probs", rollout.baseAddress, rollout.count) }
       for i in 0..<outputCount {
         for j in (i + 1)..<count where spans[i].start < spans[j].end && spans[j].start < spans[i].end {
-          throw .shapeMismatch("the \(spans[i].name) output overlaps the \(spans[j].name) buffer")
+          throw .shapeMismatch(
+            "the \(spans[i].name) output overlaps the \(spans[j].name) buffer (they share memory); give each its own")
         }
       }
     }
