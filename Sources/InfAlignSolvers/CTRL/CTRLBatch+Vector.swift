@@ -29,19 +29,11 @@ extension CTRLBatch {
       }
     }
     var totals = CTRLTokenTotals()
-    var clipped = 0.0
     for c in 0..<chunks {
       let s = sums.baseAddress! + 7 * c
       if s[6] != -1 { return nil }
-      totals.policyLoss += s[0]
-      totals.klLoss += s[1]
-      totals.k1 += s[2]
-      totals.k2 += s[3]
-      totals.k3 += s[4]
-      clipped += s[5]
+      totals.add(kernelSums: s, tokens: Swift.min(Self.vectorChunk, n - c * Self.vectorChunk))
     }
-    totals.tokens = n
-    totals.clipped = Int(clipped)
     return totals
   }
 
@@ -109,5 +101,19 @@ extension CTRLBatch {
     return infalign_ctrl_sequence_f32(
       level, q, count, at(lp, F), at(lr, F), at(old, F), at(adv, F), at(grad, F), at(k1, F), at(k2, F), at(k3, F),
       sums)
+  }
+}
+
+extension CTRLTokenTotals {
+  /// Adds the sums one kernel pass wrote (`infalign_ctrl_sequence_*`: weighted policy loss, weighted KL loss, the
+  /// sums of k1, k2, k3, the clipped count) over `tokens` tokens.
+  mutating func add(kernelSums s: UnsafePointer<Double>, tokens count: Int) {
+    policyLoss += s[0]
+    klLoss += s[1]
+    k1 += s[2]
+    k2 += s[3]
+    k3 += s[4]
+    clipped += Int(s[5])
+    tokens += count
   }
 }

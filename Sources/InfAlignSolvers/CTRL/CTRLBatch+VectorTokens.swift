@@ -49,13 +49,9 @@ extension CTRLBatch {
              advantages: UnsafePointer(advantages))
       }
       if status != -1 { return false }
-      sample.policyLoss += sums[0]
-      sample.klLoss += sums[1]
-      sample.k1 += sums[2]
-      sample.k2 += sums[3]
-      sample.k3 += sums[4]
-      sample.clipped += Int(sums[5])
-      sample.tokens += end - t
+      withUnsafeBytes(of: &sums) { raw in
+        sample.add(kernelSums: raw.baseAddress!.assumingMemoryBound(to: Double.self), tokens: end - t)
+      }
       t = end
     }
     totals.merge(sample)
