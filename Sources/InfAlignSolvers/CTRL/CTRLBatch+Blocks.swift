@@ -36,10 +36,11 @@ struct CTRLBlocks {
 }
 
 /// What one block of groups contributes to the batch: its group-stage totals, valid-token and non-empty-sample
-/// counts, and its token-stage sums.
+/// counts (after rollout rejection), its share of the batch mean of the rollout weights, and its token-stage sums.
 struct CTRLBlockTotals {
   var groups = CTRLGroupTotals()
   var validTokens = 0, nonEmpty = 0
+  var rolloutWeightSum = 0.0, rolloutWeightCount = 0.0
   var tokens = CTRLTokenTotals()
 }
 
@@ -90,9 +91,14 @@ extension CTRLBatch {
       for k in 0..<m {
         let j = b * g + ws.index[k]
         outputs.advantages[j] = T(ws.estimate[k])
-        let length = activeTokens(sample: j)
+        let length = rolloutKeep(sample: j, ws.tokenKeep)
         totals.validTokens += length
         if length > 0 { totals.nonEmpty += 1 }
+        if options.rolloutCorrection?.batchNormalize == true {
+          let share = rolloutWeightShare(sample: j)
+          totals.rolloutWeightSum += share.sum
+          totals.rolloutWeightCount += share.count
+        }
       }
     }
   }

@@ -15,7 +15,8 @@ extension CTRLBatch {
     _ valid: UnsafeMutableBufferPointer<Bool>?, _ threads: Int?
   ) -> Bool {
     let g = groupSize, o = options
-    guard case .none = calibration, o.estimator == .standard, g >= 2, tokens.maxTokens == 1, tokens.mask == nil
+    guard case .none = calibration, o.estimator == .standard, g >= 2, tokens.maxTokens == 1, tokens.mask == nil,
+      !rolloutNeedsGroupPass
     else { return false }
     if let kl = o.klReward, kl.coefficient != 0, o.klRewardPlacement == .beforeBaseline { return false }
     let (r, lp, lr) = (rewards.baseAddress, tokens.policyLogProbs.baseAddress, tokens.referenceLogProbs.baseAddress)

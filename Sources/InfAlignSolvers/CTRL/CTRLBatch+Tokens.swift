@@ -4,10 +4,12 @@ struct CTRLTokenTotals {
   var tokens = 0, clipped = 0
 }
 
-/// The loss weight of every token of a sample under an aggregation (verl `agg_loss`, TRL `loss_type`).
+/// The loss weight of every token of a sample under an aggregation (verl `agg_loss`, TRL `loss_type`), and the
+/// divisor of the rollout importance weights (their batch mean under batch normalization, else 1).
 struct CTRLAggregation {
   let mode: CTRLOptions.Aggregation
   let validTokens: Int, validSamples: Int, nonEmptySamples: Int, maxTokens: Int
+  var rolloutDivisor = 1.0
 
   /// The weight of each token of a sample with `length` valid tokens (0 for an empty sample).
   @inline(__always)
@@ -64,7 +66,11 @@ extension CTRLBatch {
     let o = options, j = b * groupSize + i, nt = maxTokens, base = j * nt
     let lp = tokens.policyLogProbs, lr = tokens.referenceLogProbs, old = tokens.oldPolicyLogProbs
     @inline(__always) func active(_ t: Int) -> Bool { tokens.mask?[base + t] ?? true }
-    let length = activeTokens(sample: j)
+    // The tokens in the loss: the mask less those a rollout rejection drops (the KL-in-reward and the rollout
+    // weights still read the response as sampled, `active`).
+    let rejecting = !(o.rolloutCorrection?.rejections.isEmpty ?? true), keep = ws.tokenKeep
+    let length = rolloutKeep(sample: j, keep)
+    @inline(__always) func kept(_ t: Int) -> Bool { rejecting ? keep[t] : active(t) }
     let w = aggregation.weight(length: length)
     let advantage = Double(outputs.advantages[j])
     // KL return-to-go (OpenRLHF's cumulative returns with γ = 1) when the KL-in-reward follows the baseline.
@@ -86,29 +92,27 @@ extension CTRLBatch {
     var sequenceLogRatio = 0.0, factor = 1.0
     if o.ratioLevel != .token {
       if let old {
-        for t in 0..<nt where active(t) { sequenceLogRatio += Double(lp[base + t]) - Double(old[base + t]) }
+        for t in 0..<nt where kept(t) { sequenceLogRatio += Double(lp[base + t]) - Double(old[base + t]) }
       }
       if o.ratioLevel == .sequenceMean || o.ratioLevel == .sequenceMeanToken {
         factor = 1 / Double(Swift.max(length, 1))
         sequenceLogRatio *= factor
       }
     }
-    // Rollout correction: the stopped weight π_old/π_rollout of each token (or of the sequence) on its policy term.
-    let rollout = tokens.rolloutLogProbs, correction = o.rolloutCorrection
-    @inline(__always) func rolloutLogRatio(_ jt: Int) -> Double {
-      Double((old ?? lp)[jt]) - Double(rollout![jt])
-    }
+    // Rollout correction: the stopped weight π_old/π_rollout of each token (or of the sequence) on its policy term,
+    // over its batch mean under batch normalization.
+    let correction = o.rolloutCorrection?.weights, divisor = aggregation.rolloutDivisor
     var sequenceWeight = 1.0
     if let correction, correction.level == .sequence {
       var sum = 0.0
       for t in 0..<nt where active(t) { sum += rolloutLogRatio(base + t) }
-      sequenceWeight = correction.weight(logRatio: sum)
+      sequenceWeight = correction.weight(logRatio: sum) / divisor
     }
     let slope = ws.tokenSlope
     var sharedSlope = 0.0
     for t in 0..<nt {
       let jt = base + t
-      guard active(t) else {
+      guard kept(t) else {
         outputs.k1?[jt] = 0
         outputs.k2?[jt] = 0
         outputs.k3?[jt] = 0
@@ -128,7 +132,9 @@ extension CTRLBatch {
         (klValue, klSlope) = (kl.coefficient * v, kl.coefficient * s)
       }
       var isWeight = sequenceWeight
-      if let correction, correction.level == .token { isWeight = correction.weight(logRatio: rolloutLogRatio(jt)) }
+      if let correction, correction.level == .token {
+        isWeight = correction.weight(logRatio: rolloutLogRatio(jt)) / divisor
+      }
       let (k1T, k2T, k3T) = (T(rho), T(k2), T(k3))
       if !(k1T.isFinite && k2T.isFinite && k3T.isFinite && term.loss.isFinite && term.slope.isFinite
         && klValue.isFinite)
@@ -156,7 +162,7 @@ extension CTRLBatch {
     }
     let shared = sharedSlope * factor
     for t in 0..<nt {
-      let g = active(t) ? slope[t] + shared : 0
+      let g = kept(t) ? slope[t] + shared : 0
       let gT = T(g)
       if !gT.isFinite {
         throw .nonFinite(field: "loss gradient (overflows; clamp the log-ratio)" + (nt > 1 ? " (token \(t))" : ""),

@@ -139,11 +139,13 @@ public struct CTRLBatch<T: BLASScalar> {
       }
     }
     var totals = CTRLGroupTotals()
-    var validTokens = 0, nonEmpty = 0
+    var validTokens = 0, nonEmpty = 0, weightSum = 0.0, weightCount = 0.0
     for k in 0..<blocks.count {
       totals.merge(partial[k].groups)
       validTokens += partial[k].validTokens
       nonEmpty += partial[k].nonEmpty
+      weightSum += partial[k].rolloutWeightSum
+      weightCount += partial[k].rolloutWeightCount
     }
     // Batch scaling (each sample on its own: any split gives the same bits).
     if o.scale == .batch || o.scale == .batchWhiten {
@@ -160,7 +162,7 @@ public struct CTRLBatch<T: BLASScalar> {
     // Stage 4 per sample and token: the vector kernel, else the scalar pass by blocks of groups.
     let aggregation = CTRLAggregation(
       mode: o.aggregation, validTokens: validTokens, validSamples: totals.validSamples, nonEmptySamples: nonEmpty,
-      maxTokens: nt)
+      maxTokens: nt, rolloutDivisor: rolloutWeightDivisor(sum: weightSum, count: weightCount))
     var sums = CTRLTokenTotals()
     if let vector = totals.validSamples == n ? vectorTokens(aggregation, threads) : nil {
       sums = vector

@@ -22,6 +22,8 @@ struct CTRLWorkspace {
   /// Per sample (`maxTokens` values of the step's precision, in 8-byte slots): the sample's advantage broadcast
   /// over its tokens, the per-token input of the vector kernel. Only ever accessed as the batch's `T`.
   let tokenAdvantage: UnsafeMutableRawPointer
+  /// Per sample (`maxTokens`): whether each token stays in the loss after rollout rejection.
+  let tokenKeep: UnsafeMutablePointer<Bool>
 }
 
 /// The workspaces of all the workers of one CTRL step, allocated once per call in one allocation whatever the
@@ -42,7 +44,7 @@ struct CTRLWorkspaces {
     histogramSize = RadixSort.histogramCapacity(Double.self)
     // Regions in decreasing alignment: Double and Int (8 bytes), Int32, Bool.
     let doubleCount = workers * (7 * g + 3 * t), intCount = workers * 2 * g
-    let histogramCount = workers * histogramSize, validCount = workers * g
+    let histogramCount = workers * histogramSize, validCount = workers * (g + t)
     let intStart = doubleCount * 8, histogramStart = intStart + intCount * 8
     let validStart = histogramStart + histogramCount * 4
     memory = .allocate(byteCount: validStart + validCount, alignment: 16)
@@ -56,9 +58,10 @@ struct CTRLWorkspaces {
   subscript(w: Int) -> CTRLWorkspace {
     let d = doubles + w * (7 * g + 3 * t), i = ints + w * 2 * g
     return CTRLWorkspace(
-      valid: valid + w * g, index: i, order: i + g, reward: d, calibrated: d + g, sorted: d + 2 * g,
+      valid: valid + w * (g + t), index: i, order: i + g, reward: d, calibrated: d + g, sorted: d + 2 * g,
       estimate: d + 3 * g, weights: d + 4 * g, sortScratch: d + 5 * g, histogram: histogram + w * histogramSize,
-      tokenKL: d + 7 * g, tokenSlope: d + 7 * g + t, tokenAdvantage: UnsafeMutableRawPointer(d + 7 * g + 2 * t))
+      tokenKL: d + 7 * g, tokenSlope: d + 7 * g + t, tokenAdvantage: UnsafeMutableRawPointer(d + 7 * g + 2 * t),
+      tokenKeep: valid + w * (g + t) + g)
   }
 
   func deallocate() { memory.deallocate() }
