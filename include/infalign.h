@@ -243,9 +243,14 @@ int32_t infalign_bootstrap(const double *values, int64_t count, int64_t resample
  *   dual_clip, ratio_cap, log_ratio_clamp   a number or none
  *   ratio_level         token | sequence-mean | sequence-sum | gspo-token (verl GSPO: sequence ratio, token gradient)
  *   policy_loss         ppo | cispo   (CISPO: -sg[clip(r)] * A * log pi; no dual clip or ratio cap)
- *   rollout_correction  none | token:UPPER | sequence:UPPER (TIS) | token:LOWER:UPPER | sequence:LOWER:UPPER
- *                       (IcePop): the weight exp(old - rollout) on each token's policy loss (verl 0.9.1 TIS/IcePop);
- *                       needs infalign_ctrl_step_rollout_*
+ *   rollout_correction  none | comma-separated terms: at most one of token:UPPER | sequence:UPPER (TIS) |
+ *                       token:LOWER:UPPER | sequence:LOWER:UPPER (IcePop), the weight exp(old - rollout) on each
+ *                       token's policy loss; normalize (weights over their batch mean); reject:STAT:UPPER or
+ *                       reject:STAT:LOWER:UPPER (k1 only; one bound gives LOWER = 1/UPPER), STAT one of token-k1 |
+ *                       token-k2 | token-k3 | seq-sum-k1 | seq-sum-k2 | seq-sum-k3 | seq-mean-k1 | seq-mean-k2 |
+ *                       seq-mean-k3 | seq-max-k2 | seq-max-k3, dropping tokens or sequences from the loss and its
+ *                       counts (verl 0.9.1 rollout correction; e.g. sequence:2,reject:seq-sum-k1:0.5:2 is
+ *                       sequence-masked TIS); needs infalign_ctrl_step_rollout_*
  *   aggregation         token-mean | seq-mean-token-mean[:EPS[:floor-one]] | seq-mean-token-sum |
  *                       seq-mean-token-sum-norm (verl 0.9.1) | token-sum-norm[:per-sequence]
  *   non_finite          throw | mask

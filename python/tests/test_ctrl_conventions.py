@@ -166,3 +166,52 @@ def test_rollout_log_probs_and_correction_come_together():
     mask[1, 2, 0] = True
     with pytest.raises(infalign.NonFiniteError, match="rollout log-prob"):
         infalign.ctrl_step(rewards, lp, ref, old, mask=mask, rollout_logprobs=bad, rollout_correction="token:2")
+
+
+def _rejection_mask(old, rollout, mask):
+    """verl 0.9.1 compute_rollout_rejection_mask for token_k2 <= 0.1 and seq_mean_k1 in [log 0.9, log 1.1], k1 being
+    -clamp(old - rollout, ±20): the response mask with the rejected tokens cleared."""
+    lr = np.clip(old - rollout, -20, 20)
+    keep = mask & (0.5 * lr**2 <= 0.1)
+    seq = (-lr * mask).sum(-1) / (mask.sum(-1) + 1e-8)
+    return keep & ((seq >= np.log(0.9)) & (seq <= np.log(1.1)))[..., None]
+
+
+@pytest.mark.parametrize("aggregation", ["token-mean", "seq-mean-token-mean:1e-8", "seq-mean-token-sum-norm"])
+def test_rollout_rejection_is_the_mask_less_the_rejected_tokens(aggregation):
+    rewards, lp, ref, old, mask = _batch(seed=21)
+    rng = np.random.default_rng(22)
+    rollout = old + rng.normal(0, 0.2, size=lp.shape)
+    kept = _rejection_mask(old, rollout, mask)
+    assert 0 < kept.sum() < mask.sum()
+    kw = dict(preset="verl-grpo", aggregation=aggregation, kl_loss="0.01:k3:10")
+    step = infalign.ctrl_step(rewards, lp, ref, old, mask=mask, rollout_logprobs=rollout,
+                              rollout_correction="reject:token-k2:0.1,reject:seq-mean-k1:0.9:1.1", **kw)
+    # Without a KL-in-reward the advantages do not read the mask, so rejection is a step on the kept tokens.
+    masked = infalign.ctrl_step(rewards, lp, ref, old, mask=kept, **kw)
+    np.testing.assert_array_equal(step.advantages, masked.advantages)
+    np.testing.assert_allclose(step.loss_gradient, masked.loss_gradient, rtol=1e-13, atol=0)
+    np.testing.assert_array_equal(step.k3, masked.k3)
+    assert step.summary.loss == pytest.approx(masked.summary.loss, rel=1e-13)
+    assert step.summary.mean_k3 == pytest.approx(masked.summary.mean_k3, rel=1e-13)
+    assert step.summary.clipped_fraction == masked.summary.clipped_fraction
+
+
+def test_rollout_batch_normalize_divides_the_weights_by_their_batch_mean():
+    rewards, lp, ref, old, mask = _batch(seed=23)
+    rng = np.random.default_rng(24)
+    rollout = old + rng.normal(0, 0.3, size=lp.shape)
+    kw = dict(mask=mask, preset="verl-grpo", kl_loss=None, aggregation="token-mean", rollout_logprobs=rollout)
+    plain = infalign.ctrl_step(rewards, lp, ref, old, rollout_correction="token:2", **kw)
+    normalized = infalign.ctrl_step(rewards, lp, ref, old, rollout_correction="token:2,normalize", **kw)
+    w = _rollout_weights(lp, old, rollout, mask, "token", 2.0)
+    mean = w[mask].sum() / (mask.sum() + 1e-8)
+    np.testing.assert_allclose(normalized.loss_gradient, plain.loss_gradient / mean, rtol=1e-13, atol=1e-18)
+
+
+@pytest.mark.parametrize("spec", ["normalize", "token:2,token:3", "reject:seq-max-k1:2", "reject:token-k2:0.5:2",
+                                  "token:2,,normalize", "reject:seq_sum_k1:2", "token:2,normalize,normalize"])
+def test_rollout_correction_refuses_malformed_terms(spec):
+    rewards, lp, ref, old, mask = _batch(seed=13)
+    with pytest.raises((infalign.ParseError, infalign.InvalidParameterError)):
+        infalign.ctrl_step(rewards, lp, ref, old, mask=mask, rollout_logprobs=old, rollout_correction=spec)
