@@ -251,6 +251,7 @@ int32_t infalign_bootstrap(const double *values, int64_t count, int64_t resample
  *                       seq-mean-k3 | seq-max-k2 | seq-max-k3, dropping tokens or sequences from the loss and its
  *                       counts (verl 0.9.1 rollout correction; e.g. sequence:2,reject:seq-sum-k1:0.5:2 is
  *                       sequence-masked TIS); needs infalign_ctrl_step_rollout_*
+ *   k3_report_clamp     none | C: the k3 column and mean k3 clamped to [-C, C], as verl reports its low-var KL (10)
  *   aggregation         token-mean | seq-mean-token-mean[:EPS[:floor-one]] | seq-mean-token-sum |
  *                       seq-mean-token-sum-norm (verl 0.9.1) | token-sum-norm[:per-sequence]
  *   non_finite          throw | mask

@@ -28,7 +28,8 @@ OPTION_NAMES = (
     "calibration", "smoothing", "estimator", "baseline", "advantage", "scale", "normalize_by_std", "bessel_std",
     "std_epsilon", "std_floor", "single_sample", "distillation_epsilon", "kl_reward", "kl_coefficient",
     "kl_reward_source", "kl_reward_placement", "kl_loss", "clip_epsilon", "clip_low", "clip_high", "dual_clip",
-    "ratio_cap", "log_ratio_clamp", "ratio_level", "policy_loss", "rollout_correction", "aggregation", "non_finite",
+    "ratio_cap", "log_ratio_clamp", "ratio_level", "policy_loss", "rollout_correction", "k3_report_clamp",
+    "aggregation", "non_finite",
 )
 
 
@@ -55,8 +56,8 @@ class CTRLOptions(HandleOwner):
         smoothing, estimator, baseline, scale, normalize_by_std, bessel_std, std_epsilon, std_floor, single_sample,
         distillation_epsilon, kl_reward, kl_coefficient, kl_reward_source, kl_reward_placement, kl_loss,
         clip_epsilon, clip_low, clip_high, dual_clip, ratio_cap, log_ratio_clamp, ratio_level, policy_loss,
-        rollout_correction, aggregation, non_finite: the options of ``include/infalign.h`` with their text forms,
-            e.g. ``estimator="max@k:4:marginal"``, ``kl_loss="0.001:k3:10"``, ``aggregation="seq-mean-token-mean:1e-8"``,
+        rollout_correction, k3_report_clamp, aggregation, non_finite: the options of ``include/infalign.h`` with their
+            text forms, e.g. ``estimator="max@k:4:marginal"``, ``kl_loss="0.001:k3:10"``, ``aggregation="seq-mean-token-mean:1e-8"``,
             ``rollout_correction="token:2"``; bools and numbers are accepted as such, None means ``"none"``.
     Pickles (and copies) by value: its option texts and its transform, which rebuild the same options (what a Ray
     task or actor receives).

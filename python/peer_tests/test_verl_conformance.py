@@ -298,3 +298,23 @@ def test_boolean_mask_as_verl_actor_passes_it(agg, aggregation, seed):
     step, pg, kl, total, grad, _ = _loss_case(batch, "verl-grpo", agg, mask_dtype=torch.bool,
                                               aggregation=aggregation)
     _assert_loss(step, pg, kl, total, grad, batch, agg)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_k3_report_clamp_reports_verls_low_var_kl(seed):
+    """With ``k3_report_clamp=10`` the k3 column is verl's `kl_penalty(..., "low_var_kl")` itself, its ±10 clamp
+    included (`kl_penalty_forward`, verl 0.9.1 `core_algos.py`), and mean k3 its masked mean; the loss is unchanged."""
+    batch = make_batch(seed)
+    plain = ours(batch, "verl-grpo")
+    step = ours(batch, "verl-grpo", k3_report_clamp=10)
+    lp, ref = batch.rows(batch.lp), batch.rows(batch.ref)
+    m = batch.mask
+    theirs = batch.unrows(core_algos.kl_penalty(lp, ref, "low_var_kl"))
+    assert np.sum(m & (plain.k3 > 10)) >= 3  # log-ratios past the clamp
+    assert close(step.k3[m], theirs[m]), worst(step.k3[m], theirs[m])
+    assert np.all(step.k3[~m] == 0)
+    mean = theirs[m].sum() / m.sum()
+    assert abs(step.summary.mean_k3 - mean) <= 1e-12 * max(1.0, abs(mean))
+    # The clamp sends the step through the scalar pass (the vector kernel reports the estimator): rounding only.
+    assert abs(step.summary.loss - plain.summary.loss) <= 1e-12 * max(1.0, abs(plain.summary.loss))
+    np.testing.assert_allclose(step.loss_gradient, plain.loss_gradient, rtol=1e-12, atol=1e-15)

@@ -121,7 +121,8 @@ extension CTRLBatch {
       }
       let rho = Double(lp[jt]) - Double(lr[jt])
       let k2 = rho * rho / 2
-      let k3 = CTRLTerms.k3(CTRLTerms.clamp(rho, o.logRatioClamp).value)
+      var k3 = CTRLTerms.k3(CTRLTerms.clamp(rho, o.logRatioClamp).value)
+      if let c = o.k3ReportClamp { k3 = Swift.min(Swift.max(k3, -c), c) }  // verl's reported low_var_kl
       let logRatio = o.ratioLevel == .token ? (old.map { Double(lp[jt]) - Double($0[jt]) } ?? 0) : sequenceLogRatio
       let term = ppo.cispo
         ? ppo.cispoTerm(logRatio: logRatio, advantage: advantage - togo[t], logProb: Double(lp[jt]))

@@ -12,7 +12,7 @@ public enum CTRLOptionKey: String, CaseIterable, Sendable {
   case klRewardPlacement = "kl_reward_placement", klLoss = "kl_loss", clipEpsilon = "clip_epsilon"
   case clipLow = "clip_low", clipHigh = "clip_high", dualClip = "dual_clip", ratioCap = "ratio_cap"
   case logRatioClamp = "log_ratio_clamp", ratioLevel = "ratio_level", policyLoss = "policy_loss", aggregation
-  case rolloutCorrection = "rollout_correction"
+  case rolloutCorrection = "rollout_correction", k3ReportClamp = "k3_report_clamp"
   case nonFinite = "non_finite"
 
   /// The key named `name`.
@@ -57,6 +57,8 @@ public enum CTRLOptionKey: String, CaseIterable, Sendable {
     case .policyLoss: ["--policy-loss"]
     // Not on the command line: `infalign ctrl`'s reader has no rollout log-probs field.
     case .rolloutCorrection: []
+    // Not on the command line yet: set it through the C ABI or Python.
+    case .k3ReportClamp: []
     case .aggregation: ["--aggregation"]
     case .nonFinite: ["--non-finite"]
     }
@@ -112,6 +114,7 @@ public enum CTRLOptionKey: String, CaseIterable, Sendable {
     case .policyLoss: options.policyLoss = try text.word()
     case .rolloutCorrection: options.rolloutCorrection = try CTRLRolloutCorrection.parse(value, option: text.option)
     case .aggregation: options.aggregation = try text.aggregation()
+    case .k3ReportClamp: options.k3ReportClamp = try text.optionalNumber()
     case .nonFinite: options.nonFinite = try text.word()
     }
   }

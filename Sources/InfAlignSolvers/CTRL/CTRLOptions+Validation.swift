@@ -55,6 +55,9 @@ extension CTRLOptions {
       try finite("logRatioClamp", c, atLeast: 0, strict: true, "the log-ratio clamp must be finite and > 0")
     }
     try rolloutCorrection?.validate()
+    if let c = k3ReportClamp {
+      try finite("k3ReportClamp", c, atLeast: 0, strict: true, "the k3 report clamp must be finite and > 0")
+    }
     if policyLoss == .cispo, let c = dualClip ?? ratioCap {
       throw .invalidParameter(
         name: dualClip != nil ? "dualClip" : "ratioCap", value: c,

@@ -233,6 +233,13 @@ public struct CTRLOptions: Sendable {
   public var rolloutCorrection: CTRLRolloutCorrection?
   public var aggregation: Aggregation
 
+  // MARK: Reports
+
+  /// The `k3` output column and its batch mean are clamped into `[−c, c]`, as verl reports `low_var_kl` (10:
+  /// `kl_penalty_forward` in verl 0.9.1 `core_algos.py`, line 2245, `torch.clamp(kld, min=-10, max=10)`); `nil`
+  /// reports the estimator itself (TRL). Only the report: the KL loss has its own ``KLTerm/clamp``.
+  public var k3ReportClamp: Double?
+
   /// NaN/∞ handling.
   public var nonFinite: NonFinitePolicy
 
@@ -244,7 +251,7 @@ public struct CTRLOptions: Sendable {
     klLoss: KLTerm? = nil, clipLow: Double = 0.2, clipHigh: Double = 0.2, dualClip: Double? = nil,
     ratioCap: Double? = nil, logRatioClamp: Double? = 20, ratioLevel: RatioLevel = .token,
     policyLoss: PolicyLoss = .ppo, rolloutCorrection: CTRLRolloutCorrection? = nil, aggregation: Aggregation = .tokenMean,
-    nonFinite: NonFinitePolicy = .throwError
+    k3ReportClamp: Double? = nil, nonFinite: NonFinitePolicy = .throwError
   ) {
     self.transform = transform
     self.smoothing = smoothing
@@ -269,6 +276,7 @@ public struct CTRLOptions: Sendable {
     self.policyLoss = policyLoss
     self.rolloutCorrection = rolloutCorrection
     self.aggregation = aggregation
+    self.k3ReportClamp = k3ReportClamp
     self.nonFinite = nonFinite
   }
 }

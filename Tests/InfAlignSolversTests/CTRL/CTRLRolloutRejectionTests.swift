@@ -225,3 +225,36 @@ func checkBatchNormalizationDividesByTheMeanWeight<T: BLASScalar>(_: T.Type) thr
     try o.validate()
   }
 }
+
+func checkK3ReportClampClampsTheColumnAndItsMean<T: BLASScalar>(_: T.Type) throws {
+  // verl reports low_var_kl clamped to ±10; here a clamp of 0.001 so that ordinary log-ratios reach it. The clamp
+  // sends the step through the scalar pass (the plain run may take the vector kernel): equal within rounding.
+  let batch = Batch<T>(b: 10, g: 4, t: 9, seed: 14)
+  var o = CTRLPreset.verlGRPO.options
+  let plain = try batch.run(o, rollout: false)
+  o.k3ReportClamp = 0.001
+  let clamped = try batch.run(o, rollout: false)
+  #expect(plain.k3.contains { $0 > T(0.001) } && plain.k3.contains { $0 > 0 && $0 < T(0.001) })
+  let tol = T.self == Double.self ? 1e-12 : 1e-5
+  var sum = 0.0, count = 0.0
+  for k in plain.k3.indices {
+    let expected = Swift.min(Double(plain.k3[k]), 0.001)
+    #expect(isRelativelyClose(Double(clamped.k3[k]), expected, tol), "token \(k)")
+    if batch.mask[k] {
+      sum += expected
+      count += 1
+    }
+  }
+  #expect(isRelativelyClose(clamped.summary.meanK3, sum / count, tol))
+  #expect(isRelativelyClose(clamped.summary.loss, plain.summary.loss, tol), "the report only")
+  var bad = CTRLOptions()
+  bad.k3ReportClamp = 0
+  #expect(throws: InfAlignError.self) { try bad.validate() }
+}
+
+@Test func k3ReportClampClampsTheColumnAndItsMeanDouble() throws {
+  try checkK3ReportClampClampsTheColumnAndItsMean(Double.self)
+}
+@Test func k3ReportClampClampsTheColumnAndItsMeanFloat() throws {
+  try checkK3ReportClampClampsTheColumnAndItsMean(Float.self)
+}
