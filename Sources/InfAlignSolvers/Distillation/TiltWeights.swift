@@ -1,6 +1,6 @@
 import RealModule
 
-/// Self-normalized weights toward the exact KL-RL optimum in calibrated space (MATH.md §9): for a batch of prompts
+/// Self-normalized weights toward the exact KL-RL optimum in calibrated space (MATH.md §8): for a batch of prompts
 /// with `K` samples each (drawn from π_ref), `w_i ∝ exp(Φ(u_i)/β)` with `u_i` the sample's calibrated reward, so
 /// that the reweighted sample approximates `π* ∝ π_ref·exp(Φ(u)/β)`: the data of weighted maximum likelihood
 /// (distillation of the tilt).

@@ -1,4 +1,4 @@
-/// A batch of samples reweighted toward the exact KL-RL tilt `π*(y|x) ∝ π_ref(y|x)·exp(Φ(u(x,y))/β)` (MATH.md §9),
+/// A batch of samples reweighted toward the exact KL-RL tilt `π*(y|x) ∝ π_ref(y|x)·exp(Φ(u(x,y))/β)` (MATH.md §8),
 /// as ``TiltWeights`` returns it: per sample the calibrated reward, its transform and the self-normalized weight; per
 /// prompt the normalizer, the effective sample size and the KL of the reweighted sample; for the batch the β used and
 /// the exact tilt's predicted KL and win rates.
