@@ -55,7 +55,7 @@ def _strength(kl, beta, scaled_beta):
 def tilt_weights(rewards, references=None, transform="identity", *, kl=None, beta=None, scaled_beta=None,
                  leave_one_out=None, smoothing=False, reward_offsets=None, reference_offsets=None,
                  procedures=("bon:4", "won:4"), threads=None) -> TiltWeights:
-    """Weights toward π*(y|x) ∝ π_ref(y|x)·exp(Φ(u(x,y))/β) for groups of samples drawn from π_ref (docs/MATH.md §9).
+    """Weights toward π*(y|x) ∝ π_ref(y|x)·exp(Φ(u(x,y))/β) for groups of samples drawn from π_ref (docs/MATH.md §8).
 
     Dense: ``rewards`` is ``(B, K)`` (1-D: one prompt) and ``references`` ``(B, M)``. Ragged: 1-D values with
     ``reward_offsets`` (and ``reference_offsets``) of ``B + 1`` entries. Contiguous float32/float64 inputs are read
