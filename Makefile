@@ -32,7 +32,8 @@ test: deps
 	$(MAKE) c-test python-test
 
 # The C ABI (include/infalign.h) from C: the header declares exactly the `@_cdecl` functions of Sources/InfAlignC,
-# the library exports each of them, and a C program exercising each function (good inputs and misuse) passes;
+# the library exports each of them, and a C program exercising each function (good inputs and misuse) passes
+# (abi_test.c; the tilt weights in tilt_test.c);
 # then the text-boundary program (invalid UTF-8 in every text argument) and the fork-safety program (threaded
 # calls in forked children, with alarm() guards so a hang fails instead of stalling).
 # (The library also exports the internal vector kernels' C symbols; the header is what is stable.)
@@ -48,6 +49,9 @@ c-test: deps
 	$(ABI_CC) -std=c11 -Wall -Wextra -Werror -Iinclude Tests/CABI/abi_test.c -L$(DEBUG_BIN) -lInfAlignC \
 	  -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/abi_test
 	.build/abi_test
+	$(ABI_CC) -std=c11 -Wall -Wextra -Werror -Iinclude Tests/CABI/tilt_test.c -L$(DEBUG_BIN) -lInfAlignC \
+	  -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/tilt_test
+	.build/tilt_test
 	$(ABI_CC) -std=c11 -Wall -Wextra -Werror -Iinclude Tests/CABI/text_test.c -L$(DEBUG_BIN) -lInfAlignC \
 	  -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/text_test
 	.build/text_test

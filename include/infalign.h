@@ -47,6 +47,11 @@ extern "C" {
 #define INFALIGN_LEAVE_ONE_OUT 1 /* the rewards are the references themselves: leave each one out of its own */
 #define INFALIGN_SMOOTHING 2     /* (count + 1/2) / (M + 1): keeps values off 0 and 1 */
 
+/* How infalign_tilt_weights_* reads its `value`. */
+#define INFALIGN_TILT_BETA 0        /* the KL weight beta itself */
+#define INFALIGN_TILT_SCALED_BETA 1 /* beta * exp(-t) for exp:t (beta itself for other transforms): any t */
+#define INFALIGN_TILT_KL 2          /* a KL budget: beta from the exact calibrated-space solve (beta_for_kl) */
+
 typedef struct infalign_transform infalign_transform;
 typedef struct infalign_procedure infalign_procedure;
 typedef struct infalign_table infalign_table;
@@ -75,6 +80,16 @@ typedef struct infalign_interval {
   double estimate, lower, upper, standard_error, level;
   int64_t resamples;
 } infalign_interval;
+
+/* The beta and exact tilt of infalign_tilt_weights_*. */
+typedef struct infalign_tilt_summary {
+  double beta;              /* the KL weight used; +inf where it exceeds double (exp:t, t past ~709) */
+  double log_beta;          /* log beta, always finite */
+  double scaled_beta;       /* beta * exp(-t) for exp:t, else beta */
+  double log_z;             /* the exact tilt's log of integral_0^1 exp(Phi(v)/beta) dv */
+  double kl;                /* the exact tilt's KL(pi* || pi_ref) */
+  double standard_win_rate; /* the exact tilt's standard win rate */
+} infalign_tilt_summary;
 
 /* Batch-level results of a CTRL step. */
 typedef struct infalign_ctrl_summary {
@@ -218,6 +233,34 @@ int32_t infalign_win_rates_f32(const float *policy, const int64_t *policy_offset
 /* The seeded percentile bootstrap interval of the mean of `count` finite values (resampled with replacement). */
 int32_t infalign_bootstrap(const double *values, int64_t count, int64_t resamples, double level, uint64_t seed,
                            infalign_interval *out);
+
+/* ---- Tilt weights (distillation of the exact tilt) ------------------------------------------------------- */
+
+/* Self-normalized weights toward pi* ~ pi_ref * exp(Phi(u)/beta) for ragged groups of samples from pi_ref: per
+ * sample u (calibrated against the prompt's references, flags as for calibration), Phi(u) and
+ * w = exp(Phi(u)/beta - log_z), mean 1 per prompt; per prompt log_z = log(mean exp(Phi(u)/beta)), ess =
+ * (sum w)^2 / sum w^2 and kl = sum (w/K) log w (the reweighted sample against the uniform one). references and
+ * reference_offsets both NULL with INFALIGN_LEAVE_ONE_OUT: each reward against the rest of its group. strength is
+ * an INFALIGN_TILT_* with its value. win_rates[i]: the exact tilt's win rate under procedures[i] (against the same
+ * procedure). threads: 0 for the process-wide count, else 1 ... 1024 (results identical for every count).
+ * Every output may be NULL when not wanted: calibrated, transformed and weights are laid out as rewards; log_z,
+ * ess and kl have `prompts` doubles; win_rates `procedure_count`. A prompt with no samples is INFALIGN_ERROR_SHAPE;
+ * a Phi(u)/beta of +inf or NaN (logit without smoothing at u = 1) is INFALIGN_ERROR_NON_FINITE naming the sample. */
+int32_t infalign_tilt_weights_f64(const double *rewards, const int64_t *reward_offsets, const double *references,
+                                  const int64_t *reference_offsets, int64_t prompts, int32_t flags,
+                                  const infalign_transform *transform, int32_t strength, double value,
+                                  const infalign_procedure *const *procedures, int64_t procedure_count,
+                                  int64_t threads, double *calibrated, double *transformed, double *weights,
+                                  double *log_z, double *ess, double *kl, double *win_rates,
+                                  infalign_tilt_summary *summary);
+/* As infalign_tilt_weights_f64 with float rewards, references and per-sample outputs (per-prompt outputs double). */
+int32_t infalign_tilt_weights_f32(const float *rewards, const int64_t *reward_offsets, const float *references,
+                                  const int64_t *reference_offsets, int64_t prompts, int32_t flags,
+                                  const infalign_transform *transform, int32_t strength, double value,
+                                  const infalign_procedure *const *procedures, int64_t procedure_count,
+                                  int64_t threads, float *calibrated, float *transformed, float *weights,
+                                  double *log_z, double *ess, double *kl, double *win_rates,
+                                  infalign_tilt_summary *summary);
 
 /* ---- CTRL step -------------------------------------------------------------------------------------------- */
 

@@ -14,6 +14,7 @@ from .analysis import (CalibratedPoint, OptimalTransformResult, TunedTransform, 
                        optimal_transform, tune)
 from .calibration import CalibrationTable, calibrate
 from .ctrl import CTRLOptions, CTRLResult, CTRLStepSummary, ctrl_step
+from .distillation import TiltWeights, tilt_weights
 from .evaluation import BootstrapInterval, WinRate, bootstrap, win_rate, win_rates
 from .threads import set_thread_count, thread_count, threads
 from .transforms import Procedure, Transform
@@ -23,7 +24,8 @@ __version__ = "0.1.0"
 __all__ = [
     "ABI_VERSION", "ArgumentError", "BootstrapInterval", "CTRLOptions", "CTRLResult", "CTRLStepSummary",
     "CalibratedPoint", "CalibrationTable", "EmptyReferencesError", "InfAlignError", "InvalidParameterError",
-    "MathError", "NonFiniteError", "OptimalTransformResult", "ParseError", "Procedure", "ShapeError", "Transform",
-    "TunedTransform", "WinRate", "analyze", "beta_for_kl", "bootstrap", "calibrate", "ctrl_step", "library_path",
-    "optimal_transform", "set_thread_count", "thread_count", "threads", "tune", "win_rate", "win_rates",
+    "MathError", "NonFiniteError", "OptimalTransformResult", "ParseError", "Procedure", "ShapeError", "TiltWeights",
+    "Transform", "TunedTransform", "WinRate", "analyze", "beta_for_kl", "bootstrap", "calibrate", "ctrl_step",
+    "library_path", "optimal_transform", "set_thread_count", "thread_count", "threads", "tilt_weights", "tune",
+    "win_rate", "win_rates",
 ]

@@ -92,6 +92,8 @@ _SIGNATURES = {
     "infalign_win_rates_f64": [_p, _p, _p, _p, _i64, _p, _p],
     "infalign_win_rates_f32": [_p, _p, _p, _p, _i64, _p, _p],
     "infalign_bootstrap": [_p, _i64, _i64, _f64, ctypes.c_uint64, _p],
+    "infalign_tilt_weights_f64": [_p, _p, _p, _p, _i64, _i32, _p, _i32, _f64, _p, _i64, _i64] + [_p] * 8,
+    "infalign_tilt_weights_f32": [_p, _p, _p, _p, _i64, _i32, _p, _i32, _f64, _p, _i64, _i64] + [_p] * 8,
     "infalign_ctrl_options_create": [_p],
     "infalign_ctrl_options_set": [_p, _str, _str],
     "infalign_ctrl_options_set_transform": [_p, _p],
@@ -235,6 +237,10 @@ class OptimalSummary(ctypes.Structure):
 
 class Interval(ctypes.Structure):
     _fields_ = [(n, _f64) for n in ("estimate", "lower", "upper", "standard_error", "level")] + [("resamples", _i64)]
+
+
+class TiltSummary(ctypes.Structure):
+    _fields_ = [(n, _f64) for n in ("beta", "log_beta", "scaled_beta", "log_z", "kl", "standard_win_rate")]
 
 
 class CTRLSummary(ctypes.Structure):

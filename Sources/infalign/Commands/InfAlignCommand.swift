@@ -10,7 +10,7 @@ struct InfAlignCommand: ParsableCommand {
     discussion: """
       Procedures: \(Procedure.syntaxSummary). Transforms: \(Transform.syntaxSummary), optimal, table:FILE (CSV u,R).
       """,
-    subcommands: [DemoCommand.self, AnalyzeCommand.self, OptimalCommand.self, FrontierCommand.self, CalibrateCommand.self, CTRLCommand.self, WinRateCommand.self, BenchCommand.self, TuningTableCommand.self, DoctorCommand.self])
+    subcommands: [DemoCommand.self, AnalyzeCommand.self, OptimalCommand.self, FrontierCommand.self, CalibrateCommand.self, TiltCommand.self, CTRLCommand.self, WinRateCommand.self, BenchCommand.self, TuningTableCommand.self, DoctorCommand.self])
 
   /// Selects OpenBLAS's best core for this CPU before anything else (see ``OpenBLASCoreSelection``), then runs.
   static func main() {
