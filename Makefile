@@ -11,7 +11,7 @@ ABI_NM := $(shell command -v nm 2>/dev/null || command -v llvm-nm 2>/dev/null ||
 # The debug build that `swift test` makes: the C ABI test and the Python tests run against it.
 DEBUG_BIN := .build/debug
 
-.PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python trl-example ray-example demo bench compare compare-all fuzz clean
+.PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python trl-example ray-example demo bench compare compare-all fuzz clean experiment-venv experiment experiment-smoke
 
 deps:
 	@if pkg-config --exists openblas lapacke simdjson 2>/dev/null; then \
@@ -118,6 +118,32 @@ trl-example: deps $(EXAMPLES_VENV)/bin/python
 	$(EXAMPLES_VENV)/bin/pip install -q $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) \
 	  torch==2.13.0+cpu trl transformers numpy pytest
 	INFALIGN_LIBRARY=$(EXAMPLES_LIBRARY) HF_HUB_OFFLINE=1 $(EXAMPLES_VENV)/bin/python examples/trl_grpo_ctrl.py
+
+# The training experiment (experiments/README.md; results in docs/EXPERIMENTS.md): π_ref by SFT, GRPO arms raw /
+# calibrated / CTRL-BoN / CTRL-WoN with TRL on CPU, every checkpoint evaluated on held-out prompts, the report and
+# plots, and every win rate recomputed by `infalign winrate`. `make experiment` rewrites experiments/results/,
+# docs/EXPERIMENTS.md's results section and docs/experiments/*.svg|png (about 25 min on 2 cores); `make
+# experiment-smoke` runs the tiny configuration as a pytest into a temporary folder (about 1 min).
+EXPERIMENT_PACKAGES := torch==2.13.0+cpu trl==1.16.0 transformers datasets matplotlib numpy pytest
+EXPERIMENT_ENV := INFALIGN_LIBRARY=$(EXAMPLES_LIBRARY) INFALIGN_CLI=$(CURDIR)/.build/release/infalign HF_HUB_OFFLINE=1 \
+  PYTHONPATH=$(CURDIR):$(CURDIR)/python
+
+experiment-venv: $(EXAMPLES_VENV)/bin/python
+	$(EXAMPLES_VENV)/bin/pip install -q $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) $(EXPERIMENT_PACKAGES)
+
+experiment: deps experiment-venv
+	$(SWIFT) build -c release --product InfAlignC
+	$(SWIFT) build -c release --product infalign
+	rm -rf experiments/results
+	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.run --results experiments/results
+	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.report --results experiments/results
+	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.verify --results experiments/results
+
+experiment-smoke: deps experiment-venv
+	$(SWIFT) build -c release --product InfAlignC
+	$(SWIFT) build -c release --product infalign
+	cd python && $(EXPERIMENT_ENV) $(CURDIR)/$(EXAMPLES_VENV)/bin/python -m pytest -q -p no:cacheprovider \
+	  tests/test_experiment_smoke.py
 
 # Ray Data over JSONL/Parquet reward shards on a local Ray cluster started by the example, checked against the
 # single-process CLI bit for bit (examples/ray_rewards.py; docs/SCALE.md).

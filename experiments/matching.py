@@ -1,0 +1,114 @@
+"""Matched-KL comparisons from ``summary.json``: which checkpoints are compared, and their paired differences.
+
+Checkpoints are matched by the KL measured on *training* prompts (``train_kl``), never by anything measured on the
+held-out prompts. A CTRL run tuned for a KL target contributes its checkpoint whose training KL is closest to the
+target; a baseline (raw, calibrated) contributes, in the same seed, its checkpoint whose training KL is closest to
+that CTRL checkpoint's. The held-out KLs of the pair are reported beside the comparison, with their ratio.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+
+import numpy as np
+
+
+def load(results: str) -> dict:
+    with open(os.path.join(results, "summary.json")) as f:
+        return json.load(f)
+
+
+def runs(summary: dict) -> dict:
+    """Checkpoints grouped by (setting, arm, target, seed), in step order."""
+    grouped = defaultdict(list)
+    for r in summary["checkpoints"]:
+        grouped[(r["setting"], r["arm"], r["target_kl"], r["seed"])].append(r)
+    for v in grouped.values():
+        v.sort(key=lambda r: r["step"])
+    return grouped
+
+
+def closest(checkpoints, kl: float) -> dict:
+    return min(checkpoints, key=lambda r: abs(r["train_kl"] - kl))
+
+
+def per_prompt(results: str, record: dict, procedure: str) -> np.ndarray:
+    """The per-prompt unbiased win rates of one checkpoint, recomputed from its JSONL file by the library."""
+    import infalign
+
+    policy, reference = [], []
+    with open(os.path.join(results, record["file"])) as f:
+        for line in f:
+            row = json.loads(line)
+            policy.append(row["rewards"])
+            reference.append(row["reference_rewards"])
+    return infalign.win_rates(np.asarray(policy), np.asarray(reference), procedure)
+
+
+def seed_mean_interval(results: str, records: list, procedure: str, seed: int = 0):
+    """Estimate and 95% bootstrap interval (over prompts) of the seed-averaged win rate: per prompt, the mean over
+    seeds of the checkpoints' per-prompt win rates, then the library's bootstrap over prompts."""
+    import infalign
+
+    values = np.mean([per_prompt(results, r, procedure) for r in records], axis=0)
+    ci = infalign.bootstrap(values, 1000, 0.95, seed)
+    return ci.estimate, ci.lower, ci.upper
+
+
+def paired(results: str, ours: list, theirs: list, procedure: str):
+    """Paired difference ours − theirs: per prompt, the mean over seeds of the difference of per-prompt win rates
+    (same prompts, same fresh π_ref samples), then the bootstrap over prompts."""
+    import infalign
+
+    diff = np.mean([per_prompt(results, a, procedure) - per_prompt(results, b, procedure)
+                    for a, b in zip(ours, theirs)], axis=0)
+    ci = infalign.bootstrap(diff, 1000, 0.95, 0)
+    return ci.estimate, ci.lower, ci.upper
+
+
+def matched(results: str, summary: dict, setting: str = "group", baseline_setting: str | None = None) -> list[dict]:
+    """Every matched comparison in ``setting``: CTRL-BoN against raw and calibrated on BoN-4, CTRL-WoN against raw
+    and calibrated on WoN-4 (each with the standard win rate too). Baselines come from ``baseline_setting`` (default:
+    the same setting)."""
+    grouped = runs(summary)
+    base_setting = baseline_setting or setting
+    rows = []
+    for arm, proc in (("ctrl-bon", "bon:4"), ("ctrl-won", "won:4")):
+        targets = sorted({k[2] for k in grouped if k[0] == setting and k[1] == arm})
+        for target in targets:
+            ours = [v and closest(v, target) for k, v in sorted(grouped.items(), key=lambda kv: kv[0][3])
+                    if k[:3] == (setting, arm, target)]
+            for base in ("raw", "calibrated"):
+                theirs = [closest(grouped[(base_setting, base, None, o["seed"])], o["train_kl"]) for o in ours
+                          if (base_setting, base, None, o["seed"]) in grouped]
+                if not ours or len(theirs) != len(ours):
+                    continue
+                kl_ours = float(np.mean([o["kl"] for o in ours]))
+                kl_theirs = float(np.mean([t["kl"] for t in theirs]))
+                row = {"setting": setting, "baseline_setting": base_setting, "arm": arm, "baseline": base,
+                       "procedure": proc, "target_kl": target, "transform": ours[0]["transform"], "kl": kl_ours,
+                       "baseline_kl": kl_theirs, "kl_ratio": kl_ours / kl_theirs, "seeds": len(ours),
+                       "files": [o["file"] for o in ours], "baseline_files": [t["file"] for t in theirs]}
+                for p in (proc, "standard"):
+                    row[p] = {"ours": seed_mean_interval(results, ours, p),
+                              "theirs": seed_mean_interval(results, theirs, p),
+                              "difference": paired(results, ours, theirs, p)}
+                rows.append(row)
+    return rows
+
+
+def steepness(results: str, summary: dict, setting: str, arm: str, proc: str, at_kl: float) -> list[dict]:
+    """Every ``arm`` run (one per tuned transform) at its checkpoint whose training KL is closest to ``at_kl``: how
+    the transform's steepness does at one KL, seed-averaged."""
+    grouped = runs(summary)
+    out = []
+    for target in sorted({k[2] for k in grouped if k[0] == setting and k[1] == arm}):
+        picks = [closest(v, at_kl) for k, v in grouped.items() if k[:3] == (setting, arm, target)]
+        out.append({"transform": picks[0]["transform"], "target_kl": target,
+                    "kl": float(np.mean([p["kl"] for p in picks])),
+                    proc: seed_mean_interval(results, picks, proc),
+                    "standard": seed_mean_interval(results, picks, "standard"),
+                    "frac_reward_zero_std": float(np.mean([p["frac_reward_zero_std"] or 0 for p in picks]))})
+    return out
