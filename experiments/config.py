@@ -38,6 +38,15 @@ class Config:
         ("refs1024", "group", 1024, (("ctrl-bon", 1.0), ("ctrl-won", 0.25))),
     )
     study_seeds: tuple = (1, 2)
+    # Distillation arms (experiments/distill.py): (arm, transform or optimal:PROC, which targets: bon or won).
+    distill_arms: tuple = (("distill-identity", "identity", "bon"), ("distill-bon", "exp", "bon"),
+                           ("distill-won", "negexp", "won"), ("distill-optimal", "optimal:bon:4", "bon"))
+    distill_seeds: tuple = (1, 2)
+    distill_samples: int = 256  # π_ref samples per training prompt that are weighted
+    distill_steps: int = 200
+    distill_checkpoint_every: int = 50
+    distill_batch: int = 256
+    distill_lr: float = 1e-3
 
     def describe(self) -> dict:
         return asdict(self)
@@ -47,7 +56,9 @@ FULL = Config()
 SMOKE = Config(seeds=(1,), settings=("group",), bon_targets=(0.5,), won_targets=(0.25,), steps=16, checkpoint_every=8,
                batch=32, train_per_family=2, held_out_per_family=2, calibration_references=32,
                evaluation_references=16, policy_samples=16, train_kl_stride=2, train_kl_samples=8, sft_steps=60,
-               sft_batch=128, sft_corpus=5_000, studies=(), study_seeds=())
+               sft_batch=128, sft_corpus=5_000, studies=(), study_seeds=(),
+               distill_arms=(("distill-bon", "exp", "bon"),), distill_seeds=(1,), distill_samples=32, distill_steps=8,
+               distill_checkpoint_every=4, distill_batch=64)
 
 
 def jobs_of(cfg: Config, results: str) -> list[dict]:
@@ -72,6 +83,15 @@ def jobs_of(cfg: Config, results: str) -> list[dict]:
                 arms += [("ctrl-won", tuned[("won", k)], k) for k in cfg.won_targets]
             for arm, transform, target in arms:
                 jobs.append(_job(cfg, results, setting, setting, cfg.calibration_references, arm, transform, target,
+                                 seed))
+    for arm, family, which in cfg.distill_arms:
+        for target in (cfg.bon_targets if which == "bon" else cfg.won_targets):
+            if family in ("exp", "negexp"):
+                transform = tuned[(which, target)]
+            else:
+                transform = family
+            for seed in cfg.distill_seeds:
+                jobs.append(_job(cfg, results, "group", "group", cfg.calibration_references, arm, transform, target,
                                  seed))
     for setting, scale, references, study_arms in cfg.studies:
         for seed in cfg.study_seeds:

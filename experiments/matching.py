@@ -112,3 +112,43 @@ def steepness(results: str, summary: dict, setting: str, arm: str, proc: str, at
                     "standard": seed_mean_interval(results, picks, "standard"),
                     "frac_reward_zero_std": float(np.mean([p["frac_reward_zero_std"] or 0 for p in picks]))})
     return out
+
+
+def distilled(results: str, summary: dict, setting: str = "group") -> list[dict]:
+    """Each distillation arm at each KL target (per seed, its checkpoint closest by training KL to the target)
+    against the RL arms at matched training KL in the same seeds: raw, calibrated, and the CTRL arm tuned for the
+    same procedure and target. Gives the best RL arm and the paired difference to it."""
+    from . import distill, ideal
+
+    grouped = runs(summary)
+    rows = []
+    arms = sorted({k[1] for k in grouped if k[0] == setting and k[1].startswith("distill")})
+    for arm in arms:
+        proc = "won:4" if arm == "distill-won" else "bon:4"
+        ctrl = "ctrl-won" if proc == "won:4" else "ctrl-bon"
+        for target in sorted({k[2] for k in grouped if k[:2] == (setting, arm)}):
+            ours = [closest(v, target) for k, v in sorted(grouped.items(), key=lambda kv: kv[0][3])
+                    if k[:3] == (setting, arm, target)]
+            rivals = {}
+            for base, base_target in (("raw", None), ("calibrated", None), (ctrl, target)):
+                picks = [closest(grouped[(setting, base, base_target, o["seed"])], o["train_kl"]) for o in ours
+                         if (setting, base, base_target, o["seed"]) in grouped]
+                if len(picks) == len(ours):
+                    rivals[base] = picks
+            if not ours or not rivals:
+                continue
+            est = {b: seed_mean_interval(results, p, proc) for b, p in rivals.items()}
+            best = max(est, key=lambda b: est[b][0])
+            mine = seed_mean_interval(results, ours, proc)
+            kl = float(np.mean([o["kl"] for o in ours]))
+            exact = ideal.at(distill.transform_of(ours[0]["transform"], target), proc, kl)
+            gap = exact - est[best][0]
+            rows.append({"arm": arm, "procedure": proc, "target_kl": target, "transform": ours[0]["transform"],
+                         "kl": kl, "rl_kl": {b: float(np.mean([p["kl"] for p in v])) for b, v in rivals.items()},
+                         "ours": mine, "rl": est, "best_rl": best,
+                         "difference": paired(results, ours, rivals[best], proc),
+                         "standard": seed_mean_interval(results, ours, "standard"),
+                         "exact": exact, "gap_closed": (mine[0] - est[best][0]) / gap if gap > 0 else None,
+                         "ess": float(np.mean([o.get("tilt_ess", np.nan) for o in ours])),
+                         "seeds": len(ours), "files": [o["file"] for o in ours]})
+    return rows

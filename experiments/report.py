@@ -91,6 +91,23 @@ def gap_table(rows: list[dict]) -> list[str]:
     return lines
 
 
+def distill_table(rows: list[dict]) -> list[str]:
+    lines = ["| arm | transform | target KL | held-out KL | win rate | distilled | best RL arm (its KL) | difference "
+             "(paired) | exact tilt | gap closed | mean ESS |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        t = r["transform"]
+        if t.startswith(("exp:", "negexp:")):
+            name, v = t.split(":")
+            t = f"{name}:{float(v):.2f}"
+        best = r["best_rl"]
+        closed = "–" if r["gap_closed"] is None else f"{r['gap_closed']:.2f}"
+        lines.append(f"| {r['arm']} | {t} | {r['target_kl']:g} | {r['kl']:.3f} | "
+                     f"{r['procedure'].replace(':', '-').upper()} | {fmt(r['ours'])} | {best} {fmt(r['rl'][best])} "
+                     f"({r['rl_kl'][best]:.3f}) | {signed(r['difference'])} | {r['exact']:.3f} | {closed} | "
+                     f"{r['ess']:.0f} |")
+    return lines
+
+
 STUDY_TITLES = {
     "none": "TRL's reward scaling off (`scale_rewards=\"none\"`, the paper's RLHF baseline), baselines in the same "
             "setting",
@@ -121,7 +138,9 @@ def steepness_table(results: str, summary: dict, setting: str) -> list[str]:
 def cost_lines(summary: dict) -> list[str]:
     cfg = summary["config"]
     n_ckpt = len(summary["checkpoints"])
-    train_samples = summary["runs"] * cfg["steps"] * cfg["batch"]
+    grpo_runs = len({r["file"].rsplit("/", 1)[0] for r in summary["checkpoints"] if not r["arm"].startswith("distill")})
+    distill_runs = summary["runs"] - grpo_runs
+    train_samples = grpo_runs * cfg["steps"] * cfg["batch"]
     families = len(task.FAMILIES)
     held = cfg["held_out_per_family"] * families
     train_kl_prompts = -(-cfg["train_per_family"] * families // cfg["train_kl_stride"])
@@ -130,8 +149,10 @@ def cost_lines(summary: dict) -> list[str]:
             f"({os.cpu_count()} cores, {summary.get('jobs', 2)} one-thread runs at a time).",
             f"- π_ref: {cfg['sft_steps']} SFT steps of batch {cfg['sft_batch']} in {summary['sft_seconds']:.0f} s "
             f"(final loss {summary['sft_loss']:.3f} nats per character).",
-            f"- {summary['runs']} GRPO runs × {cfg['steps']} steps × {cfg['batch']} completions = {train_samples:,} "
-            f"training samples; training took {summary['train_seconds_total'] / 60:.1f} min of run time in all.",
+            f"- {grpo_runs} GRPO runs × {cfg['steps']} steps × {cfg['batch']} completions = {train_samples:,} "
+            f"training samples; {distill_runs} distillation runs × {cfg.get('distill_steps', 0)} steps × "
+            f"{cfg.get('distill_batch', 0)} weighted π_ref samples; training took "
+            f"{summary['train_seconds_total'] / 60:.1f} min of run time in all.",
             f"- {n_ckpt} checkpoints evaluated: {eval_samples:,} policy samples, plus "
             f"{held * cfg['evaluation_references']:,} fresh π_ref samples shared by all, and "
             f"{cfg['train_per_family'] * families * cfg['calibration_references']:,} π_ref samples for the calibration "
@@ -152,13 +173,16 @@ def main(argv=None) -> int:
         studies[name] = matching.matched(args.results, summary, name,
                                          None if name == "none" else setting)
     with open(os.path.join(args.results, "matched.json"), "w") as f:
-        json.dump({"main": rows, "studies": studies}, f, indent=1)
+        json.dump({"main": rows, "studies": studies}, f, indent=1)  # distillation rows: report.md
     out = ["### Arms by KL target", "", *arm_table(args.results, summary, setting), "",
            "### Matched KL: CTRL against the baselines", "", *matched_table(rows), "",
            "### Gap to the exact calibrated-space tilt", "", *gap_table(rows), "",
            "### Transform steepness at one KL", "", *steepness_table(args.results, summary, setting), ""]
     for name, study_rows in studies.items():
         out += [f"### Study `{name}`: {STUDY_TITLES.get(name, name)}", "", *matched_table(study_rows), ""]
+    distilled = matching.distilled(args.results, summary, setting)
+    if distilled:
+        out += ["### Distillation of the exact tilt against RL at matched KL", "", *distill_table(distilled), ""]
     out += ["### Cost", "", *cost_lines(summary), ""]
     text = "\n".join(out)
     with open(os.path.join(args.results, "report.md"), "w") as f:

@@ -45,10 +45,12 @@ def prepare(cfg: Config, results: str) -> dict:
     most = max([cfg.calibration_references] + [s[2] for s in cfg.studies])
     grouped, _, _ = policy.sample(model, tokenizer, split.train, most, seed=1001)
     calibration = policy.rewards_of(split.train, grouped)
+    calibration_completions = grouped
     grouped, _, _ = policy.sample(model, tokenizer, split.held_out, cfg.evaluation_references, seed=2002)
     evaluation = policy.rewards_of(split.held_out, grouped)
     data = {"train": list(split.train), "held_out": list(split.held_out), "sft_loss": loss,
             "sft_seconds": sft_seconds, "calibration_references": calibration.tolist(),
+            "calibration_completions": calibration_completions,
             "evaluation_references": evaluation.tolist(),
             "reference_risky_fraction": float(np.mean([task.is_risky(c) for row in grouped for c in row]))}
     with open(os.path.join(ref_dir, "references.json"), "w") as f:
@@ -71,12 +73,22 @@ def run_job(job: dict) -> list[dict]:
         data = json.load(f)
     # The first `references` samples per prompt (a study may use more than the main arms' count).
     references = {p: np.asarray(r[:job["references"]]) for p, r in zip(data["train"], data["calibration_references"])}
-    arm = train.Arm(job["arm"], job["transform"], job["scale_rewards"])
-    checkpoints = list(range(cfg.checkpoint_every, cfg.steps + 1, cfg.checkpoint_every))
-    kept, seconds, log = train.train(arm, reference_dir=ref_dir, train_prompts=data["train"], references=references,
-                                seed=job["seed"], steps=cfg.steps, checkpoint_steps=checkpoints, lr=cfg.learning_rate,
-                                batch=cfg.batch, generations=cfg.generations,
-                                work_dir=os.path.join(results, "work", job["name"]))
+    extra: dict = {}
+    if job["arm"].startswith("distill"):
+        from . import distill
+
+        checkpoints = list(range(cfg.distill_checkpoint_every, cfg.distill_steps + 1, cfg.distill_checkpoint_every))
+        kept, seconds, extra = distill.distill(job, data, ref_dir, checkpoints)
+    else:
+        arm = train.Arm(job["arm"], job["transform"], job["scale_rewards"])
+        checkpoints = list(range(cfg.checkpoint_every, cfg.steps + 1, cfg.checkpoint_every))
+        kept, seconds, log = train.train(arm, reference_dir=ref_dir, train_prompts=data["train"],
+                                         references=references, seed=job["seed"], steps=cfg.steps,
+                                         checkpoint_steps=checkpoints, lr=cfg.learning_rate, batch=cfg.batch,
+                                         generations=cfg.generations,
+                                         work_dir=os.path.join(results, "work", job["name"]))
+        zero_std = [e["frac_reward_zero_std"] for e in log if "frac_reward_zero_std" in e]
+        extra["frac_reward_zero_std"] = float(np.mean(zero_std)) if zero_std else None
     tokenizer = task.build_tokenizer()
     reference = AutoModelForCausalLM.from_pretrained(ref_dir)
     evaluator = evaluate.Evaluator(reference, tokenizer, tuple(data["held_out"]),
@@ -95,10 +107,9 @@ def run_job(job: dict) -> list[dict]:
         record.update({k: job[k] for k in ("setting", "arm", "transform", "target_kl", "seed", "scale_rewards",
                                            "references")}, step=step)
         records.append(record)
-    zero_std = [e["frac_reward_zero_std"] for e in log if "frac_reward_zero_std" in e]
     for r in records:
         r["train_seconds"] = seconds
-        r["frac_reward_zero_std"] = float(np.mean(zero_std)) if zero_std else None
+        r.update(extra)
         r["evaluate_seconds"] = (time.perf_counter() - start) / len(records)
     return records
 
@@ -138,7 +149,7 @@ def main(argv=None) -> int:
     summary = {"config": cfg.describe(), "jobs": args.jobs, "wall_seconds": wall, "sft_seconds": data["sft_seconds"],
                "sft_loss": data["sft_loss"], "reference_risky_fraction": data["reference_risky_fraction"],
                "transforms": {j["name"]: j["transform"] for j in jobs}, "runs": len(jobs),
-               "train_seconds_total": sum(r["train_seconds"] for r in records if r["step"] == cfg.steps),
+               "train_seconds_total": sum({r["file"].rsplit("/", 1)[0]: r["train_seconds"] for r in records}.values()),
                "checkpoints": records}
     with open(os.path.join(args.results, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
