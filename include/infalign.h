@@ -281,6 +281,8 @@ int32_t infalign_tilt_weights_f32(const float *rewards, const int64_t *reward_of
  *   distillation_epsilon in (0, 1)
  *   kl_reward, kl_loss  none | COEF[:k1|abs|k2|k3[:CLAMP|none[:straight-through]]]
  *                       (kl_coefficient COEF = kl_reward COEF:k1)
+ *   kl_loss_ratio_weight true|false: the KL loss of each token times the PPO importance ratio at ratio_level
+ *                       (after log_ratio_clamp, before any clip), with its gradient (TRL's bias-corrected KL)
  *   kl_reward_source    policy | old-policy        kl_reward_placement  before-baseline | after-baseline
  *   clip_epsilon        both clip ranges; clip_low, clip_high separately
  *   dual_clip, ratio_cap, log_ratio_clamp   a number or none
