@@ -46,7 +46,7 @@ public enum CTRLPreset: String, CaseIterable, Sendable, CustomStringConvertible 
   case verl09GRPO = "verl-0.9-grpo"
   /// verl 0.9.1 Dr. GRPO (`norm_adv_by_std_in_grpo=False`, `loss_agg_mode=seq-mean-token-sum-norm`, no KL loss):
   /// `agg_loss` now divides the sequences' token sums by the number of non-empty responses as well as by the
-  /// horizon (`core_algos.py` lines 1181–1195: `masked_sum(seq_losses, seq_mask) / global_batch_size`, then
+  /// horizon (`core_algos.py` lines 1181–1193: `masked_sum(seq_losses, seq_mask) / global_batch_size`, then
   /// `/ loss_scale_factor`), where ``verlDrGRPO`` (b178a3c) divided by the horizon only:
   /// ``CTRLOptions/Aggregation/sequenceMeanTokenSumNormalized``. The `k3` column is reported clamped to ±10.
   case verl09DrGRPO = "verl-0.9-drgrpo"
