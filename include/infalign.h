@@ -267,8 +267,10 @@ int32_t infalign_tilt_weights_f32(const float *rewards, const int64_t *reward_of
 /* Options by name, with text values (numbers in any form strtod reads, e.g. "%.17g"). The defaults are InfAlign's
  * CTRL: group calibration, identity transform, RLOO baseline, PPO clip 0.2, log-ratio clamp 20, no KL term.
  *   preset              infalign | verl-grpo | verl-rloo | verl-drgrpo | verl-grpo-passk | trl-grpo | trl-rloo |
- *                       openrlhf-group-norm | openrlhf-rloo: every option below as that trainer's defaults (the
- *                       transform is kept for calibrated presets); set other options after it to change them
+ *                       openrlhf-group-norm | openrlhf-rloo | verl-0.9-grpo | verl-0.9-drgrpo | trl-1.16-grpo |
+ *                       openrlhf-0.11-gspo: every option below as that trainer's defaults (the versioned ones: that
+ *                       release's recipe, docs/MIGRATING.md; the transform is kept for calibrated presets); set
+ *                       other options after it to change them
  *   calibration         group | none   without a table (a table passed to the step means reference calibration)
  *   transform           a transform text form (identity without calibration); or infalign_ctrl_options_set_transform
  *   smoothing           true|false
@@ -281,6 +283,8 @@ int32_t infalign_tilt_weights_f32(const float *rewards, const int64_t *reward_of
  *   distillation_epsilon in (0, 1)
  *   kl_reward, kl_loss  none | COEF[:k1|abs|k2|k3[:CLAMP|none[:straight-through]]]
  *                       (kl_coefficient COEF = kl_reward COEF:k1)
+ *   kl_loss_ratio_weight true|false: the KL loss of each token times the PPO importance ratio at ratio_level
+ *                       (after log_ratio_clamp, before any clip), with its gradient (TRL's bias-corrected KL)
  *   kl_reward_source    policy | old-policy        kl_reward_placement  before-baseline | after-baseline
  *   clip_epsilon        both clip ranges; clip_low, clip_high separately
  *   dual_clip, ratio_cap, log_ratio_clamp   a number or none

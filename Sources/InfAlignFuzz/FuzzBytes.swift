@@ -130,7 +130,8 @@ struct FuzzBytes {
     let k = below(4) == 0 ? groupSize + 1 + below(4) : below(groupSize + 2)
     let choices: [(String, [String])] = [
       ("preset", ["infalign", "verl-grpo", "verl-rloo", "verl-drgrpo", "verl-grpo-passk", "trl-grpo", "trl-rloo",
-                  "openrlhf-group-norm", "openrlhf-rloo", "none"]),
+                  "openrlhf-group-norm", "openrlhf-rloo", "verl-0.9-grpo", "verl-0.9-drgrpo", "trl-1.16-grpo",
+                  "openrlhf-0.11-gspo", "none"]),
       ("calibration", ["group", "none"]),
       ("transform", ["identity", "exp:3", "exp:1000", "negexp:2", "log", "logit", "power:2", "log:0"]),
       ("smoothing", ["true", "false"]),
@@ -146,6 +147,7 @@ struct FuzzBytes {
       ("distillation_epsilon", ["1e-6", "0.5", "0"]),
       ("kl_reward", ["none", "0.1:k1", "0.1:k3:10", "1:abs", "1e300:k2"]),
       ("kl_loss", ["none", "0.1:k3:10:straight-through", "0.01:k2", "1:k1:none"]),
+      ("kl_loss_ratio_weight", ["true", "false"]),
       ("kl_reward_source", ["policy", "old-policy"]),
       ("kl_reward_placement", ["before-baseline", "after-baseline"]),
       ("clip_epsilon", ["0.2", "0", "10"]),

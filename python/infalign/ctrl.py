@@ -21,14 +21,15 @@ TOKEN_OUTPUTS = ("loss_gradient", "k1", "k2", "k3")
 
 #: Peer trainers' option sets (``preset=``): each reproduces that trainer's advantage, KL and loss stage.
 PRESETS = ("infalign", "verl-grpo", "verl-rloo", "verl-drgrpo", "verl-grpo-passk", "trl-grpo", "trl-rloo",
-           "openrlhf-group-norm", "openrlhf-rloo")
+           "openrlhf-group-norm", "openrlhf-rloo", "verl-0.9-grpo", "verl-0.9-drgrpo", "trl-1.16-grpo",
+           "openrlhf-0.11-gspo")
 
 #: Option names (as keyword arguments); see :class:`CTRLOptions`.
 OPTION_NAMES = (
     "calibration", "smoothing", "estimator", "baseline", "advantage", "scale", "normalize_by_std", "bessel_std",
     "std_epsilon", "std_floor", "single_sample", "distillation_epsilon", "kl_reward", "kl_coefficient",
-    "kl_reward_source", "kl_reward_placement", "kl_loss", "clip_epsilon", "clip_low", "clip_high", "dual_clip",
-    "ratio_cap", "log_ratio_clamp", "ratio_level", "policy_loss", "rollout_correction", "k3_report_clamp",
+    "kl_reward_source", "kl_reward_placement", "kl_loss", "kl_loss_ratio_weight", "clip_epsilon", "clip_low",
+    "clip_high", "dual_clip", "ratio_cap", "log_ratio_clamp", "ratio_level", "policy_loss", "rollout_correction", "k3_report_clamp",
     "aggregation", "non_finite",
 )
 
@@ -50,12 +51,13 @@ class CTRLOptions(HandleOwner):
     Args:
         transform: Φ applied to calibrated rewards (text form or :class:`Transform`, e.g. an optimal transform).
         preset: a peer trainer's option set (:data:`PRESETS`: ``"verl-grpo"``, ``"trl-grpo"``,
-            ``"openrlhf-rloo"``, …), applied first; other keywords then change single options.
+            ``"openrlhf-rloo"``, …; ``"verl-0.9-grpo"``, ``"trl-1.16-grpo"``, … for a release's recipe), applied
+            first; other keywords then change single options.
         calibration: ``"group"`` (each sample against the rest of its group) or ``"none"`` (raw rewards) when no
             references are given to the step.
         smoothing, estimator, baseline, scale, normalize_by_std, bessel_std, std_epsilon, std_floor, single_sample,
         distillation_epsilon, kl_reward, kl_coefficient, kl_reward_source, kl_reward_placement, kl_loss,
-        clip_epsilon, clip_low, clip_high, dual_clip, ratio_cap, log_ratio_clamp, ratio_level, policy_loss,
+        kl_loss_ratio_weight, clip_epsilon, clip_low, clip_high, dual_clip, ratio_cap, log_ratio_clamp, ratio_level, policy_loss,
         rollout_correction, k3_report_clamp, aggregation, non_finite: the options of ``include/infalign.h`` with their
             text forms, e.g. ``estimator="max@k:4:marginal"``, ``kl_loss="0.001:k3:10"``, ``aggregation="seq-mean-token-mean:1e-8"``,
             ``rollout_correction="token:2"``; bools and numbers are accepted as such, None means ``"none"``.

@@ -224,3 +224,44 @@ def test_kl_estimators_equal_compute_approx_kl():
     mean_k1 = float(utils.masked_mean(k1, torch.tensor(inside), dim=None))
     ours = step.k1.reshape(k1.shape)[inside]
     assert abs(mean_k1 - ours.mean()) <= TOL * max(1.0, abs(mean_k1))
+
+
+# ---- openrlhf-0.11-gspo: openrlhf 0.11.2's --actor.policy_loss_type gspo -------------------------------------------
+
+
+def _past_the_clamp(rewards, lp, old, mask):
+    """The batch with one full-length response of negative advantage whose every token has log-ratio 21: its GSPO
+    ratio e^21 is unclamped in OpenRLHF (loss.py 195), and it is not clipped on a negative advantage."""
+    flat = rewards.reshape(-1)
+    j = int(np.argsort(flat)[1])  # the second-lowest reward: negative advantage under group_norm
+    old = old.copy()
+    old[j] = lp[j] - 21.0
+    mask = mask.copy()
+    mask[j] = True
+    return old, mask
+
+
+@pytest.mark.parametrize("past_clamp", [False, True], ids=["batch", "log-ratio-21"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_openrlhf_0_11_gspo_equals_openrlhf(seed, past_clamp):
+    """The openrlhf-0.11-gspo preset against PolicyLoss(policy_loss_type="gspo") after group_norm and the k1
+    KL-in-reward returns (openrlhf 0.11.2, float64 inputs): baselined rewards, loss, elementwise gradient."""
+    rewards, lp, old, ref, mask = token_batch(seed)
+    if past_clamp:
+        old, mask = _past_the_clamp(rewards, lp, old, mask)
+    base, loss, grad = openrlhf_loss(rewards, lp, old, ref, mask, estimator="group_norm", policy_loss_type="gspo")
+    shape = rewards.shape + (lp.shape[1],)
+    step = infalign.ctrl_step(rewards, lp.reshape(shape), ref.reshape(shape), old.reshape(shape),
+                              mask=mask.reshape(shape), preset="openrlhf-0.11-gspo")
+    ours_grad = step.loss_gradient.reshape(grad.shape)
+    print(f"seed {seed}: loss OpenRLHF {loss!r} ctrl_step {step.summary.loss!r}; max |Δ gradient| "
+          f"{np.abs(ours_grad - grad).max():.3g}")
+    assert np.abs(step.advantages - base).max() <= TOL * max(1.0, np.abs(base).max())
+    assert abs(step.summary.loss - loss) <= TOL * max(1.0, abs(loss))
+    assert np.all(np.abs(ours_grad - grad) <= TOL * np.maximum(1.0, np.abs(grad))), "elementwise"
+    assert np.all(ours_grad[~mask] == 0)
+    if past_clamp:  # the ported mapping clamps the sequence log-ratio at 20: it differs here
+        mapped = infalign.ctrl_step(rewards, lp.reshape(shape), ref.reshape(shape), old.reshape(shape),
+                                    mask=mask.reshape(shape), preset="openrlhf-group-norm",
+                                    ratio_level="sequence-mean", aggregation="seq-mean-token-mean:0")
+        assert abs(mapped.summary.loss - loss) > 1e-3 * abs(loss)

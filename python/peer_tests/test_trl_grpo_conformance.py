@@ -182,14 +182,14 @@ LOSS_CASES = {
 }
 
 
-def run_loss_case(model_dir, tmp_path, config, options):
+def run_loss_case(model_dir, tmp_path, config, options, preset="trl-grpo"):
     rewards, lp, old, ref, mask = token_batch()
     g, t = rewards.shape[1], lp.shape[1]
     trainer = grpo_trainer(model_dir, tmp_path, num_generations=g, per_device_train_batch_size=rewards.size,
                            max_completion_length=t, **config)
     shape = rewards.shape + (t,)
     step = infalign.ctrl_step(rewards, lp.reshape(shape), ref.reshape(shape), old.reshape(shape),
-                              mask=mask.reshape(shape), preset="trl-grpo", **options)
+                              mask=mask.reshape(shape), preset=preset, **options)
     loss, grad, kl = trl_loss(trainer, lp, old, ref, mask, step.advantages)
     return step, loss, grad, kl, mask
 
@@ -228,3 +228,48 @@ def test_grpo_beta_with_trl_default_bias_correction(model_dir, tmp_path):
     print(_bias_correction_difference(model_dir, tmp_path))
     assert abs(step.summary.loss - loss) <= TOL * max(1.0, abs(loss))
     assert np.abs(step.loss_gradient.reshape(grad.shape) - grad).max() <= TOL
+
+
+# ---- trl-1.16-grpo: trl 1.16.0's defaults, use_bias_correction_kl=True included ---------------------------------
+
+#: TRL GRPOConfig overrides (on trl 1.16.0's defaults, use_bias_correction_kl=True left as is) -> the step's options
+#: on top of the trl-1.16-grpo preset; ``kl`` says whether TRL logs a KL the step's kl_loss / β reproduces (token
+#: mean aggregation).
+TRL_116_CASES = {
+    "defaults": (dict(), dict(), False),
+    "beta": (dict(beta=0.04), dict(kl_loss="0.04:k3:none"), True),
+    "beta-epsilon-high-delta": (dict(beta=0.04, epsilon_high=0.28, delta=1.5),
+                                dict(kl_loss="0.04:k3:none", clip_high=0.28, ratio_cap=1.5), True),
+    "beta-grpo": (dict(beta=0.04, loss_type="grpo"),
+                  dict(kl_loss="0.04:k3:none", aggregation="seq-mean-token-mean:0:floor-one"), False),
+    "beta-sequence": (dict(beta=0.04, importance_sampling_level="sequence"),
+                      dict(kl_loss="0.04:k3:none", ratio_level="sequence-mean"), True),
+}
+
+
+def test_trl_116_grpo_is_trl_grpo_with_bias_corrected_kl():
+    from trl import GRPOConfig
+
+    fields = GRPOConfig.__dataclass_fields__
+    assert fields["use_bias_correction_kl"].default is True and fields["beta"].default == 0.0
+    assert fields["loss_type"].default == "dapo" and fields["scale_rewards"].default == "group"
+
+
+@pytest.mark.parametrize("case", list(TRL_116_CASES))
+def test_trl_116_grpo_loss_gradient_and_kl_equal_trl(model_dir, tmp_path, case):
+    """The trl-1.16-grpo preset against trl 1.16.0's _compute_loss with its default use_bias_correction_kl=True
+    (grpo_trainer.py lines 3100-3105: per_token_kl * coef_1): loss, autograd gradient and the logged KL."""
+    config, options, logs_kl = TRL_116_CASES[case]
+    step, loss, grad, kl, mask = run_loss_case(model_dir, tmp_path, config, options, preset="trl-1.16-grpo")
+    ours_grad = step.loss_gradient.reshape(grad.shape)
+    weighted = step.summary.kl_loss / config["beta"] if "beta" in config else None
+    print(f"{case}: loss TRL {loss!r} ctrl_step {step.summary.loss!r}; max |Δ gradient| "
+          f"{np.abs(ours_grad - grad).max():.3g}" + (f"; KL TRL {kl!r} ctrl_step kl_loss/β {weighted!r}" if kl else ""))
+    assert abs(step.summary.loss - loss) <= TOL * max(1.0, abs(loss))
+    assert np.all(np.abs(ours_grad - grad) <= TOL * np.maximum(1.0, np.abs(grad))), "elementwise"
+    assert np.all(ours_grad[~mask] == 0)
+    if logs_kl:
+        assert abs(weighted - kl) <= TOL * max(1.0, abs(kl))
+    if "beta" in config:  # the e^25 ratio reaches the KL term: the unweighted trl-grpo differs
+        plain = run_loss_case(model_dir, tmp_path, config, options)[0]
+        assert abs(plain.summary.loss - loss) > 1e-6 * abs(loss)

@@ -132,13 +132,26 @@ extension CTRLBatch {
         let (v, s) = CTRLTerms.kl(rho, kl, logClamp: o.logRatioClamp)
         (klValue, klSlope) = (kl.coefficient * v, kl.coefficient * s)
       }
+      // TRL's use_bias_correction_kl: the KL term times the importance ratio r (after the log-ratio clamp, before
+      // any clip), whose derivative r·∂(log-ratio) reaches this token (token levels) or the whole sequence.
+      var klShared = 0.0
+      if o.weightsKLLossByRatio, klValue != 0 || klSlope != 0 {
+        let (r, inside) = CTRLTerms.clamp(logRatio, o.logRatioClamp)
+        let ratio = Double.exp(r), throughRatio = klValue * ratio * inside
+        (klValue, klSlope) = (klValue * ratio, klSlope * ratio)
+        if o.ratioLevel == .token || o.ratioLevel == .sequenceMeanToken {
+          klSlope += throughRatio
+        } else {
+          klShared = throughRatio
+        }
+      }
       var isWeight = sequenceWeight
       if let correction, correction.level == .token {
         isWeight = correction.weight(logRatio: rolloutLogRatio(jt)) / divisor
       }
       let (k1T, k2T, k3T) = (T(rho), T(k2), T(k3))
       if !(k1T.isFinite && k2T.isFinite && k3T.isFinite && term.loss.isFinite && term.slope.isFinite
-        && klValue.isFinite)
+        && klValue.isFinite && klSlope.isFinite)
       {
         throw .nonFinite(
           field: "log-ratio (a KL estimate or the PPO ratio overflows; clamp the log-ratio or check the log-probs)"
@@ -157,7 +170,7 @@ extension CTRLBatch {
       if o.ratioLevel == .token || o.ratioLevel == .sequenceMeanToken {
         slope[t] = w * (isWeight * term.slope + klSlope)
       } else {
-        sharedSlope += w * isWeight * term.slope
+        sharedSlope += w * (isWeight * term.slope + klShared)
         slope[t] = w * klSlope
       }
     }

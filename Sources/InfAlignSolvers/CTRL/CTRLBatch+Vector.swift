@@ -15,6 +15,7 @@ extension CTRLBatch {
     let level = VectorISA.active.rawValue
     guard tokens.maxTokens == 1, tokens.mask == nil, level > 0, n > 0, o.policyLoss == .ppo, o.rolloutCorrection == nil,
       o.ratioLevel != .sequenceMeanToken, o.k3ReportClamp == nil,
+      !o.weightsKLLossByRatio,
       T.self == Double.self || T.self == Float.self
     else { return nil }
     var q = kernelParameters(weight: aggregation.weight(length: 1))

@@ -4,13 +4,13 @@ import InfAlignMath
 extension CTRLBatch {
   /// The vector level at which token-level samples (`maxTokens > 1`) go through the AVX2/AVX-512 kernel of
   /// `CInfAlignSIMD` one sample at a time (``kernelTokens(_:_:_:_:_:_:_:)``), or `nil` when the options need the
-  /// scalar pass: a KL return-to-go after the baseline, a sequence-level ratio, CISPO, a rollout correction or a k3
-  /// report clamp (the kernel computes the per-token PPO, KL-estimate and KL-loss terms of
+  /// scalar pass: a KL return-to-go after the baseline, a sequence-level ratio, CISPO, a rollout correction, a k3
+  /// report clamp or a ratio-weighted KL loss (the kernel computes the per-token PPO, KL-estimate and KL-loss terms of
   /// ``sampleTokens(_:_:_:_:_:_:)`` only), or a baseline-only CPU.
   var tokenKernelLevel: Int32? {
     let o = options, level = VectorISA.active.rawValue
     guard maxTokens > 1, level > 0, o.ratioLevel == .token, o.policyLoss == .ppo, o.rolloutCorrection == nil,
-      o.k3ReportClamp == nil, T.self == Double.self || T.self == Float.self
+      o.k3ReportClamp == nil, !o.weightsKLLossByRatio, T.self == Double.self || T.self == Float.self
     else { return nil }
     if let kl = o.klReward, kl.coefficient != 0, o.klRewardPlacement == .afterBaseline { return nil }
     return level

@@ -9,7 +9,8 @@ public enum CTRLOptionKey: String, CaseIterable, Sendable {
   case normalizeByStd = "normalize_by_std", besselStd = "bessel_std", stdEpsilon = "std_epsilon"
   case stdFloor = "std_floor", singleSample = "single_sample", distillationEpsilon = "distillation_epsilon"
   case klReward = "kl_reward", klCoefficient = "kl_coefficient", klRewardSource = "kl_reward_source"
-  case klRewardPlacement = "kl_reward_placement", klLoss = "kl_loss", clipEpsilon = "clip_epsilon"
+  case klRewardPlacement = "kl_reward_placement", klLoss = "kl_loss", klLossRatioWeight = "kl_loss_ratio_weight"
+  case clipEpsilon = "clip_epsilon"
   case clipLow = "clip_low", clipHigh = "clip_high", dualClip = "dual_clip", ratioCap = "ratio_cap"
   case logRatioClamp = "log_ratio_clamp", ratioLevel = "ratio_level", policyLoss = "policy_loss", aggregation
   case rolloutCorrection = "rollout_correction", k3ReportClamp = "k3_report_clamp"
@@ -47,6 +48,7 @@ public enum CTRLOptionKey: String, CaseIterable, Sendable {
     case .klRewardSource: ["--kl-reward-source"]
     case .klRewardPlacement: ["--kl-reward-placement"]
     case .klLoss: ["--kl-loss-coefficient", "--kl-loss-estimator", "--kl-loss-clamp", "--kl-loss-straight-through"]
+    case .klLossRatioWeight: ["--kl-loss-ratio-weight", "--no-kl-loss-ratio-weight"]
     case .clipEpsilon: ["--clip-epsilon"]
     case .clipLow: ["--clip-low"]
     case .clipHigh: ["--clip-high"]
@@ -102,6 +104,7 @@ public enum CTRLOptionKey: String, CaseIterable, Sendable {
     case .klRewardSource: options.klRewardSource = try text.word()
     case .klRewardPlacement: options.klRewardPlacement = try text.word()
     case .klLoss: options.klLoss = try text.klTerm()
+    case .klLossRatioWeight: options.klLossRatioWeighted = try text.flag()
     case .clipEpsilon:
       options.clipLow = try text.number()
       options.clipHigh = options.clipLow

@@ -213,6 +213,12 @@ public struct CTRLOptions: Sendable {
   /// KL added to the loss with its gradient (verl `use_kl_loss`, TRL GRPO `beta`), aggregated like the policy
   /// loss; `nil` for none.
   public var klLoss: KLTerm?
+  /// The KL loss of each token is multiplied by the surrogate's importance ratio `π/π_old` (TRL's
+  /// `use_bias_correction_kl`, default `True` in trl 1.16 `grpo_config.py`; `grpo_trainer.py` line 3104,
+  /// `per_token_kl = per_token_kl * coef_1`): the ratio at ``ratioLevel`` (for the sequence levels, the sequence's
+  /// ratio on each of its tokens), after ``logRatioClamp`` and before any clip, with its gradient. The `k3` column
+  /// and mean stay the estimator's; ``CTRLSummary/klLoss`` is the weighted term.
+  public var klLossRatioWeighted: Bool
 
   // MARK: PPO surrogate
 
@@ -248,7 +254,7 @@ public struct CTRLOptions: Sendable {
     baseline: Baseline = .leaveOneOut, scale: Scale = .none, besselStd: Bool = false, stdEpsilon: Double = 0,
     stdFloor: Double = 1e-6, singleSample: SingleSample = .zero, distillationEpsilon: Double = 1e-6,
     klReward: KLTerm? = nil, klRewardSource: KLSource = .policy, klRewardPlacement: KLRewardPlacement = .beforeBaseline,
-    klLoss: KLTerm? = nil, clipLow: Double = 0.2, clipHigh: Double = 0.2, dualClip: Double? = nil,
+    klLoss: KLTerm? = nil, klLossRatioWeighted: Bool = false, clipLow: Double = 0.2, clipHigh: Double = 0.2, dualClip: Double? = nil,
     ratioCap: Double? = nil, logRatioClamp: Double? = 20, ratioLevel: RatioLevel = .token,
     policyLoss: PolicyLoss = .ppo, rolloutCorrection: CTRLRolloutCorrection? = nil, aggregation: Aggregation = .tokenMean,
     k3ReportClamp: Double? = nil, nonFinite: NonFinitePolicy = .throwError
@@ -267,6 +273,7 @@ public struct CTRLOptions: Sendable {
     self.klRewardSource = klRewardSource
     self.klRewardPlacement = klRewardPlacement
     self.klLoss = klLoss
+    self.klLossRatioWeighted = klLossRatioWeighted
     self.clipLow = clipLow
     self.clipHigh = clipHigh
     self.dualClip = dualClip
@@ -279,4 +286,9 @@ public struct CTRLOptions: Sendable {
     self.k3ReportClamp = k3ReportClamp
     self.nonFinite = nonFinite
   }
+}
+
+extension CTRLOptions {
+  /// ``klLossRatioWeighted`` with a KL loss to weight (the vector kernels decline only then).
+  var weightsKLLossByRatio: Bool { klLossRatioWeighted && (klLoss?.coefficient ?? 0) != 0 }
 }

@@ -6,6 +6,10 @@
 /// `f2cd577`, 1.10.0.dev0; OpenRLHF 0.11.0 `3c3be62`); the tests compare every preset against an independent
 /// implementation of those functions on batches with ties, zero-variance and single-sample groups, ratios outside
 /// the clip range and log-ratios beyond the clamps.
+///
+/// The presets named with a version (`verl-0.9-grpo`, `trl-1.16-grpo`, …) reproduce that release's default recipe
+/// where it changed since the pinned commit; each is checked against the installed release itself
+/// (`python/peer_tests`, float64, 1e-12): verl 0.9.1, trl 1.16.0, openrlhf 0.11.2 (docs/MIGRATING.md).
 public enum CTRLPreset: String, CaseIterable, Sendable, CustomStringConvertible {
   /// InfAlign's CTRL: group (leave-one-out) calibration, the transform of your choice, RLOO baseline, PPO clip 0.2.
   case infalign
@@ -33,6 +37,31 @@ public enum CTRLPreset: String, CaseIterable, Sendable, CustomStringConvertible 
   case openRLHFGroupNorm = "openrlhf-group-norm"
   /// OpenRLHF `rloo`, otherwise as ``openRLHFGroupNorm``.
   case openRLHFRLOO = "openrlhf-rloo"
+  /// verl 0.9.1 GRPO: ``verlGRPO``'s stage (unchanged: `compute_grpo_outcome_advantage`, `core_algos.py` line 268;
+  /// `kl_penalty` line 2188; `compute_policy_loss_vanilla` line 1286; `actor.yaml` `loss_agg_mode: token-mean`,
+  /// `kl_loss_coef: 0.001`, `kl_loss_type: low_var_kl`, `clip_ratio_c: 3.0`), with the `k3` column and mean
+  /// reported as verl reports `low_var_kl`, clamped to ±10 (`kl_penalty_forward`, `core_algos.py` line 2245):
+  /// ``CTRLOptions/k3ReportClamp`` = 10. A lone sample's std is still a float32 `torch.tensor(1.0)` in verl
+  /// (`std + 1e-6` rounds to `1 + 2⁻²⁰`), which float64 options cannot reproduce on mixed batches.
+  case verl09GRPO = "verl-0.9-grpo"
+  /// verl 0.9.1 Dr. GRPO (`norm_adv_by_std_in_grpo=False`, `loss_agg_mode=seq-mean-token-sum-norm`, no KL loss):
+  /// `agg_loss` now divides the sequences' token sums by the number of non-empty responses as well as by the
+  /// horizon (`core_algos.py` lines 1181–1193: `masked_sum(seq_losses, seq_mask) / global_batch_size`, then
+  /// `/ loss_scale_factor`), where ``verlDrGRPO`` (b178a3c) divided by the horizon only:
+  /// ``CTRLOptions/Aggregation/sequenceMeanTokenSumNormalized``. The `k3` column is reported clamped to ±10.
+  case verl09DrGRPO = "verl-0.9-drgrpo"
+  /// trl 1.16.0 `GRPOTrainer` defaults: ``trlGRPO`` (`beta=0.0`, `scale_rewards="group"`, `loss_type="dapo"`,
+  /// `epsilon=0.2`; `grpo_config.py` lines 681, 789, 801, 693) with `use_bias_correction_kl=True` (line 972, new
+  /// since f2cd577): once a KL loss is set (TRL's `beta`, `kl_loss="BETA:k3:none"`) each token's k3 is multiplied by
+  /// the importance ratio `coef_1` (`grpo_trainer.py` lines 3100–3105), ``CTRLOptions/klLossRatioWeighted``. TRL's
+  /// vLLM importance-sampling correction (on by default with vLLM) needs the rollout log-probs: set
+  /// ``CTRLOptions/rolloutCorrection`` for it.
+  case trl116GRPO = "trl-1.16-grpo"
+  /// openrlhf 0.11.2 `--actor.policy_loss_type gspo` with `group_norm` (``openRLHFGroupNorm`` otherwise): the
+  /// sequence ratio `exp(mean log π − log π_old)`, not clamped (`loss.py` lines 189–196), and the per-sample mean
+  /// of `aggregate_loss` (line 35, `(token_counts + 1e-8)` on integer counts, evaluated in float32 where the 1e-8
+  /// vanishes: length epsilon 0), which GSPO forces (`token_level_loss = False`, line 152).
+  case openRLHF011GSPO = "openrlhf-0.11-gspo"
 
   /// Which calibration a preset uses.
   public enum Calibration: String, Sendable, CaseIterable {
@@ -54,6 +83,25 @@ public enum CTRLPreset: String, CaseIterable, Sendable, CustomStringConvertible 
     switch self {
     case .infalign:
       return CTRLOptions()
+    case .verl09GRPO:
+      var o = CTRLPreset.verlGRPO.options
+      o.k3ReportClamp = 10
+      return o
+    case .verl09DrGRPO:
+      var o = CTRLPreset.verlDrGRPO.options
+      o.aggregation = .sequenceMeanTokenSumNormalized
+      o.k3ReportClamp = 10
+      return o
+    case .trl116GRPO:
+      var o = CTRLPreset.trlGRPO.options
+      o.klLossRatioWeighted = true
+      return o
+    case .openRLHF011GSPO:
+      var o = CTRLPreset.openRLHFGroupNorm.options
+      o.ratioLevel = .sequenceMean
+      o.logRatioClamp = nil
+      o.aggregation = .sequenceMeanTokenMean(lengthEpsilon: 0, lengthFloorOne: false)
+      return o
     case .verlGRPO, .verlGRPOPassK:
       return CTRLOptions(
         estimator: self == .verlGRPO ? .standard : .maxMinusSecond, baseline: .groupMean, scale: .group,

@@ -46,6 +46,8 @@ struct CTRLFlags: ParsableArguments {
   var klLossEstimator: CTRLOptions.KLEstimator?
   @Option(help: "Clamp of each KL loss estimate (verl low_var_kl: 10).") var klLossClamp: Double?
   @Flag(help: "Straight-through KL loss gradient (verl k3+).") var klLossStraightThrough = false
+  @Flag(inversion: .prefixedNo, help: "KL loss × the importance ratio π/π_old (TRL use_bias_correction_kl).")
+  var klLossRatioWeight: Bool?
   @Option(help: "Both PPO clip ranges ε.") var clipEpsilon: Double?
   @Option(help: "Lower PPO clip range.") var clipLow: Double?
   @Option(help: "Upper PPO clip range.") var clipHigh: Double?
@@ -90,6 +92,7 @@ struct CTRLFlags: ParsableArguments {
     if let klRewardSource { o.klRewardSource = klRewardSource }
     if let klRewardPlacement { o.klRewardPlacement = klRewardPlacement }
     o.klLoss = term(o.klLoss, klLossCoefficient, klLossEstimator, klLossClamp, klLossStraightThrough)
+    if let klLossRatioWeight { o.klLossRatioWeighted = klLossRatioWeight }
     if let clipEpsilon { (o.clipLow, o.clipHigh) = (clipEpsilon, clipEpsilon) }
     if let clipLow { o.clipLow = clipLow }
     if let clipHigh { o.clipHigh = clipHigh }

@@ -40,8 +40,8 @@ private func headerOptionTable() throws -> String {
     .estimator: "max@k:2:marginal", .baseline: "group-mean", .advantage: "none", .scale: "batch-whiten",
     .normalizeByStd: "true", .besselStd: "true", .stdEpsilon: "1e-6", .stdFloor: "0", .singleSample: "raw",
     .distillationEpsilon: "0.01", .klReward: "0.1:k3:10", .klCoefficient: "0.05", .klRewardSource: "old-policy",
-    .klRewardPlacement: "after-baseline", .klLoss: "0.001:k2:none:straight-through", .clipEpsilon: "0.3",
-    .clipLow: "0.1", .clipHigh: "0.28", .dualClip: "3", .ratioCap: "10", .logRatioClamp: "none",
+    .klRewardPlacement: "after-baseline", .klLoss: "0.001:k2:none:straight-through", .klLossRatioWeight: "true",
+    .clipEpsilon: "0.3", .clipLow: "0.1", .clipHigh: "0.28", .dualClip: "3", .ratioCap: "10", .logRatioClamp: "none",
     .ratioLevel: "sequence-mean", .policyLoss: "cispo", .rolloutCorrection: "token:0.5:2", .k3ReportClamp: "10", .aggregation: "seq-mean-token-mean:1e-8:floor-one", .nonFinite: "mask",
   ]
   for key in CTRLOptionKey.allCases {
