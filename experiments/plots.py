@@ -9,7 +9,9 @@ import numpy as np
 
 from . import ideal, matching
 
-COLORS = {"raw": "#d62728", "calibrated": "#1f77b4", "ctrl-bon": "#2ca02c", "ctrl-won": "#9467bd"}
+COLORS = {"raw": "#d62728", "calibrated": "#1f77b4", "ctrl-bon": "#2ca02c", "ctrl-won": "#9467bd",
+          "distill-identity": "#17becf", "distill-bon": "#bcbd22", "distill-won": "#e377c2", "distill-optimal": "#8c564b"}
+DISTILL = {"bon:4": ("distill-identity", "distill-bon", "distill-optimal"), "won:4": ("distill-won",)}
 
 
 def trajectory(grouped, setting, arm, target, proc):
@@ -34,7 +36,7 @@ def draw(results: str, summary: dict, rows: list, out_dir: str, setting: str) ->
     curves = ideal.reference_curves()
     for proc, arm, envelope in (("bon:4", "ctrl-bon", "exp tuned for bon:4"),
                                 ("won:4", "ctrl-won", "negexp tuned for won:4")):
-        fig, ax = plt.subplots(figsize=(7.5, 5.2))
+        fig, ax = plt.subplots(figsize=(7.5, 6.6))
         for name, style in ((envelope, "-"), ("identity", "--"), ("probit", ":")):
             c = curves[(name, proc)]
             ax.plot([p[0] for p in c], [p[1] for p in c], style, color="black", lw=1.2,
@@ -52,14 +54,24 @@ def draw(results: str, summary: dict, rows: list, out_dir: str, setting: str) ->
                           [r[proc]["ours"][2] - r[proc]["ours"][0] for r in pts]],
                     fmt="s", ms=6, color=COLORS[arm], capsize=3,
                     label=f"{arm} (GRPO, at its tuned KL; faint: its runs' checkpoints)")
+        for d in DISTILL[proc]:
+            pts = []
+            for target in sorted({k[2] for k in grouped if k[:2] == (setting, d)}):
+                picks = [matching.closest(v, target) for k, v in grouped.items() if k[:3] == (setting, d, target)]
+                pts.append((np.mean([p["kl"] for p in picks]),
+                            matching.seed_mean_interval(results, picks, proc)))
+            if pts:
+                ax.errorbar([p[0] for p in pts], [p[1][0] for p in pts],
+                            yerr=[[p[1][0] - p[1][1] for p in pts], [p[1][2] - p[1][0] for p in pts]],
+                            fmt="D", ms=5, color=COLORS[d], capsize=3, label=f"{d} (weighted SFT, at its KL target)")
         ax.set_xlim(0, 2.6)
         ax.set_ylim(0.5, 1.0)
         ax.set_xlabel("KL(π ‖ π_ref), held-out prompts (nats per sequence)")
         ax.set_ylabel(f"{proc.replace(':', '-').upper()} win rate against π_ref")
-        ax.set_title(f"{proc.replace(':', '-').upper()}: trained policies (TRL GRPO) against the exact calibrated-space tilt",
+        ax.set_title(f"{proc.replace(':', '-').upper()}: trained policies against the exact calibrated-space tilt",
                      fontsize=10)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7.5, loc="lower right")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=2, frameon=False)
         fig.tight_layout()
         stem = os.path.join(out_dir, f"kl_{proc.replace(':', '')}")
         fig.savefig(stem + ".svg")
