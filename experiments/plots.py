@@ -30,6 +30,7 @@ def draw(results: str, summary: dict, rows: list, out_dir: str, setting: str) ->
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.hashsalt"] = "infalign-experiment"  # the same SVG from the same data, run after run
     import matplotlib.pyplot as plt
 
     grouped = matching.runs(summary)
@@ -74,6 +75,6 @@ def draw(results: str, summary: dict, rows: list, out_dir: str, setting: str) ->
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=2, frameon=False)
         fig.tight_layout()
         stem = os.path.join(out_dir, f"kl_{proc.replace(':', '')}")
-        fig.savefig(stem + ".svg")
-        fig.savefig(stem + ".png", dpi=120)
+        fig.savefig(stem + ".svg", metadata={"Date": None})
+        fig.savefig(stem + ".png", dpi=120, metadata={"Software": None})
         plt.close(fig)

@@ -172,15 +172,15 @@ def main(argv=None) -> int:
     for name, *_ in summary["config"].get("studies", ()):
         studies[name] = matching.matched(args.results, summary, name,
                                          None if name == "none" else setting)
+    distilled = matching.distilled(args.results, summary, setting)
     with open(os.path.join(args.results, "matched.json"), "w") as f:
-        json.dump({"main": rows, "studies": studies}, f, indent=1)  # distillation rows: report.md
+        json.dump({"main": rows, "studies": studies, "distillation": distilled}, f, indent=1)
     out = ["### Arms by KL target", "", *arm_table(args.results, summary, setting), "",
            "### Matched KL: CTRL against the baselines", "", *matched_table(rows), "",
            "### Gap to the exact calibrated-space tilt", "", *gap_table(rows), "",
            "### Transform steepness at one KL", "", *steepness_table(args.results, summary, setting), ""]
     for name, study_rows in studies.items():
         out += [f"### Study `{name}`: {STUDY_TITLES.get(name, name)}", "", *matched_table(study_rows), ""]
-    distilled = matching.distilled(args.results, summary, setting)
     if distilled:
         out += ["### Distillation of the exact tilt against RL at matched KL", "", *distill_table(distilled), ""]
     out += ["### Cost", "", *cost_lines(summary), ""]

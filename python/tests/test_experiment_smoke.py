@@ -1,5 +1,5 @@
-"""The training experiment's smoke (experiments/, ``make experiment-smoke``): π_ref by SFT, four GRPO arms for a few
-steps, evaluation, the report with its plots, and every win rate recomputed by ``infalign winrate``. Skipped, saying
+"""The training experiment's smoke (experiments/, ``make experiment-smoke``): π_ref by SFT, four GRPO arms and one
+distillation arm for a few steps, evaluation, the report with its plots, and every win rate recomputed by ``infalign winrate``. Skipped, saying
 why, where torch, trl or matplotlib cannot be imported (``make test`` never installs them; ``make experiment-smoke``
 runs this test in the examples' virtual environment)."""
 
@@ -32,7 +32,7 @@ def test_experiment_smoke(tmp_path):
     run("experiments.run", "--smoke", "--results", str(results))
     summary = json.loads((results / "summary.json").read_text())
     arms = {r["arm"] for r in summary["checkpoints"]}
-    assert arms == {"raw", "calibrated", "ctrl-bon", "ctrl-won"}
+    assert arms == {"raw", "calibrated", "ctrl-bon", "ctrl-won", "distill-bon"}
     for r in summary["checkpoints"]:
         assert r["kl"] == r["kl"] and r["kl_se"] >= 0  # finite KL with a standard error
         rows = [json.loads(line) for line in (results / r["file"]).read_text().splitlines()]
@@ -40,10 +40,11 @@ def test_experiment_smoke(tmp_path):
         for w in r["win_rates"].values():
             assert w["lower"] <= w["estimate"] <= w["upper"]
     report = run("experiments.report", "--results", str(results), "--docs", str(docs))
-    assert "Matched KL" in report
+    assert "Matched KL" in report and "Distillation of the exact tilt" in report
     for stem in ("kl_bon4", "kl_won4"):
         assert (docs / "experiments" / f"{stem}.svg").stat().st_size > 0
         assert (docs / "experiments" / f"{stem}.png").stat().st_size > 0
     matched = json.loads((results / "matched.json").read_text())
-    assert {(m["arm"], m["baseline"]) for m in matched} >= {("ctrl-bon", "raw"), ("ctrl-won", "raw")}
+    assert {(m["arm"], m["baseline"]) for m in matched["main"]} >= {("ctrl-bon", "raw"), ("ctrl-won", "raw")}
+    assert [m["arm"] for m in matched["distillation"]] == ["distill-bon"]
     assert "equal `infalign winrate`" in run("experiments.verify", "--results", str(results), "--cli", str(cli))
