@@ -11,7 +11,7 @@ ABI_NM := $(shell command -v nm 2>/dev/null || command -v llvm-nm 2>/dev/null ||
 # The debug build that `swift test` makes: the C ABI test and the Python tests run against it.
 DEBUG_BIN := .build/debug
 
-.PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python trl-example ray-example demo bench compare compare-all fuzz clean experiment-venv experiment experiment-smoke
+.PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python trl-example ray-example demo bench compare compare-all fuzz clean experiment-venv experiment experiment-smoke experiment-why-phi
 
 deps:
 	@if pkg-config --exists openblas lapacke simdjson 2>/dev/null; then \
@@ -138,6 +138,12 @@ experiment: deps experiment-venv
 	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.run --results experiments/results
 	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.report --results experiments/results
 	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.verify --results experiments/results
+
+# Why Φ did not move the distilled policies (docs/DISTILLATION.md): the same π_ref samples re-scored without the
+# task's unlearnable noise, distilled toward identity and exp:t (needs a finished `make experiment`; about 4 min).
+experiment-why-phi: deps experiment-venv
+	$(SWIFT) build -c release --product InfAlignC
+	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.why_phi --results experiments/results
 
 experiment-smoke: deps experiment-venv
 	$(SWIFT) build -c release --product InfAlignC
