@@ -2,6 +2,8 @@
 options, Ctrl-C during a long call, and a 10⁴-call leak check. Each case runs in a child interpreter
 (tests/hostile.py), so a crash or a hang fails one test, not the run."""
 
+import pytest
+
 from hostile import run_snippet
 
 
@@ -66,6 +68,42 @@ def test_ctrl_c_during_a_long_call_raises_keyboard_interrupt():
     out, err = finish(proc, code, 30, expect_exit=3)
     assert "interrupted after" in out, (out, err)
     assert time.monotonic() - sent < 30  # promptly: when the call in flight returns
+
+
+
+def test_library_worker_threads_leave_the_hosts_signals_to_the_host():
+    """The library's worker threads (named ``infalign-worker``) block every asynchronous signal, so SIGINT, SIGTERM,
+    SIGCHLD, ... reach the host's own threads; the signals of a fault in the worker (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+    SIGABRT) stay unblocked so that a crash is reported on the thread that faulted. Linux only (/proc)."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc/self/task")
+    out = run_snippet("""
+        import glob, signal, numpy as np, infalign
+        rng = np.random.default_rng(0)
+        with infalign.threads(4):
+            infalign.calibrate(rng.normal(size=(300, 50)), rng.normal(size=(300, 1000)))  # large enough to start workers
+        workers = []
+        for task in glob.glob("/proc/self/task/*"):
+            with open(task + "/comm") as f:
+                if f.read().strip() != "infalign-worker":
+                    continue
+            with open(task + "/status") as f:
+                blocked = int(next(l for l in f if l.startswith("SigBlk:")).split()[1], 16)
+            workers.append(blocked)
+        assert workers, "no infalign-worker thread found"
+        main = int(next(l for l in open("/proc/self/status") if l.startswith("SigBlk:")).split()[1], 16)
+        bit = lambda s: 1 << (int(s) - 1)
+        for blocked in workers:
+            for s in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGALRM, signal.SIGUSR1, signal.SIGHUP):
+                assert blocked & bit(s), (s, hex(blocked))
+            for s in (signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL, signal.SIGABRT):
+                assert not blocked & bit(s), (s, hex(blocked))
+        assert not main & bit(signal.SIGINT)  # the caller's own mask is restored after creating the workers
+        print("ok", len(workers))
+    """)
+    assert out.startswith("ok")
 
 
 LEAK_SNIPPET = """

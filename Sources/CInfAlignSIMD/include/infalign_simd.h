@@ -27,6 +27,9 @@ int infalign_simd_detected_level(void);
 /// count), otherwise the online processors; at least 1.
 int infalign_available_cores(void);
 
+/// Names the calling thread (`/proc/PID/task/TID/comm`, `top -H`, debuggers): at most 15 characters on Linux.
+void infalign_name_this_thread(const char *name);
+
 /// Vector features of this CPU (and OS), as a bit set of the `INFALIGN_CPU_…` flags; 0 off x86-64.
 unsigned infalign_cpu_vector_features(void);
 #define INFALIGN_CPU_AVX 1u

@@ -1,3 +1,4 @@
+import CInfAlignSIMD
 import Synchronization
 
 #if canImport(Glibc)
@@ -146,7 +147,25 @@ final class WorkerPool: @unchecked Sendable {
   }
 
   /// Creates workers `started + 1 ... count` (slots). Called with `mutex` held.
+  ///
+  /// Each worker starts with every asynchronous signal blocked (it inherits the mask set around `pthread_create`),
+  /// so a host's SIGINT, SIGTERM, SIGCHLD, SIGALRM, … is always delivered to one of the host's own threads, where
+  /// its handlers expect it (Python raises `KeyboardInterrupt` only on its main thread). The signals a fault raises
+  /// in the worker itself (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS) stay unblocked so that a crash
+  /// report still names the faulting thread.
   private func startWorkers(upTo count: Int) {
+    var all = sigset_t()
+    var previous = sigset_t()
+    sigfillset(&all)
+    sigdelset(&all, SIGSEGV)
+    sigdelset(&all, SIGBUS)
+    sigdelset(&all, SIGFPE)
+    sigdelset(&all, SIGILL)
+    sigdelset(&all, SIGTRAP)
+    sigdelset(&all, SIGABRT)
+    sigdelset(&all, SIGSYS)
+    pthread_sigmask(SIG_SETMASK, &all, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
     while started < count {
       started += 1
       #if canImport(Darwin)
@@ -172,7 +191,11 @@ final class WorkerPool: @unchecked Sendable {
     }
   }
 
+  /// The name every worker thread carries (`top -H`, `/proc/PID/task/*/comm`, debuggers).
+  static let threadName = "infalign-worker"
+
   private func workerLoop(slot: Int) -> Never {
+    infalign_name_this_thread(Self.threadName)
     var seen = 0
     while true {
       Self.poll { publishedGeneration.load(ordering: .acquiring) != seen }
