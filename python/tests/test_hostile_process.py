@@ -46,7 +46,11 @@ def test_ctrl_c_during_a_long_call_raises_keyboard_interrupt():
     from hostile import finish, spawn, wait_for_line
 
     code = """
-        import numpy as np, infalign, time
+        import numpy as np, infalign, signal, time
+        # Python installs its KeyboardInterrupt handler only where SIGINT starts at its default; a process started in
+        # the background by a shell (`make test &`, nohup) inherits SIGINT ignored. A trainer run from a terminal
+        # has the handler, and that is the case under test.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         rng = np.random.default_rng(0)
         refs, rewards = rng.normal(size=(300, 1000)), rng.normal(size=(300, 50))
         infalign.calibrate(rewards[:2], refs[:2])
