@@ -140,10 +140,12 @@ experiment: deps experiment-venv
 	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.verify --results experiments/results
 
 # Why Φ did not move the distilled policies (docs/DISTILLATION.md): the same π_ref samples re-scored without the
-# task's unlearnable noise, distilled toward identity and exp:t (needs a finished `make experiment`; about 4 min).
+# task's unlearnable noise, then with a learnable tie-free term instead, distilled toward identity and exp:t (needs
+# a finished `make experiment`; about 8 min).
 experiment-why-phi: deps experiment-venv
 	$(SWIFT) build -c release --product InfAlignC
 	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.why_phi --results experiments/results
+	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.why_phi --results experiments/results --variant tie-free
 
 experiment-smoke: deps experiment-venv
 	$(SWIFT) build -c release --product InfAlignC

@@ -1,6 +1,8 @@
-"""Why did Φ not move the distilled policies toward their own exact tilt? One candidate tested (issue 24, part 4):
-*tilt mass on unlearnable noise*. The same π_ref and the same samples are re-scored with the task's noise term
-h set to 0, so that every reward difference is learnable (the opening and the target-letter count). Distillation
+"""Why did Φ not move the distilled policies toward their own exact tilt? Two candidates tested (issue 24, part 4).
+``--variant noiseless``, *tilt mass on unlearnable noise*: the same π_ref and the same samples are re-scored with the
+task's noise term h set to 0, so that every reward difference is learnable (the opening and the target-letter count),
+but rewards take few distinct values (ties). ``--variant tie-free``, *ties*: h is replaced by a learnable term that
+makes almost every reward distinct. Distillation
 arms (identity and `exp:t` tuned for bon:4) then run at KL 0.5 and 1 and are evaluated on the held-out prompts under
 the same noiseless reward, against the exact calibrated-space curves of their transforms.
 
@@ -34,6 +36,27 @@ def noiseless():
     task.noise = lambda prompt, completion: 0.0
 
 
+def learnable_term(prompt: str, completion: str) -> float:
+    """A learnable, nearly tie-free stand-in for h: a fixed value per (character, position) summed over the
+    completion and scaled to unit variance (a model that sees positions can learn it; distinct completions almost
+    never tie)."""
+    total = 0.0
+    for i, c in enumerate(completion[1:12], start=1):
+        total += 2.0 * ((ord(c) * 0.6180339887 + i * 0.4142135624) % 1.0) - 1.0
+    return total / (11.0 / 3.0) ** 0.5
+
+
+def tie_free():
+    """Replaces the hashed noise by ``learnable_term`` in this process: every reward difference is learnable and u
+    has no ties."""
+    from . import task
+
+    task.noise = learnable_term
+
+
+VARIANTS = {"noiseless": noiseless, "tie-free": tie_free}
+
+
 def run(job: dict) -> dict:
     import torch
     from transformers import AutoModelForCausalLM
@@ -41,7 +64,7 @@ def run(job: dict) -> dict:
     from . import distill, evaluate, policy, task
 
     torch.set_num_threads(1)
-    noiseless()
+    VARIANTS[job["variant"]]()
     ref_dir = os.path.join(job["results"], "reference")
     with open(os.path.join(ref_dir, "references.json")) as f:
         data = json.load(f)
@@ -71,8 +94,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--results", default=os.path.join(HERE, "results"))
     parser.add_argument("--out", default=None)
+    parser.add_argument("--variant", choices=sorted(VARIANTS), default="noiseless",
+                        help="noiseless: h = 0; tie-free: h replaced by a learnable, nearly tie-free term")
     args = parser.parse_args(argv)
-    out = args.out or os.path.join(args.results, "why_phi")
+    out = args.out or os.path.join(args.results, "why_phi" if args.variant == "noiseless" else f"why_phi_{args.variant}")
     cfg = dataclasses.replace(FULL)
     jobs = []
     for k in TARGETS:
@@ -80,7 +105,7 @@ def main(argv=None) -> int:
                                ("distill-bon", str(infalign.tune("exp", k, "bon:4").transform))):
             for seed in SEEDS:
                 jobs.append({"config": cfg, "results": args.results, "out": out, "arm": arm, "transform": transform,
-                             "target_kl": k, "seed": seed})
+                             "target_kl": k, "seed": seed, "variant": args.variant})
     with mp.get_context("spawn").Pool(2) as pool:
         records = pool.map(run, jobs)
     rows = ["| arm | transform | target KL | held-out KL | BoN-4 | exact tilt (same transform, same KL) | exact "
