@@ -122,7 +122,7 @@ trl-example: deps $(EXAMPLES_VENV)/bin/python
 # The training experiment (experiments/README.md; results in docs/EXPERIMENTS.md): π_ref by SFT, GRPO arms raw /
 # calibrated / CTRL-BoN / CTRL-WoN with TRL on CPU, every checkpoint evaluated on held-out prompts, the report and
 # plots, and every win rate recomputed by `infalign winrate`. `make experiment` rewrites experiments/results/,
-# docs/EXPERIMENTS.md's results section and docs/experiments/*.svg|png (about 25 min on 2 cores); `make
+# docs/EXPERIMENTS.md's results section and docs/experiments/*.svg|png (about 37 min on 2 cores); `make
 # experiment-smoke` runs the tiny configuration as a pytest into a temporary folder (about 1 min).
 EXPERIMENT_PACKAGES := torch==2.13.0+cpu trl==1.16.0 transformers datasets matplotlib numpy pytest
 EXPERIMENT_ENV := INFALIGN_LIBRARY=$(EXAMPLES_LIBRARY) INFALIGN_CLI=$(CURDIR)/.build/release/infalign HF_HUB_OFFLINE=1 \
