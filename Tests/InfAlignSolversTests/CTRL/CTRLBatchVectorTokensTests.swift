@@ -7,13 +7,9 @@ import Testing
 /// 1e300) sends the same arithmetic through the scalar pass, so the two are compared within rounding: masks with gaps
 /// and empty responses, the dual clip, KL-loss terms with clamps, every aggregation.
 
-private struct TokenRun<T: BLASScalar> {
-  var gradient: [T], k3: [T], advantages: [T], summary: CTRLSummary
-}
-
 private func run<T: BLASScalar>(
   _: T.Type, _ options: CTRLOptions, b: Int, g: Int, t: Int, seed: UInt64, scalar: Bool
-) throws -> TokenRun<T> {
+) throws -> CTRLTokenStepRun<T> {
   var rng = TestRNG(seed)
   let n = b * g, nt = n * t
   let rewards = (0..<n).map { _ in T(rng.normal()) }
@@ -24,31 +20,9 @@ private func run<T: BLASScalar>(
   let mask = (0..<nt).map { k in (k / t) % 7 != 3 && rng.uniform() > 0.15 }
   var o = options
   if scalar { o.rolloutCorrection = CTRLRolloutCorrection(level: .token, upper: 1e300) }
-  var advantages = [T](repeating: 0, count: n), gradient = [T](repeating: 0, count: nt), k3 = gradient
-  let summary = try rewards.withUnsafeBufferPointer { r in
-    try lp.withUnsafeBufferPointer { p in
-      try ref.withUnsafeBufferPointer { q in
-        try old.withUnsafeBufferPointer { x in
-          try mask.withUnsafeBufferPointer { m in
-            try advantages.withUnsafeMutableBufferPointer { a in
-              try gradient.withUnsafeMutableBufferPointer { d in
-                try k3.withUnsafeMutableBufferPointer { k in
-                  try CTRLBatch(
-                    groups: b, groupSize: g, rewards: r,
-                    tokens: CTRLTokens(
-                      maxTokens: t, policyLogProbs: p, referenceLogProbs: q, oldPolicyLogProbs: x, mask: m,
-                      rolloutLogProbs: scalar ? x : nil),
-                    calibration: .none, options: o, outputs: CTRLOutputs(advantages: a, lossGradient: d, k3: k)
-                  ).run(threads: 2)
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-  return TokenRun(gradient: gradient, k3: k3, advantages: advantages, summary: summary)
+  return try runTokenStep(
+    groups: b, groupSize: g, maxTokens: t, rewards: rewards, policy: lp, reference: ref, old: old, mask: mask,
+    rollout: scalar ? old : nil, options: o, threads: 2)
 }
 
 func checkTokenKernelEqualsScalarPass<T: BLASScalar>(_: T.Type) throws {

@@ -24,30 +24,10 @@ private struct Inputs<T: BLASScalar> {
   }
 
   func run(_ options: CTRLOptions) throws -> (gradient: [T], summary: CTRLSummary) {
-    let n = b * g, nt = n * t
-    var advantages = [T](repeating: 0, count: n), gradient = [T](repeating: 0, count: nt)
-    let summary = try rewards.withUnsafeBufferPointer { r in
-      try lp.withUnsafeBufferPointer { p in
-        try ref.withUnsafeBufferPointer { q in
-          try old.withUnsafeBufferPointer { x in
-            try mask.withUnsafeBufferPointer { m in
-              try advantages.withUnsafeMutableBufferPointer { a in
-                try gradient.withUnsafeMutableBufferPointer { d in
-                  try CTRLBatch(
-                    groups: b, groupSize: g, rewards: r,
-                    tokens: CTRLTokens(
-                      maxTokens: t, policyLogProbs: p, referenceLogProbs: q, oldPolicyLogProbs: x,
-                      mask: t > 1 ? m : nil),
-                    calibration: .none, options: options, outputs: CTRLOutputs(advantages: a, lossGradient: d)
-                  ).run(threads: 1)
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    return (gradient, summary)
+    let run = try runTokenStep(
+      groups: b, groupSize: g, maxTokens: t, rewards: rewards, policy: lp, reference: ref, old: old,
+      mask: t > 1 ? mask : nil, k3: false, options: options, threads: 1)
+    return (run.gradient, run.summary)
   }
 }
 

@@ -8,10 +8,6 @@ import Testing
 /// tokens that verl's statistics reject (computed below by brute force), for every aggregation, on the scalar pass
 /// and against the vector kernel's run of the reduced mask; batch normalization divides the weights by their mean.
 
-private struct Run<T: BLASScalar> {
-  var gradient: [T], k3: [T], advantages: [T], summary: CTRLSummary
-}
-
 private struct Batch<T: BLASScalar> {
   let b: Int, g: Int, t: Int
   let rewards: [T], lp: [T], ref: [T], old: [T], rollout: [T], mask: [Bool]
@@ -32,36 +28,11 @@ private struct Batch<T: BLASScalar> {
 
   func run(
     _ options: CTRLOptions, mask: [Bool]? = nil, forceMask: Bool = false, rollout: Bool = true, threads: Int = 2
-  ) throws -> Run<T> {
-    let n = b * g, nt = n * t, mask = mask ?? self.mask
-    var advantages = [T](repeating: 0, count: n), gradient = [T](repeating: 0, count: nt), k3 = gradient
-    let summary = try rewards.withUnsafeBufferPointer { r in
-      try lp.withUnsafeBufferPointer { p in
-        try ref.withUnsafeBufferPointer { q in
-          try old.withUnsafeBufferPointer { x in
-            try self.rollout.withUnsafeBufferPointer { y in
-              try mask.withUnsafeBufferPointer { m in
-                try advantages.withUnsafeMutableBufferPointer { a in
-                  try gradient.withUnsafeMutableBufferPointer { d in
-                    try k3.withUnsafeMutableBufferPointer { k in
-                      try CTRLBatch(
-                        groups: b, groupSize: g, rewards: r,
-                        tokens: CTRLTokens(
-                          maxTokens: t, policyLogProbs: p, referenceLogProbs: q, oldPolicyLogProbs: x,
-                          mask: t > 1 || forceMask ? m : nil, rolloutLogProbs: rollout ? y : nil),
-                        calibration: .none, options: options,
-                        outputs: CTRLOutputs(advantages: a, lossGradient: d, k3: k)
-                      ).run(threads: threads)
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    return Run(gradient: gradient, k3: k3, advantages: advantages, summary: summary)
+  ) throws -> CTRLTokenStepRun<T> {
+    try runTokenStep(
+      groups: b, groupSize: g, maxTokens: t, rewards: rewards, policy: lp, reference: ref, old: old,
+      mask: t > 1 || forceMask ? mask ?? self.mask : nil, rollout: rollout ? self.rollout : nil, options: options,
+      threads: threads)
   }
 
   /// verl's `compute_rollout_rejection_mask` for `token_k2 ≤ 0.1` and `seq_mean_k1 ∈ [log 0.9, log 1.1]`, written
