@@ -51,10 +51,10 @@ def at(transform, procedure: str, kl: float) -> float:
 
 def reference_curves() -> dict:
     """Every curve the plots draw, keyed ``(name, procedure)``."""
-    curves = {}
+    curves, table = {}, probit()
     for proc in ("bon:4", "won:4"):
         curves[("identity", proc)] = curve("identity", proc)
-        curves[("probit", proc)] = curve(probit(), proc)
+        curves[("probit", proc)] = curve(table, proc)
     curves[("exp tuned for bon:4", "bon:4")] = tuned_envelope("exp", "bon:4")
     curves[("negexp tuned for won:4", "won:4")] = tuned_envelope("negexp", "won:4")
     return curves

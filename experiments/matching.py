@@ -34,17 +34,44 @@ def closest(checkpoints, kl: float) -> dict:
     return min(checkpoints, key=lambda r: abs(r["train_kl"] - kl))
 
 
+def at_kl(grouped, setting: str, arm: str, target, kl: float) -> list[dict]:
+    """Per seed (in seed order), the checkpoint of the runs (setting, arm, target) whose training KL is closest to
+    ``kl``."""
+    return [closest(v, kl) for k, v in sorted(grouped.items(), key=lambda kv: kv[0][3])
+            if k[:3] == (setting, arm, target)]
+
+
+def partners(grouped, setting: str, arm: str, target, ours: list[dict]) -> list[dict]:
+    """For each checkpoint in ``ours``, the same seed's checkpoint of the run (setting, arm, target) closest to it in
+    training KL (seeds without such a run are skipped)."""
+    return [closest(grouped[key], o["train_kl"]) for o in ours
+            if (key := (setting, arm, target, o["seed"])) in grouped]
+
+
+_PER_PROMPT: dict = {}
+
+
 def per_prompt(results: str, record: dict, procedure: str) -> np.ndarray:
-    """The per-prompt unbiased win rates of one checkpoint, recomputed from its JSONL file by the library."""
+    """The per-prompt unbiased win rates of one checkpoint, recomputed from its JSONL file by the library (once per
+    file and procedure: every table asks for the same checkpoints again)."""
+    key = (os.path.join(results, record["file"]), procedure)
+    if key not in _PER_PROMPT:
+        _PER_PROMPT[key] = _read_per_prompt(*key)
+    return _PER_PROMPT[key]
+
+
+def _read_per_prompt(path: str, procedure: str) -> np.ndarray:
     import infalign
 
     policy, reference = [], []
-    with open(os.path.join(results, record["file"])) as f:
+    with open(path) as f:
         for line in f:
             row = json.loads(line)
             policy.append(row["rewards"])
             reference.append(row["reference_rewards"])
-    return infalign.win_rates(np.asarray(policy), np.asarray(reference), procedure)
+    values = infalign.win_rates(np.asarray(policy), np.asarray(reference), procedure)
+    values.setflags(write=False)  # shared by every caller
+    return values
 
 
 def seed_mean_interval(results: str, records: list, procedure: str, seed: int = 0):
@@ -78,11 +105,9 @@ def matched(results: str, summary: dict, setting: str = "group", baseline_settin
     for arm, proc in (("ctrl-bon", "bon:4"), ("ctrl-won", "won:4")):
         targets = sorted({k[2] for k in grouped if k[0] == setting and k[1] == arm})
         for target in targets:
-            ours = [v and closest(v, target) for k, v in sorted(grouped.items(), key=lambda kv: kv[0][3])
-                    if k[:3] == (setting, arm, target)]
+            ours = at_kl(grouped, setting, arm, target, target)
             for base in ("raw", "calibrated"):
-                theirs = [closest(grouped[(base_setting, base, None, o["seed"])], o["train_kl"]) for o in ours
-                          if (base_setting, base, None, o["seed"]) in grouped]
+                theirs = partners(grouped, base_setting, base, None, ours)
                 if not ours or len(theirs) != len(ours):
                     continue
                 kl_ours = float(np.mean([o["kl"] for o in ours]))
@@ -99,13 +124,13 @@ def matched(results: str, summary: dict, setting: str = "group", baseline_settin
     return rows
 
 
-def steepness(results: str, summary: dict, setting: str, arm: str, proc: str, at_kl: float) -> list[dict]:
-    """Every ``arm`` run (one per tuned transform) at its checkpoint whose training KL is closest to ``at_kl``: how
+def steepness(results: str, summary: dict, setting: str, arm: str, proc: str, kl: float) -> list[dict]:
+    """Every ``arm`` run (one per tuned transform) at its checkpoint whose training KL is closest to ``kl``: how
     the transform's steepness does at one KL, seed-averaged."""
     grouped = runs(summary)
     out = []
     for target in sorted({k[2] for k in grouped if k[0] == setting and k[1] == arm}):
-        picks = [closest(v, at_kl) for k, v in grouped.items() if k[:3] == (setting, arm, target)]
+        picks = at_kl(grouped, setting, arm, target, kl)
         out.append({"transform": picks[0]["transform"], "target_kl": target,
                     "kl": float(np.mean([p["kl"] for p in picks])),
                     proc: seed_mean_interval(results, picks, proc),
@@ -127,12 +152,10 @@ def distilled(results: str, summary: dict, setting: str = "group") -> list[dict]
         proc = "won:4" if arm == "distill-won" else "bon:4"
         ctrl = "ctrl-won" if proc == "won:4" else "ctrl-bon"
         for target in sorted({k[2] for k in grouped if k[:2] == (setting, arm)}):
-            ours = [closest(v, target) for k, v in sorted(grouped.items(), key=lambda kv: kv[0][3])
-                    if k[:3] == (setting, arm, target)]
+            ours = at_kl(grouped, setting, arm, target, target)
             rivals = {}
             for base, base_target in (("raw", None), ("calibrated", None), (ctrl, target)):
-                picks = [closest(grouped[(setting, base, base_target, o["seed"])], o["train_kl"]) for o in ours
-                         if (setting, base, base_target, o["seed"]) in grouped]
+                picks = partners(grouped, setting, base, base_target, ours)
                 if len(picks) == len(ours):
                     rivals[base] = picks
             if not ours or not rivals:

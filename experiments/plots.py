@@ -58,7 +58,7 @@ def draw(results: str, summary: dict, rows: list, out_dir: str, setting: str) ->
         for d in DISTILL[proc]:
             pts = []
             for target in sorted({k[2] for k in grouped if k[:2] == (setting, d)}):
-                picks = [matching.closest(v, target) for k, v in grouped.items() if k[:3] == (setting, d, target)]
+                picks = matching.at_kl(grouped, setting, d, target, target)
                 pts.append((np.mean([p["kl"] for p in picks]),
                             matching.seed_mean_interval(results, picks, proc)))
             if pts:

@@ -37,15 +37,13 @@ def arm_table(results: str, summary: dict, setting: str) -> list[str]:
     """Per arm and KL target: the seed-mean held-out KL and win rates at each seed's checkpoint closest (by training
     KL) to the target; a CTRL arm uses its run tuned for that target."""
     grouped = matching.runs(summary)
-    seeds = sorted({r["seed"] for r in summary["checkpoints"]})
     targets = sorted(set(summary["config"]["bon_targets"]) | set(summary["config"]["won_targets"]))
     lines = ["| arm | transform | target KL | held-out KL ± SE | standard | BoN-4 | WoN-4 | risky opening |",
              "|---|---|---|---|---|---|---|---|"]
     for arm in ARMS:
         for k in targets:
             key_target = None if arm in ("raw", "calibrated") else k
-            picks = [matching.closest(grouped[(setting, arm, key_target, s)], k) for s in seeds
-                     if (setting, arm, key_target, s) in grouped]
+            picks = matching.at_kl(grouped, setting, arm, key_target, k)
             if not picks:
                 continue
             kl = np.mean([p["kl"] for p in picks])
