@@ -139,13 +139,18 @@ experiment: deps experiment-venv
 	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.report --results experiments/results
 	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.verify --results experiments/results
 
-# Why Φ did not move the distilled policies (docs/DISTILLATION.md): the same π_ref samples re-scored without the
-# task's unlearnable noise, then with a learnable tie-free term instead, distilled toward identity and exp:t (needs
-# a finished `make experiment`; about 8 min).
+# Why Φ did not move the distilled policies (docs/DISTILLATION.md, experiments/why_phi.py): the same π_ref samples
+# re-scored without the task's unlearnable noise, with a learnable tie-free term instead, and with a reward that is
+# not additive over tokens, each distilled toward identity and exp:t with checkpoints at 200 and 800 steps; then an
+# iterated second round, and a π_ref of 8 times the parameters (needs a finished `make experiment`).
+WHY_PHI := $(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.why_phi --results experiments/results
 experiment-why-phi: deps experiment-venv
 	$(SWIFT) build -c release --product InfAlignC
-	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.why_phi --results experiments/results
-	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.why_phi --results experiments/results --variant tie-free
+	$(WHY_PHI) --variant noiseless --steps 200,800
+	$(WHY_PHI) --variant tie-free --steps 200,800
+	$(WHY_PHI) --variant run --steps 200,800
+	$(WHY_PHI) --variant tie-free --steps 200 --rounds 2
+	$(WHY_PHI) --variant tie-free --steps 200,400 --targets 1 --width 256 --layers 4
 
 experiment-smoke: deps experiment-venv
 	$(SWIFT) build -c release --product InfAlignC

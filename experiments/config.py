@@ -30,6 +30,8 @@ class Config:
     sft_steps: int = 400
     sft_batch: int = 256
     sft_corpus: int = 50_000
+    model_width: int = 128  # π_ref's GPT-2 (0.4M parameters at 128 × 2)
+    model_layers: int = 2
     arms: tuple = field(default=("raw", "calibrated", "ctrl-bon", "ctrl-won"))
     # Follow-up studies of why the arms do or do not separate, on fewer seeds: each names a setting, TRL's reward
     # scaling, the calibration references per prompt, and the arms (arm, KL target) it runs.

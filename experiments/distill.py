@@ -44,11 +44,37 @@ def encode_rows(tokenizer, prompts, completions):
     return ids, labels
 
 
+def fit(model, tokenizer, prompts, completions, weights, *, steps, batch: int, lr: float, seed: int,
+        checkpoint_steps=()):
+    """Weighted SFT of ``model`` (trained in place) on (prompt, completion, weight) rows: AdamW, minibatches of
+    ``batch`` rows drawn uniformly (a generator seeded by ``seed``), loss Σ w_i·NLL_i / n. Dropout draws from
+    torch's global generator, which the caller seeds. Returns ``({step: state_dict}, seconds)``."""
+    import torch
+    from infalign.integrations.distill_trl import weighted_sequence_nll
+
+    ids, labels = encode_rows(tokenizer, prompts, completions)
+    weights = torch.tensor(np.asarray(weights), dtype=torch.float32)
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    gen = torch.Generator().manual_seed(seed)
+    kept, wanted = {}, set(checkpoint_steps) | {steps}
+    start = time.perf_counter()
+    for step in range(1, steps + 1):
+        rows = torch.randint(len(ids), (batch,), generator=gen)
+        loss = weighted_sequence_nll(model(ids[rows]).logits, labels[rows], None, weights[rows])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step in wanted:
+            kept[step] = {n: v.detach().clone() for n, v in model.state_dict().items()}
+    model.eval()
+    return kept, time.perf_counter() - start
+
+
 def distill(job: dict, data: dict, reference_dir: str, checkpoint_steps):
     """Runs one distillation; returns ``({step: state_dict}, seconds, diagnostics)``."""
     import torch
     from infalign.integrations.distill import tilt_columns
-    from infalign.integrations.distill_trl import weighted_sequence_nll
     from transformers import AutoModelForCausalLM
 
     cfg = job["config"]
@@ -58,26 +84,13 @@ def distill(job: dict, data: dict, reference_dir: str, checkpoint_steps):
     rewards = [row[:k] for row in data["calibration_references"]]
     columns, tilt = tilt_columns(prompts, completions, rewards, None, transform_of(job["transform"], job["target_kl"]),
                                  kl=job["target_kl"], procedures=("bon:4", "won:4"))
-    tokenizer = task.build_tokenizer()
-    ids, labels = encode_rows(tokenizer, columns["prompt"], columns["completion"])
-    weights = torch.tensor(np.asarray(columns["weight"]), dtype=torch.float32)
     torch.manual_seed(job["seed"])
     model = AutoModelForCausalLM.from_pretrained(reference_dir)
-    model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.distill_lr, weight_decay=0.0)
-    gen = torch.Generator().manual_seed(job["seed"])
-    kept, wanted = {}, set(checkpoint_steps)
-    start = time.perf_counter()
-    for step in range(1, max(checkpoint_steps) + 1):
-        rows = torch.randint(len(ids), (cfg.distill_batch,), generator=gen)
-        loss = weighted_sequence_nll(model(ids[rows]).logits, labels[rows], None, weights[rows])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if step in wanted:
-            kept[step] = {n: v.detach().clone() for n, v in model.state_dict().items()}
+    kept, seconds = fit(model, task.build_tokenizer(), columns["prompt"], columns["completion"], columns["weight"],
+                        steps=max(checkpoint_steps), batch=cfg.distill_batch, lr=cfg.distill_lr, seed=job["seed"],
+                        checkpoint_steps=checkpoint_steps)
     diagnostics = {"tilt_beta": float(tilt.beta), "tilt_exact_kl": float(tilt.exact_kl),
                    "tilt_sample_kl": float(np.mean(tilt.kl)), "tilt_ess": float(np.mean(tilt.ess)),
                    "tilt_exact_win_rates": {p: float(v) for p, v in tilt.win_rates.items()},
                    "tilt_exact_standard_win_rate": float(tilt.standard_win_rate)}
-    return kept, time.perf_counter() - start, diagnostics
+    return kept, seconds, diagnostics

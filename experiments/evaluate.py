@@ -36,14 +36,17 @@ class Evaluator:
                      - policy.sequence_logprobs(self.reference, inputs, completion, self.tokenizer))
         return grouped, log_ratio.reshape(len(prompts), per_prompt)
 
-    def evaluate(self, model, seed: int, path: str) -> dict:
-        """Evaluates ``model`` and writes its held-out rewards to ``path`` (one JSON line per prompt)."""
+    def evaluate(self, model, seed: int, path: str, samples: list | None = None) -> dict:
+        """Evaluates ``model`` and writes its held-out rewards to ``path`` (one JSON line per prompt); ``samples``,
+        when given, receives the policy's completions grouped by prompt."""
         import infalign
 
         model.eval()
         _, train_ratio = self.kl(model, self.train_subset, self.train_samples, seed + 1)
         grouped, ratio = self.kl(model, self.held_out, self.policy_samples, seed)
         rewards = policy.rewards_of(self.held_out, grouped)
+        if samples is not None:
+            samples.extend(grouped)
         with open(path, "w") as f:
             for prompt, pol, ref in zip(self.held_out, rewards, self.held_out_reference_rewards):
                 f.write(json.dumps({"id": prompt, "rewards": pol.tolist(), "reference_rewards": ref.tolist()},

@@ -18,12 +18,14 @@ def encode(tokenizer, texts):
     return torch.tensor([tokenizer.convert_tokens_to_ids(list(t)) for t in texts], dtype=torch.long)
 
 
-def train_reference(tokenizer, *, seed: int, steps: int, batch: int, corpus_size: int, prompts, lr: float = 2e-3):
-    """Trains π_ref from scratch on ``task.reference_corpus``: next-token loss on the completion characters only,
-    AdamW with linear warm-up and cosine decay. Returns the model (eval mode) and the final mean loss."""
+def train_reference(tokenizer, *, seed: int, steps: int, batch: int, corpus_size: int, prompts, lr: float = 2e-3,
+                    width: int = 128, layers: int = 2):
+    """Trains π_ref (a GPT-2 of ``layers`` blocks of width ``width``) from scratch on ``task.reference_corpus``:
+    next-token loss on the completion characters only, AdamW with linear warm-up and cosine decay. Returns the model
+    (eval mode) and the final mean loss."""
     import torch
 
-    model = task.build_model(tokenizer, seed)
+    model = task.build_model(tokenizer, seed, width=width, layers=layers)
     ids = encode(tokenizer, task.reference_corpus(prompts, corpus_size, seed))
     prompt_len = len(prompts[0])
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)

@@ -37,7 +37,8 @@ def prepare(cfg: Config, results: str) -> dict:
     tokenizer = task.build_tokenizer()
     start = time.perf_counter()
     model, loss = policy.train_reference(tokenizer, seed=cfg.reference_seed, steps=cfg.sft_steps, batch=cfg.sft_batch,
-                                         corpus_size=cfg.sft_corpus, prompts=list(split.train))
+                                         corpus_size=cfg.sft_corpus, prompts=list(split.train),
+                                         width=cfg.model_width, layers=cfg.model_layers)
     sft_seconds = time.perf_counter() - start
     ref_dir = os.path.join(results, "reference")
     model.save_pretrained(ref_dir)

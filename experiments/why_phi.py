@@ -1,14 +1,16 @@
-"""Why did Φ not move the distilled policies toward their own exact tilt? Two candidates tested (issue 24, part 4).
-``--variant noiseless``, *tilt mass on unlearnable noise*: the same π_ref and the same samples are re-scored with the
-task's noise term h set to 0, so that every reward difference is learnable (the opening and the target-letter count),
-but rewards take few distinct values (ties). ``--variant tie-free``, *ties*: h is replaced by a learnable term that
-makes almost every reward distinct. Distillation
-arms (identity and `exp:t` tuned for bon:4) then run at KL 0.5 and 1 and are evaluated on the held-out prompts under
-the same noiseless reward, against the exact calibrated-space curves of their transforms.
+"""Why did Φ not move the distilled policies toward their own exact tilt? (issue 24, part 4.)
 
-    python -m experiments.why_phi [--results experiments/results] [--out experiments/results/why_phi]
+Distillation arms (identity, and `exp:t` tuned for bon:4) trained on π_ref samples re-scored by a reward variant
+(``experiments/why_phi_variants.py``: ``noiseless``, ``tie-free`` or the non-additive ``run``), evaluated on the
+held-out prompts and on a quarter of the training prompts under the same reward, against the exact calibrated-space
+curves of their transforms. ``--steps`` keeps several checkpoints of one run (more steps); ``--width``/``--layers``
+train a larger π_ref first (capacity), with its own samples, under ``OUT/reference``. ``--rounds 2`` adds a second,
+iterated round (coverage): 256 samples per training prompt from the round-1 policy, reweighted toward the same π* by
+``iterated_tilt_weights`` (importance ratios to π_ref, u against π_ref's samples), and as many steps again.
 
-Needs the π_ref and samples of a finished ``make experiment`` (``results/reference``).
+    python -m experiments.why_phi --variant run [--steps 200,800] [--width 256 --layers 4] [--targets 0.5,1]
+
+Needs the π_ref and samples of a finished ``make experiment`` (``results/reference``) unless a size is given.
 """
 
 from __future__ import annotations
@@ -25,65 +27,142 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "python"))
 
-TARGETS = (0.5, 1.0)
-SEEDS = (1, 2)
+from .why_phi_variants import VARIANTS, dependence, run_length  # noqa: E402
+
+TRAIN_FIT_STRIDE = 4  # every 4th training prompt is also evaluated (fit, against the tilt the model was given)
 
 
-def noiseless():
-    """Turns the task's hashed noise off in this process (h = 0 for every completion)."""
-    from . import task
+def _samples(reference, tokenizer, prompts, n, seed, rewards_of):
+    from . import policy
 
-    task.noise = lambda prompt, completion: 0.0
-
-
-def learnable_term(prompt: str, completion: str) -> float:
-    """A learnable, nearly tie-free stand-in for h: a fixed value per (character, position) summed over the
-    completion and scaled to unit variance (a model that sees positions can learn it; distinct completions almost
-    never tie)."""
-    total = 0.0
-    for i, c in enumerate(completion[1:12], start=1):
-        total += 2.0 * ((ord(c) * 0.6180339887 + i * 0.4142135624) % 1.0) - 1.0
-    return total / (11.0 / 3.0) ** 0.5
+    grouped, _, _ = policy.sample(reference, tokenizer, prompts, n, seed=seed)
+    return grouped, rewards_of(prompts, grouped)
 
 
-def tie_free():
-    """Replaces the hashed noise by ``learnable_term`` in this process: every reward difference is learnable and u
-    has no ties."""
-    from . import task
-
-    task.noise = learnable_term
-
-
-VARIANTS = {"noiseless": noiseless, "tie-free": tie_free}
-
-
-def run(job: dict) -> dict:
+def run(job: dict) -> list[dict]:
+    """One distillation run; one record per kept checkpoint."""
     import torch
+    from infalign.integrations.distill import tilt_columns
     from transformers import AutoModelForCausalLM
 
     from . import distill, evaluate, policy, task
 
     torch.set_num_threads(1)
     VARIANTS[job["variant"]]()
-    ref_dir = os.path.join(job["results"], "reference")
+    cfg = job["config"]
+    ref_dir = job["reference_dir"]
     with open(os.path.join(ref_dir, "references.json")) as f:
         data = json.load(f)
+    data["calibration_completions"] = [row[:cfg.distill_samples] for row in data["calibration_completions"]]
     data["calibration_references"] = policy.rewards_of(data["train"], data["calibration_completions"]).tolist()
     tokenizer = task.build_tokenizer()
     reference = AutoModelForCausalLM.from_pretrained(ref_dir)
-    grouped, _, _ = policy.sample(reference, tokenizer, data["held_out"], 32, seed=2002)
-    fresh = policy.rewards_of(data["held_out"], grouped)
-    kept, seconds, diag = distill.distill(job, data, ref_dir, [job["config"].distill_steps])
-    model = AutoModelForCausalLM.from_pretrained(ref_dir)
-    model.load_state_dict(kept[job["config"].distill_steps])
-    evaluator = evaluate.Evaluator(reference, tokenizer, tuple(data["held_out"]), fresh,
-                                   tuple(data["train"][::4]), 32, 16)
+    _, fresh = _samples(reference, tokenizer, data["held_out"], 32, 2002, policy.rewards_of)
+    fit_prompts = tuple(data["train"][::TRAIN_FIT_STRIDE])
+    _, fit_fresh = _samples(reference, tokenizer, fit_prompts, 32, 3003, policy.rewards_of)
+    # The tilt the model is given, and how dependent its positions are (the same weights distill() trains on).
+    columns, _ = tilt_columns(data["train"], data["calibration_completions"], data["calibration_references"], None,
+                              distill.transform_of(job["transform"], job["target_kl"]), kl=job["target_kl"])
+    k = cfg.distill_samples
+    weights = np.asarray(columns["weight"]).reshape(len(data["train"]), k)
+    target_dependence = dependence(data["train"], data["calibration_completions"], weights)
+    reference_dependence = dependence(data["train"], data["calibration_completions"])
+    steps = job["steps"]
+    kept, seconds, diag = distill.distill(job, data, ref_dir, steps)
+    held = evaluate.Evaluator(reference, tokenizer, tuple(data["held_out"]), fresh, tuple(data["train"][::4]), 32, 16)
+    fit = evaluate.Evaluator(reference, tokenizer, fit_prompts, fit_fresh, fit_prompts[:2], 32, 4)
     os.makedirs(job["out"], exist_ok=True)
-    path = os.path.join(job["out"], f"{job['arm']}-kl{job['target_kl']:g}-seed{job['seed']}.jsonl")
-    record = evaluator.evaluate(model, seed=10_000 * job["seed"], path=path)
-    record.update({k: job[k] for k in ("arm", "transform", "target_kl", "seed")}, train_seconds=seconds, **diag)
-    record["file"] = os.path.relpath(path, job["results"])
-    return record
+    if job["rounds"] == 2:
+        model = AutoModelForCausalLM.from_pretrained(ref_dir)
+        model.load_state_dict(kept[max(steps)])
+        more, extra, diag["round2"] = second_round(job, data, model, reference, tokenizer)
+        kept.update({max(steps) + s: state for s, state in more.items()})
+        seconds += extra
+        steps = steps + tuple(max(steps) + s for s in sorted(more))
+    records = []
+    for step in steps:
+        model = AutoModelForCausalLM.from_pretrained(ref_dir)
+        model.load_state_dict(kept[step])
+        name = f"{job['arm']}-kl{job['target_kl']:g}-seed{job['seed']}-step{step}"
+        grouped: list = []
+        record = held.evaluate(model, seed=10_000 * job["seed"], path=os.path.join(job["out"], name + ".jsonl"),
+                               samples=grouped)
+        on_train = fit.evaluate(model, seed=20_000 * job["seed"], path=os.path.join(job["out"], name + "-train.jsonl"))
+        record.update({key: job[key] for key in ("arm", "transform", "target_kl", "seed", "variant")}, step=step,
+                      train_seconds=seconds * step / max(steps), **diag)
+        record.update(fit_kl=on_train["kl"], fit_win_rates=on_train["win_rates"],
+                      dependence=dependence(data["held_out"], grouped), target_dependence=target_dependence,
+                      reference_dependence=reference_dependence,
+                      mean_run=float(np.mean([run_length(p, c) for p, row in zip(data["held_out"], grouped)
+                                              for c in row])))
+        record["file"] = os.path.relpath(record["file"], job["out"])
+        records.append(record)
+    return records
+
+
+def second_round(job, data, model, reference, tokenizer):
+    """The iterated round: samples from the round-1 ``model``, weights toward the same π* (same Φ, same β from the
+    same KL target) with importance ratios, and fits ``model`` further. Returns ``({step: state}, seconds, diag)``."""
+    import torch
+    from infalign.integrations.distill import iterated_tilt_weights
+
+    from . import distill, policy
+
+    cfg = job["config"]
+    k = cfg.distill_samples
+    model.eval()
+    grouped, inputs, completion = policy.sample(model, tokenizer, data["train"], k, seed=4004 + job["seed"])
+    shape = (len(data["train"]), k)
+    policy_logps = policy.sequence_logprobs(model, inputs, completion, tokenizer).reshape(shape)
+    reference_logps = policy.sequence_logprobs(reference, inputs, completion, tokenizer).reshape(shape)
+    tilt = iterated_tilt_weights(policy.rewards_of(data["train"], grouped), policy_logps, reference_logps,
+                                 np.asarray(data["calibration_references"]),
+                                 distill.transform_of(job["transform"], job["target_kl"]), kl=job["target_kl"],
+                                 min_ess=0.02, on_low_ess="ignore")
+    prompts = [p for p in data["train"] for _ in range(k)]
+    torch.manual_seed(100 + job["seed"])
+    kept, seconds = distill.fit(model, tokenizer, prompts, [c for row in grouped for c in row],
+                                np.asarray(tilt.weights).reshape(-1), steps=max(job["steps"]),
+                                batch=cfg.distill_batch, lr=cfg.distill_lr, seed=100 + job["seed"])
+    ess = np.asarray(tilt.ess)
+    return kept, seconds, {"ess": float(ess.mean()), "low_ess_prompts": int(np.sum(np.asarray(tilt.low_ess)))}
+
+
+def _mean(rs, key, sub=None):
+    return float(np.mean([r[key] if sub is None else r[key][sub[0]][sub[1]] for r in rs]))
+
+
+def report(records, out: str) -> str:
+    """The study's table: per arm, KL target and checkpoint, the held-out KL and BoN-4 (seed means, the interval
+    the seeds' mean bounds), the exact tilt of the same transform and of identity at that KL, the same on the
+    training prompts the model was fitted on, and the dependence index of the policy against its target's."""
+    import infalign
+
+    rows = ["| arm | transform | target KL | steps | held-out KL | BoN-4 | exact, own Φ | exact, identity | "
+            "fit prompts: KL, BoN-4, exact own | dependence: policy / target / π_ref | risky | q | run L |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    keys = sorted({(r["target_kl"], r["arm"], r["step"]) for r in records})
+    for target, arm, step in keys:
+        rs = [r for r in records if (r["target_kl"], r["arm"], r["step"]) == (target, arm, step)]
+        t = rs[0]["transform"]
+        kl, fit_kl = _mean(rs, "kl"), _mean(rs, "fit_kl")
+        bon = [_mean(rs, "win_rates", ("bon:4", b)) for b in ("estimate", "lower", "upper")]
+        fit_bon = _mean(rs, "fit_win_rates", ("bon:4", "estimate"))
+        own = infalign.analyze(t, "bon:4", kl=kl).win_rate
+        ident = infalign.analyze("identity", "bon:4", kl=kl).win_rate
+        fit_own = infalign.analyze(t, "bon:4", kl=fit_kl).win_rate
+        label = t if t == "identity" else f"exp:{float(t.split(':')[1]):.2f}"
+        rows.append(f"| {arm} | {label} | {target:g} | {step} | {kl:.3f} | {bon[0]:.3f} [{bon[1]:.3f}, {bon[2]:.3f}] "
+                    f"| {own:.3f} | {ident:.3f} | {fit_kl:.3f}, {fit_bon:.3f}, {fit_own:.3f} | "
+                    f"{_mean(rs, 'dependence'):.3f} / {_mean(rs, 'target_dependence'):.3f} / "
+                    f"{_mean(rs, 'reference_dependence'):.3f} | {_mean(rs, 'risky_fraction'):.2f} | "
+                    f"{_mean(rs, 'mean_quality'):.2f} | {_mean(rs, 'mean_run'):.2f} |")
+    with open(os.path.join(out, "summary.json"), "w") as f:
+        json.dump({"records": records}, f, indent=1)
+    text = "\n".join(rows) + "\n"
+    with open(os.path.join(out, "report.md"), "w") as f:
+        f.write(text)
+    return text
 
 
 def main(argv=None) -> int:
@@ -94,41 +173,42 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--results", default=os.path.join(HERE, "results"))
     parser.add_argument("--out", default=None)
-    parser.add_argument("--variant", choices=sorted(VARIANTS), default="noiseless",
-                        help="noiseless: h = 0; tie-free: h replaced by a learnable, nearly tie-free term")
+    parser.add_argument("--variant", choices=sorted(VARIANTS), default="noiseless")
+    parser.add_argument("--steps", default="200", help="checkpoints kept, comma-separated (the run has the largest)")
+    parser.add_argument("--targets", default="0.5,1", help="KL targets, comma-separated")
+    parser.add_argument("--seeds", default="1,2")
+    parser.add_argument("--width", type=int, default=FULL.model_width)
+    parser.add_argument("--layers", type=int, default=FULL.model_layers)
+    parser.add_argument("--rounds", type=int, choices=(1, 2), default=1)
+    parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
+    sized = (args.width, args.layers) != (FULL.model_width, FULL.model_layers)
     out = args.out or os.path.join(args.results, "why_phi" if args.variant == "noiseless" else f"why_phi_{args.variant}")
-    cfg = dataclasses.replace(FULL)
+    if sized and args.out is None:
+        out += f"_{args.width}x{args.layers}"
+    if args.rounds == 2 and args.out is None:
+        out += "_iterated"
+    cfg = dataclasses.replace(FULL, model_width=args.width, model_layers=args.layers, studies=())
+    ref_dir = os.path.join(args.results, "reference")
+    if sized:
+        ref_dir = os.path.join(out, "reference")
+        if not os.path.exists(os.path.join(ref_dir, "references.json")):
+            from .run import prepare
+
+            prepare(cfg, out)  # trains the larger π_ref and samples its references into OUT/reference
+    steps = tuple(int(s) for s in args.steps.split(","))
     jobs = []
-    for k in TARGETS:
+    for k in (float(t) for t in args.targets.split(",")):
         for arm, transform in (("distill-identity", "identity"),
                                ("distill-bon", str(infalign.tune("exp", k, "bon:4").transform))):
-            for seed in SEEDS:
-                jobs.append({"config": cfg, "results": args.results, "out": out, "arm": arm, "transform": transform,
-                             "target_kl": k, "seed": seed, "variant": args.variant})
-    with mp.get_context("spawn").Pool(2) as pool:
-        records = pool.map(run, jobs)
-    rows = ["| arm | transform | target KL | held-out KL | BoN-4 | exact tilt (same transform, same KL) | exact "
-            "identity at that KL | risky opening | q |", "|---|---|---|---|---|---|---|---|---|"]
-    for k in TARGETS:
-        for arm in ("distill-identity", "distill-bon"):
-            rs = [r for r in records if r["arm"] == arm and r["target_kl"] == k]
-            kl = float(np.mean([r["kl"] for r in rs]))
-            bon = float(np.mean([r["win_rates"]["bon:4"]["estimate"] for r in rs]))
-            lo = float(np.mean([r["win_rates"]["bon:4"]["lower"] for r in rs]))
-            hi = float(np.mean([r["win_rates"]["bon:4"]["upper"] for r in rs]))
-            exact = infalign.analyze(rs[0]["transform"], "bon:4", kl=kl).win_rate
-            ident = infalign.analyze("identity", "bon:4", kl=kl).win_rate
-            t = rs[0]["transform"]
-            t = t if t == "identity" else f"exp:{float(t.split(':')[1]):.2f}"
-            rows.append(f"| {arm} | {t} | {k:g} | {kl:.3f} | {bon:.3f} [{lo:.3f}, {hi:.3f}] | {exact:.3f} | "
-                        f"{ident:.3f} | {np.mean([r['risky_fraction'] for r in rs]):.2f} | "
-                        f"{np.mean([r['mean_quality'] for r in rs]):.2f} |")
-    with open(os.path.join(out, "summary.json"), "w") as f:
-        json.dump({"records": records}, f, indent=1)
-    with open(os.path.join(out, "report.md"), "w") as f:
-        f.write("\n".join(rows) + "\n")
-    print("\n".join(rows))
+            for seed in (int(s) for s in args.seeds.split(",")):
+                jobs.append({"config": cfg, "reference_dir": ref_dir, "out": out, "arm": arm, "transform": transform,
+                             "target_kl": k, "seed": seed, "variant": args.variant, "steps": steps,
+                             "rounds": args.rounds})
+    os.makedirs(out, exist_ok=True)
+    with mp.get_context("spawn").Pool(args.jobs) as pool:
+        records = [r for rs in pool.map(run, jobs) for r in rs]
+    print(report(records, out))
     return 0
 
 
