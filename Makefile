@@ -11,7 +11,7 @@ ABI_NM := $(shell command -v nm 2>/dev/null || command -v llvm-nm 2>/dev/null ||
 # The debug build that `swift test` makes: the C ABI test and the Python tests run against it.
 DEBUG_BIN := .build/debug
 
-.PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python trl-example ray-example demo bench compare compare-all fuzz clean experiment-venv experiment experiment-smoke experiment-why-phi
+.PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python trl-example ray-example demo bench compare compare-all fuzz docs clean experiment-venv experiment experiment-smoke experiment-why-phi
 
 deps:
 	@if pkg-config --exists openblas lapacke simdjson 2>/dev/null; then \
@@ -59,6 +59,16 @@ c-test: deps
 	  -L$(DEBUG_BIN) -lInfAlignC $$(pkg-config --libs openblas) -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm \
 	  -o .build/fork_test
 	.build/fork_test
+
+# The DocC documentation of the two library modules (Sources/InfAlignMath/InfAlignMath.docc,
+# Sources/InfAlignSolvers/InfAlignSolvers.docc and the doc comments) with swift-docc-plugin, one archive per module
+# under .build/docs. Any DocC warning (an unresolved ``symbol link``, a parameter documented under the wrong name,
+# ...) fails the build. Browse with `swift package --disable-sandbox preview-documentation --target InfAlignSolvers`.
+DOCS_DIR := .build/docs
+
+docs: deps
+	$(SWIFT) package --allow-writing-to-directory $(DOCS_DIR) generate-documentation \
+	  --target InfAlignMath --target InfAlignSolvers --output-path $(DOCS_DIR) --warnings-as-errors
 
 # libFuzzer over the reward-file readers, the text forms and the C ABI over shapes (Sources/InfAlignFuzz;
 # docs/RELIABILITY.md, "Fuzzing").

@@ -15,6 +15,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     // Test-only: property-based checks of the calibrated-space analysis (Tests/.../CalibratedSpaceProperties).
     .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    // Documentation only: `make docs` builds the DocC catalogs of InfAlignMath and InfAlignSolvers with it.
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
     // OpenBLAS (CBLAS) and LAPACKE, found with pkg-config. Debian's OpenBLAS is LP64: `blasint` is Int32.

@@ -1,5 +1,5 @@
 /// Errors thrown by `InfAlignSolvers` for data-dependent failures: text that does not parse, parameters outside
-/// their domain, and failures of the numerical core (``MathError``).
+/// their domain, and failures of the numerical core (`MathError`).
 ///
 /// Every message names the offending text or value. Programmer errors (buffers of the wrong size) are
 /// `precondition` failures instead. More cases will be added as the module grows, so code outside this module
@@ -40,7 +40,7 @@ public enum InfAlignError: Error, Equatable, Sendable, CustomStringConvertible {
   case shapeMismatch(String)
   /// A KL budget outside the range `[lowest, highest]` that the KL weight β can reach for `context` (what was
   /// being solved, e.g. "transform exp:5"); NaN ends mean the KL could not be evaluated there. A budget inside
-  /// the range that the solver fails to meet is ``math(_:)`` with ``MathError/noConvergence(method:iterations:estimate:tolerance:)``.
+  /// the range that the solver fails to meet is ``math(_:)`` with `MathError.noConvergence`.
   case klBudgetOutOfReach(budget: Double, lowest: Double, highest: Double, context: String)
 
   /// One line: user text inside the message (a spec, a context) has its control characters escaped.

@@ -73,7 +73,7 @@ public struct BLASRuntime: Sendable {
     }
   }
 
-  /// The widest vector level this CPU supports, in the terms of ``coreLevel(_:)``.
+  /// The widest vector level this CPU supports, on the scale of ``coreLevel`` (3 AVX-512, 2 AVX2 + FMA, 1 AVX, 0 SSE).
   public var cpuLevel: Int { Self.cpuLevel(features: cpuFeatures) }
 
   /// The level of ``coreName``.

@@ -1,4 +1,4 @@
-/// Sorting every row of a row-major matrix, or of a ragged batch, with ``RadixSort``.
+/// Sorting every row of a row-major matrix, or of a ragged batch, with a radix sort (`RadixSort`).
 ///
 /// One scratch buffer (the longest row) and one radix histogram are allocated per call, never per row.
 public enum RowSort {

@@ -15,8 +15,8 @@ import InfAlignMath
 /// `+Vector`, `+Blocks`); ``run(threads:)`` drives them: per group, validity → rewards (calibrate, transform,
 /// KL-in-reward) → advantages (estimator, baseline, group scaling); then batch scaling; then per sample and token,
 /// the KL estimates, the PPO term, the KL loss term and the gradient. Every stage runs on the process's threads
-/// by blocks of whole groups (``CTRLBlocks``); scratch for one group and one sample per worker
-/// (``CTRLWorkspaces``) is allocated once per run.
+/// by blocks of whole groups (`CTRLBlocks`); scratch for one group and one sample per worker
+/// (`CTRLWorkspaces`) is allocated once per run.
 ///
 /// A batch holds views of caller memory: the buffers must stay valid and unchanged in size while it is used. It
 /// may be built once and run many times over the same buffers with new contents (a training loop).
@@ -83,7 +83,7 @@ public struct CTRLBatch<T: BLASScalar> {
 
   /// Runs the step, writing every output and returning the batch's summary.
   ///
-  /// - Parameter threads: threads of every stage (`nil`: ``Threads/count``), which split the batch into blocks of
+  /// - Parameter threads: threads of every stage (`nil`: `Threads.count`), which split the batch into blocks of
   ///   whole groups fixed by the shape alone; results (batch statistics and sums included) are the same bits for
   ///   any count, and the error thrown is the first in group order.
   /// - Throws: ``InfAlignError/nonFinite(field:prompt:index:value:)`` naming the array, group, sample (and token)

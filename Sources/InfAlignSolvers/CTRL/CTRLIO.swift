@@ -11,7 +11,7 @@ public enum CTRLCalibration<T: BLASScalar>: Sendable {
 /// Token-level inputs of a CTRL step: per-token log-probs, `groups × groupSize × maxTokens` row-major, and an
 /// optional mask of the same shape (`true` for response tokens; `nil` means every token counts).
 ///
-/// The sequence-level path (``CTRLStep/run(groups:groupSize:rewards:policyLogProbs:referenceLogProbs:oldPolicyLogProbs:calibration:options:outputs:)``)
+/// The sequence-level path (``CTRLStep/run(groups:groupSize:rewards:policyLogProbs:referenceLogProbs:oldPolicyLogProbs:calibration:options:outputs:threads:)``)
 /// is this with `maxTokens = 1` and no mask.
 public struct CTRLTokens<T: BLASScalar> {
   public var maxTokens: Int

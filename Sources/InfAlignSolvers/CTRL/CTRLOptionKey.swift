@@ -3,7 +3,7 @@
 ///
 /// Adding an option is a compiler-guided edit: a new case here fails to compile until ``apply(_:to:calibration:)``
 /// and ``commandLineFlags`` handle it; tests then check the header's table (`include/infalign.h`), the command
-/// line's help and Python's `OPTION_NAMES` against ``allCases`` (docs/EXTENDING.md).
+/// line's help and Python's `OPTION_NAMES` against `allCases` (docs/EXTENDING.md).
 public enum CTRLOptionKey: String, CaseIterable, Sendable {
   case preset, calibration, transform, smoothing, estimator, baseline, advantage, scale
   case normalizeByStd = "normalize_by_std", besselStd = "bessel_std", stdEpsilon = "std_epsilon"

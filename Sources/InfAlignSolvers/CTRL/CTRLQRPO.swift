@@ -20,6 +20,11 @@ public enum CTRLQRPO {
   /// - Parameters:
   ///   - calibrated: `c_i ∈ [0, 1]` (e.g. from ``CTRLStep`` with `.table` or `.group` calibration, or
   ///     ``CalibrationTable``).
+  ///   - policyLogProbs: `log π_i` of each sample.
+  ///   - referenceLogProbs: `log π_ref,i` of each sample.
+  ///   - transform: the transform Φ of the calibrated reward.
+  ///   - beta: the KL weight β.
+  ///   - gradient: receives `∂L/∂log π_i`, one per sample.
   /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` for β ≤ 0 or not finite;
   ///   ``InfAlignError/nonFinite(field:prompt:index:value:)`` naming the first sample (as `prompt` 0, `index` i)
   ///   whose input or residual is not finite.

@@ -35,7 +35,7 @@ public struct CalibratedPoint: Sendable, CustomStringConvertible {
 /// inference-time win rates, solves β for a KL budget, and tunes parametric transforms.
 ///
 /// Accuracy: relative error ≤ 1e-9 (typically ~1e-13) for β ∈ [1e-3, 1e3], N ∈ [1, 256], exp/negexp parameters in
-/// [0, 50], including densities whose mass sits within 1e-26 of u = 1 (see ``CalibratedQuadrature``); tested
+/// [0, 50], including densities whose mass sits within 1e-26 of u = 1 (see `CalibratedQuadrature`); tested
 /// against closed forms and 50-digit mpmath values (`scripts/golden_calibrated_space.py`).
 public enum CalibratedSpace {
   /// The tabulated density `exp(Φ/β)/Z`.
@@ -98,7 +98,8 @@ public enum CalibratedSpace {
 
   /// Analyzes `(Φ, β, T, T')`. The reference procedure defaults to the policy's (InfAlign's setting).
   ///
-  /// - Throws: as ``density(transform:beta:)``; ``InfAlignError/invalidParameter(name:value:reason:)`` naming
+  /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` for β not positive and finite, or a density
+  ///   that cannot be normalized (e.g. `logit` without smoothing and β ≤ 1); the same error naming
   ///   `log Z` where `log Z` exceeds `Double` (then KL and win rates are still available at the same policy through
   ///   ``analyze(transform:kl:procedure:reference:)``, whose β gives a moderate `Φ(1)/β`).
   /// - Complexity: a few hundred to a few thousand transform evaluations; well under a millisecond.

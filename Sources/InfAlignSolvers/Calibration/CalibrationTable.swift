@@ -113,8 +113,13 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   ///   ``InfAlignError/shapeMismatch(_:)`` when the offsets do not describe `promptCount` prompts over the
   ///   queries; with leave-one-out, ``InfAlignError/emptyReferences(prompt:count:)`` for a prompt with a single
   ///   reference and ``InfAlignError/shapeMismatch(_:)`` when a query is not one of its prompt's references.
-  /// - Parameter threads: threads to split the prompts over (`nil`: ``Threads/count``); results are
-  ///   bit-identical for every count, and the error thrown is the first in prompt order.
+  /// - Parameters:
+  ///   - queries: every prompt's rewards to calibrate, prompt after prompt.
+  ///   - queryOffsets: `promptCount + 1` nondecreasing offsets into `queries`, from 0 to `queries.count`.
+  ///   - out: receives the calibrated rewards, `queries.count` of them.
+  ///   - options: leave-one-out and smoothing (``CalibrationOptions``).
+  ///   - threads: threads to split the prompts over (`nil`: `Threads.count`); results are bit-identical for
+  ///     every count, and the error thrown is the first in prompt order.
   /// - Complexity: O(queries × log M), divided among the threads; no allocation.
   @inlinable
   public func calibrate(
@@ -137,7 +142,7 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
 
   /// Calibrates dense queries: `promptCount × columns`, row-major, into `out` (may alias `queries`).
   ///
-  /// - Throws: as ``calibrate(queries:queryOffsets:into:options:)``.
+  /// - Throws: as ``calibrate(queries:queryOffsets:into:options:threads:)``.
   @inlinable
   public func calibrate(
     queries: UnsafeBufferPointer<T>, columns: Int, into out: UnsafeMutableBufferPointer<T>,

@@ -3,13 +3,13 @@ import InfAlignMath
 /// One-shot calibration: references and queries of a batch of prompts in, calibrated rewards out, when the
 /// references are used once (MATH.md §2; same values, options and errors as ``CalibrationTable``).
 ///
-/// Per prompt it picks the cheaper exact method through the shared ``RowCalibrator``: with few queries (`k ≤`
+/// Per prompt it picks the cheaper exact method through the shared `RowCalibrator`: with few queries (`k ≤`
 /// ``directQueryLimit``) and no leave-one-out, a direct SIMD count of each query against the unsorted references
 /// (O(k·M) compares, no sort); otherwise a radix sort of the prompt's references into a scratch row and binary
 /// searches. Both give bit-identical results. To calibrate
 /// against the same references repeatedly, build a ``CalibrationTable`` once instead.
 public enum OneShotCalibration {
-  /// Queries per prompt up to which counting beats sorting (``RowCalibrator/directQueryLimit``).
+  /// Queries per prompt up to which counting beats sorting (`RowCalibrator.directQueryLimit`).
   public static var directQueryLimit: Int { RowCalibrator.directQueryLimit }
 
   /// Ragged: prompt `b`'s references are `references[referenceOffsets[b] ..< referenceOffsets[b+1]]` and its queries
@@ -20,8 +20,15 @@ public enum OneShotCalibration {
   ///   its prompt); ``InfAlignError/emptyReferences(prompt:count:)`` for a prompt without references (or with one,
   ///   under leave-one-out); ``InfAlignError/shapeMismatch(_:)`` for offsets that do not describe the buffers, or
   ///   (leave-one-out) a query that is not one of its prompt's references.
-  /// - Parameter threads: threads to split the prompts over (`nil`: ``Threads/count``); results are
-  ///   bit-identical for every count, and the error thrown is the first in prompt order.
+  /// - Parameters:
+  ///   - references: every prompt's reference rewards, prompt after prompt.
+  ///   - referenceOffsets: `prompts + 1` nondecreasing offsets into `references`, from 0 to `references.count`.
+  ///   - queries: every prompt's rewards to calibrate, prompt after prompt.
+  ///   - queryOffsets: `prompts + 1` nondecreasing offsets into `queries`, from 0 to `queries.count`.
+  ///   - out: receives the calibrated rewards, `queries.count` of them.
+  ///   - options: leave-one-out and smoothing (``CalibrationOptions``).
+  ///   - threads: threads to split the prompts over (`nil`: `Threads.count`); results are bit-identical for
+  ///     every count, and the error thrown is the first in prompt order.
   /// - Complexity: O(Σ min(k_b·M_b, M_b·passes + k_b·log M_b)), divided among the threads; scratch allocated
   ///   once per call (per worker), and only when some prompt takes the sorting path.
   @inlinable
@@ -98,7 +105,7 @@ public enum OneShotCalibration {
 
   /// Dense: `rows` prompts with `referenceColumns` references and `queryColumns` queries each, row-major.
   ///
-  /// - Throws: as ``calibrate(references:referenceOffsets:queries:queryOffsets:into:options:)``.
+  /// - Throws: as ``calibrate(references:referenceOffsets:queries:queryOffsets:into:options:threads:)``.
   @inlinable
   public static func calibrate<T: BLASScalar>(
     references: UnsafeBufferPointer<T>, referenceColumns: Int, queries: UnsafeBufferPointer<T>, queryColumns: Int,

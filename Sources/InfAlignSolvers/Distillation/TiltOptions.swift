@@ -32,7 +32,7 @@ public struct TiltOptions: Sendable {
   public var calibration: CalibrationOptions
   /// Inference-time procedures whose exact-tilt win rates are predicted (each against itself), e.g. `bon:4`.
   public var procedures: [Procedure]
-  /// Threads to split the prompts over (`nil`: ``Threads/count``); results are bit-identical for every count.
+  /// Threads to split the prompts over (`nil`: `Threads.count`); results are bit-identical for every count.
   public var threads: Int?
 
   public init(

@@ -17,8 +17,8 @@ import RealModule
 /// tilted.weights, tilted.effectiveSampleSize, tilted.predictions[0].winRate
 /// ```
 ///
-/// Numerics: the exponent is formed as `Φ(u)/β − Φ(1)/β` (``Transform/tilt(beta:logBeta:)``, the scaled-β form for
-/// `exp:t`), and each prompt is normalized by log-sum-exp in `Double`, so no step overflows for any `t` or β.
+/// Numerics: the exponent is formed as `Φ(u)/β − Φ(1)/β` (`Transform.tilt(beta:logBeta:)`, the scaled-β form for
+/// `exp:t`, ``Transform/logScale``), and each prompt is normalized by log-sum-exp in `Double`, so no step overflows for any `t` or β.
 public enum TiltWeights {
   /// Ragged samples against ragged references: prompt `b`'s rewards are
   /// `rewards[rewardOffsets[b] ..< rewardOffsets[b+1]]` and its references likewise; `references == nil` means

@@ -13,10 +13,12 @@ public enum DiscreteWinRate {
   /// Per-prompt inference-time and standard win rates of `exp(logPolicy)` against `exp(referenceLogProbs)`.
   ///
   /// - Parameters:
-  ///   - logPolicy, referenceLogProbs: `B × K` normalized log-probabilities (each row's `exp` sums to 1; rows are
-  ///     not renormalized, and CDFs are clamped to 1 against rounding).
+  ///   - logPolicy: `B × K` normalized log-probabilities of the policy (each row's `exp` sums to 1; rows are not
+  ///     renormalized, and CDFs are clamped to 1 against rounding).
+  ///   - referenceLogProbs: `B × K` normalized log-probabilities of the reference, likewise.
   ///   - rewards: `B × K` candidate rewards; only their order within a row matters.
-  ///   - procedure: the policy side's procedure; `reference` the reference side's (default: the same).
+  ///   - procedure: the policy side's procedure.
+  ///   - reference: the reference side's procedure (default: the same).
   /// - Returns: `winRate[b]` under the procedures and `standard[b]` (one draw each).
   /// - Throws: ``InfAlignError/shapeMismatch(_:)`` for shapes that differ; ``InfAlignError/nonFinite(field:prompt:index:value:)``
   ///   for a NaN/±∞ reward or a NaN/+∞ log-probability (−∞ is a candidate with probability 0).

@@ -56,8 +56,16 @@ public enum EmpiricalWinRate {
   /// Ragged batch: prompt `b`'s policy rewards are `policy[policyOffsets[b] ..< policyOffsets[b+1]]`, likewise for
   /// the reference; one estimate per prompt into `out`.
   ///
-  /// - Parameter threads: threads to split the prompts over (`nil`: ``Threads/count``); results are
-  ///   bit-identical for every count, and the error thrown is the first in prompt order.
+  /// - Parameters:
+  ///   - policy: every prompt's policy rewards, prompt after prompt.
+  ///   - policyOffsets: `prompts + 1` nondecreasing offsets into `policy`, from 0 to `policy.count`.
+  ///   - reference: every prompt's reference rewards, prompt after prompt.
+  ///   - referenceOffsets: `prompts + 1` nondecreasing offsets into `reference`, from 0 to `reference.count`.
+  ///   - procedure: the inference-time procedure of both sides.
+  ///   - out: receives one estimate per prompt.
+  ///   - firstPrompt: added to the prompt index in error messages (for a batch that is part of a larger one).
+  ///   - threads: threads to split the prompts over (`nil`: `Threads.count`); results are bit-identical for
+  ///     every count, and the error thrown is the first in prompt order.
   /// - Complexity: O(Σ (n_b + m_b) log(n_b + m_b)), divided among the threads; scratch allocated once per call
   ///   (per worker).
   @_specialize(where T == Float)

@@ -46,7 +46,10 @@ public enum AlignmentExperiment {
 
   /// Runs the experiment.
   ///
-  /// - Parameter optimal: the optimal-transform solver; without it the `ctrl-optimal` rows are omitted.
+  /// - Parameters:
+  ///   - configuration: the task's size, the KL budgets, the procedures and the seed.
+  ///   - optimal: the optimal-transform solver; without it the `ctrl-optimal` rows are omitted.
+  ///   - progress: called with a short label (procedure, KL budget, method) after each row is computed.
   /// - Throws: ``InfAlignError`` from calibration, tuning or the β solves.
   public static func run(
     _ configuration: Configuration, optimal: OptimalTransformSolver? = nil,

@@ -5,14 +5,14 @@ extension OptimalTransform {
   /// to 1e-9; at small β (bon:8 at KL 2, β ≈ 0.0067) the KL at a given β is itself resolved only to ~1e-7.
   public static let klTolerance = 1e-6
 
-  /// The optimal transform whose KL meets the budget `kl` to ``klTolerance`` relative: β is found by ``KLBudget``
+  /// The optimal transform whose KL meets the budget `kl` to ``klTolerance`` relative: β is found by `KLBudget`
   /// (Brent in `log β` over [−40, 20]), each solve warm-started from the nearest β solved so far. The solvers resolve
   /// `R` to 1e-12 of its scale, which pins the KL only to ~1e-7 relative at small β (`h = R/β` amplifies the
   /// residual), so of the evaluations the one closest to the budget is returned, with its own β and KL.
   ///
   /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` when the budget is not positive, when the win
   ///   rate reaches 1 before the budget is spent (past that β cannot be located in double precision), or when `KL(β)`
-  ///   jumps over the budget (the best stationary point switches branch, ``branchSwitch(_:_:_:procedure:)``);
+  ///   jumps over the budget (the best stationary point switches branch, `branchSwitch(_:_:_:procedure:)`);
   ///   ``InfAlignError/klBudgetOutOfReach(budget:lowest:highest:context:)`` outside the KL range of the β searched;
   ///   ``InfAlignError/math(_:)`` (no convergence) when the budget is in range but not met; a solver's own error.
   public static func solve(

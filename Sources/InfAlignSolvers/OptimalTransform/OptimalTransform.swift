@@ -24,7 +24,7 @@ public struct OptimalTransformResult: Sendable {
 }
 
 /// Solvers for the optimal transform (MATH.md §5), on a grid `v_i = i/n` with `R` piecewise linear, so the density
-/// is ``PiecewiseExponentialDensity`` (exact masses and CDF).
+/// is piecewise exponential (`PiecewiseExponentialDensity`: exact masses and CDF).
 ///
 /// - ``Method/fixedPoint``: the nodal fixed point `R = ∫₀^v g_ref'(u)·g'(F(u)) du`. For concave objectives
 ///   (best-of-N) by Newton's method with the exact Jacobian (OptimalTransform+Newton.swift), continued in β from
@@ -38,7 +38,8 @@ public struct OptimalTransformResult: Sendable {
 ///   within a cell (peaked optima on coarse grids) that misses the discretized maximum by O(Δ²) (6e-7 in the
 ///   objective for bon:4, β = 0.1 on 256 cells; 5e-4 for bon:16, β = 0.05), so L-BFGS finishes from it.
 ///
-/// Best-of-N's objective is concave in `f`, so both solvers reach the same optimum. Worst-of-N's is not: ``solve``
+/// Best-of-N's objective is concave in `f`, so both solvers reach the same optimum. Worst-of-N's is not:
+/// ``solve(procedure:reference:beta:grid:method:tolerance:maxIterations:)``
 /// starts from several shapes (identity, steep negexp-like and exp-like transforms), compares the stationary points
 /// reached, returns the one with the highest objective and reports how many distinct ones it saw.
 public enum OptimalTransform {

@@ -19,8 +19,17 @@ public enum PolicyFit {
   /// Runs `optimizer` on `Θ` until the gradient's max-norm is below `gradientTolerance`, the largest objective change
   /// is below `objectiveTolerance`, `maxIterations`, or `progress` returns false.
   ///
-  /// - Parameter requireConvergence: throw ``InfAlignError/math(_:)`` (`noConvergence`) at the cap instead of
-  ///   returning a result with reason ``StopReason/iterationCap``.
+  /// - Parameters:
+  ///   - policy: the policy whose objectives and gradient are evaluated at each `Θ`.
+  ///   - theta: the starting `Θ`.
+  ///   - optimizer: the ascent step (e.g. `Adam`), its state carried across calls.
+  ///   - maxIterations: the iteration cap.
+  ///   - gradientTolerance: stop when the gradient's max-norm is at most this.
+  ///   - objectiveTolerance: stop when no objective changed by more than this in one iteration (0: never).
+  ///   - requireConvergence: throw ``InfAlignError/math(_:)`` (`noConvergence`) at the cap instead of
+  ///     returning a result with reason ``StopReason/iterationCap``.
+  ///   - progress: called after each iteration with its number, the objectives and the gradient norm; returning
+  ///     `false` stops the fit (reason ``StopReason/callback``).
   public static func fit<T: BLASScalar, O: AscentOptimizer>(
     _ policy: inout LogLinearPolicy<T>, initial theta: Matrix<T>, optimizer: inout O, maxIterations: Int = 10_000,
     gradientTolerance: T = 1e-10, objectiveTolerance: T = 0, requireConvergence: Bool = false,

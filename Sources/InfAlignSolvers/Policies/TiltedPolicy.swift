@@ -71,7 +71,7 @@ public enum TiltedPolicy {
     }
   }
 
-  /// The β per prompt at which that prompt's KL equals `kl` (KL decreases in β; the shared ``KLBudget`` solver,
+  /// The β per prompt at which that prompt's KL equals `kl` (KL decreases in β; the shared `KLBudget` solver,
   /// Brent in log β).
   ///
   /// - Throws: ``InfAlignError/klBudgetOutOfReach(budget:lowest:highest:context:)`` naming the prompt, with the

@@ -76,7 +76,9 @@ extension Transform {
   /// Format: fields separated by a comma, surrounding whitespace ignored; blank lines and lines starting with `#` are
   /// skipped; the first remaining line may be a header (it is skipped when its fields are not both numbers).
   /// Rows must have `u` in `[0, 1]` strictly increasing and finite `R`; at least two rows.
-  /// - Parameter source: printed by ``description`` as `table:SOURCE` (a file name, say).
+  /// - Parameters:
+  ///   - csv: the table's text.
+  ///   - source: printed by ``description`` as `table:SOURCE` (a file name, say).
   /// - Throws: ``InfAlignError/parse(kind:text:reason:)`` with kind `"transform table"`, naming the offending line
   ///   and its number.
   public static func tabulated(csv: String, source: String? = nil) throws(InfAlignError) -> Transform {
