@@ -11,6 +11,10 @@ ABI_NM := $(shell command -v nm 2>/dev/null || command -v llvm-nm 2>/dev/null ||
 # The debug build that `swift test` makes: the C ABI test and the Python tests run against it.
 DEBUG_BIN := .build/debug
 
+# The release version: VERSION, which libInfAlignC's infalign_version() and infalign.__version__ must equal
+# (make c-test and python/tests/test_version.py check both).
+INFALIGN_VERSION := $(shell cat VERSION)
+
 .PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python trl-example ray-example demo bench compare compare-all fuzz clean experiment-venv experiment experiment-smoke experiment-why-phi
 
 deps:
@@ -46,8 +50,8 @@ c-test: deps
 	@$(ABI_NM) -D --defined-only $(DEBUG_BIN)/libInfAlignC.so | awk '{print $$3}' | sort > .build/abi-exported.txt
 	@missing=$$(comm -23 .build/abi-defined.txt .build/abi-exported.txt); \
 	  if [ -n "$$missing" ]; then echo "c-test: not exported by libInfAlignC: $$missing"; exit 1; fi
-	$(ABI_CC) -std=c11 -Wall -Wextra -Werror -Iinclude Tests/CABI/abi_test.c -L$(DEBUG_BIN) -lInfAlignC \
-	  -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/abi_test
+	$(ABI_CC) -std=c11 -Wall -Wextra -Werror -Iinclude -DINFALIGN_EXPECTED_VERSION='"$(INFALIGN_VERSION)"' \
+	  Tests/CABI/abi_test.c -L$(DEBUG_BIN) -lInfAlignC -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/abi_test
 	.build/abi_test
 	$(ABI_CC) -std=c11 -Wall -Wextra -Werror -Iinclude Tests/CABI/tilt_test.c -L$(DEBUG_BIN) -lInfAlignC \
 	  -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/tilt_test
