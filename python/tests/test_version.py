@@ -17,6 +17,7 @@ def test_package_library_and_version_file_agree():
     assert infalign.__version__ == version
     assert _native.library_version == version
     assert _native.lib.infalign_version() == version.encode()
+    assert f"## [{version}]" in (REPO / "CHANGELOG.md").read_text()
 
 
 def test_a_library_of_another_release_is_refused_at_import():
