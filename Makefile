@@ -15,7 +15,7 @@ DEBUG_BIN := .build/debug
 # (make c-test and python/tests/test_version.py check both).
 INFALIGN_VERSION := $(shell cat VERSION)
 
-.PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python wheel trl-example ray-example demo bench compare compare-all fuzz clean experiment-venv experiment experiment-smoke experiment-why-phi
+.PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python wheel wheel-test trl-example ray-example demo bench compare compare-all fuzz clean experiment-venv experiment experiment-smoke experiment-why-phi
 
 deps:
 	@if pkg-config --exists openblas lapacke simdjson 2>/dev/null; then \
@@ -222,6 +222,11 @@ wheel: deps
 	  $(WHEEL_SCRATCH)/unrepaired/infalign-$(INFALIGN_VERSION)-py3-none-linux_x86_64.whl
 	$(WHEEL_VENV)/bin/auditwheel show $(WHEEL)
 	@echo "wheel: $(WHEEL) ($$(du -h $(WHEEL) | cut -f1))"
+
+# The wheel installed into a fresh venv and smoke-tested where the Swift toolchain is hidden (scripts/wheel_test.sh,
+# python/wheel_test/smoke.py): OpenBLAS from the wheel's own copy, known values from every part of the API.
+wheel-test:
+	PYTHON=$(PYTHON) SWIFT=$(SWIFT) scripts/wheel_test.sh $(WHEEL)
 
 # The main job: the end-to-end synthetic experiment (raw vs calibrated vs CTRL at matched KL), with a chart.
 demo: deps
