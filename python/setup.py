@@ -15,6 +15,11 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 from setuptools.dist import Distribution
 
+try:  # setuptools >= 70.1 carries bdist_wheel; before that it came with the wheel package
+    from setuptools.command.bdist_wheel import bdist_wheel
+except ImportError:
+    from wheel.bdist_wheel import bdist_wheel
+
 NAME = "libInfAlignC" + (".dylib" if sys.platform == "darwin" else ".so")
 
 
@@ -44,4 +49,14 @@ class BinaryDistribution(Distribution):
         return True
 
 
-setup(cmdclass={"build_py": BuildWithLibrary}, distclass=BinaryDistribution)
+class AnyPythonWheel(bdist_wheel):
+    """Tags the wheel py3-none-<platform>: the library is loaded with ctypes, not built against CPython's C API, so
+    one wheel serves every Python 3 (>= requires-python) on its platform. `auditwheel repair` then replaces
+    linux_x86_64 with the manylinux tag (make wheel)."""
+
+    def get_tag(self):
+        _, _, platform = super().get_tag()
+        return "py3", "none", platform
+
+
+setup(cmdclass={"build_py": BuildWithLibrary, "bdist_wheel": AnyPythonWheel}, distclass=BinaryDistribution)

@@ -6,7 +6,19 @@
 #include <math.h>
 #include <pthread.h>
 
-static void test_version(void) { CHECK(infalign_abi_version() == INFALIGN_ABI_VERSION); }
+/* The release version the library reports: the repository's VERSION file, passed by `make c-test`. */
+#ifndef INFALIGN_EXPECTED_VERSION
+#error "build with -DINFALIGN_EXPECTED_VERSION='\"x.y.z\"' (make c-test passes the VERSION file's)"
+#endif
+
+static void test_version(void) {
+  CHECK(infalign_abi_version() == INFALIGN_ABI_VERSION);
+  const char *version = infalign_version();
+  CHECK(version != NULL && strcmp(version, INFALIGN_EXPECTED_VERSION) == 0);
+  CHECK(version == infalign_version()); /* static storage: the same address every call */
+  if (version && strcmp(version, INFALIGN_EXPECTED_VERSION) != 0)
+    fprintf(stderr, "infalign_version() = \"%s\", VERSION has \"%s\"\n", version, INFALIGN_EXPECTED_VERSION);
+}
 
 static void test_threads(void) {
   int64_t count = 0;

@@ -10,6 +10,7 @@ call, and every object here is immutable, so calls from many threads run in para
 from ._errors import (ArgumentError, EmptyReferencesError, InfAlignError, InvalidParameterError, MathError,
                       NonFiniteError, ParseError, ShapeError)
 from ._native import ABI_VERSION, library_path
+from ._native import library_version as _library_version
 from .analysis import (CalibratedPoint, OptimalTransformResult, TunedTransform, analyze, beta_for_kl,
                        optimal_transform, tune)
 from .calibration import CalibrationTable, calibrate
@@ -19,7 +20,16 @@ from .evaluation import BootstrapInterval, WinRate, bootstrap, win_rate, win_rat
 from .threads import set_thread_count, thread_count, threads
 from .transforms import Procedure, Transform
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+# The package and its library come from one release (VERSION at the repository's root): a library of another
+# release can take other options or compute other results under the same signatures, so refuse the pair, naming both.
+if _library_version != __version__:
+    raise ImportError(
+        f"infalign {__version__} found libInfAlignC {_library_version} at {library_path}: the package and its "
+        "library must be the same release; reinstall the wheel, or rebuild with `make python` (or point "
+        "INFALIGN_LIBRARY at a library of this release)"
+    )
 
 __all__ = [
     "ABI_VERSION", "ArgumentError", "BootstrapInterval", "CTRLOptions", "CTRLResult", "CTRLStepSummary",

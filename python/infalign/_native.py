@@ -123,6 +123,17 @@ if lib.infalign_abi_version() != ABI_VERSION:
         f"{ABI_VERSION}; rebuild with `make python`"
     )
 
+try:
+    _version_function = lib.infalign_version
+except AttributeError:
+    raise ImportError(
+        f"infalign: {library_path} has no infalign_version(): a library from before 0.2.0; rebuild with `make python`"
+    ) from None
+_version_function.argtypes = []
+_version_function.restype = _str
+# The library's release version (the repository's VERSION file); the package checks it against __version__.
+library_version: str = _version_function().decode("ascii")
+
 
 class NativeHandle:
     """The one owner of one library handle: its address and the ``*_free`` function that releases it.

@@ -100,6 +100,17 @@ let abiVersion: Int32 = 1
 @_cdecl("infalign_abi_version")
 public func infalign_abi_version() -> Int32 { abiVersion }
 
+/// The library's release version, as the repository's `VERSION` file has it (`make c-test` and the Python tests
+/// check that they agree). A literal, so its UTF-8 is static and NUL-terminated: ``infalign_version()`` hands out
+/// its address.
+let libraryVersion: StaticString = "0.2.0"
+
+/// `const char *infalign_version(void)`: the library's release version ("0.2.0"), static storage, never freed.
+@_cdecl("infalign_version")
+public func infalign_version() -> UnsafePointer<CChar> {
+  UnsafeRawPointer(libraryVersion.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
 /// `const char *infalign_last_error(void)`: the message of this thread's last failed call.
 @_cdecl("infalign_last_error")
 public func infalign_last_error() -> UnsafePointer<CChar> { LastError.current() }
