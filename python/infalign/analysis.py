@@ -146,6 +146,6 @@ def optimal_transform(procedure: ProcedureLike, *, beta: Optional[float] = None,
     check(solve(p._handle, r and r._handle, target, int(grid), text_argument(method, "method"),
                 ctypes.addressof(summary), ctypes.addressof(handle)))
     t = Transform._adopt(handle.value)
-    g, v = cast(Tuple[Float64Array, Float64Array], t.table)  # the library returns a table transform
+    g, v = cast("Tuple[Float64Array, Float64Array]", t.table)  # the library returns a table transform
     return OptimalTransformResult(t, g, v, summary.beta, summary.kl, summary.standard_win_rate, summary.win_rate,
                                   summary.objective, summary.residual, summary.iterations, summary.stationary_points)

@@ -119,7 +119,7 @@ class CTRLOptions(HandleOwner):
 def _options_from_texts(transform: Optional[Transform], items: Tuple[Tuple[str, str], ...]) -> CTRLOptions:
     """Unpickles :class:`CTRLOptions` (see ``CTRLOptions.__reduce__``)."""
     values = dict(items)
-    preset = cast(Optional[Preset], values.pop("preset", None))  # a preset's text, checked by the library
+    preset = cast("Optional[Preset]", values.pop("preset", None))  # a preset's text, checked by the library
     return CTRLOptions(transform, preset=preset, **values)
 
 
