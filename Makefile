@@ -15,7 +15,7 @@ DEBUG_BIN := .build/debug
 # (make c-test and python/tests/test_version.py check both).
 INFALIGN_VERSION := $(shell cat VERSION)
 
-.PHONY: deps python-deps build release test c-test python-test peer-venv peer-test python wheel wheel-test trl-example ray-example demo bench compare compare-all fuzz docs clean experiment-venv experiment experiment-smoke experiment-why-phi
+.PHONY: deps python-deps build release test c-test python-test typecheck peer-venv peer-test python wheel wheel-test trl-example ray-example demo bench compare compare-all fuzz docs clean experiment-venv experiment experiment-smoke experiment-why-phi
 
 deps:
 	@if pkg-config --exists openblas lapacke simdjson 2>/dev/null; then \
@@ -99,17 +99,25 @@ fuzz: deps
 	  echo "fuzz: $$t: $$(grep -E '^stat::number_of_executed_units' .build-fuzz/$$t.log | awk '{print $$2}') runs in $(FUZZ_SECONDS) s, $$(grep -E '^stat::average_exec_per_sec' .build-fuzz/$$t.log | awk '{print $$2}')/s, nothing found"; \
 	done
 
-# numpy and pytest for the Python tests, from pip when missing (nothing heavier: torch, trl and ray are only
-# installed by the example targets, and their tests skip without them).
+# numpy, pytest and mypy for the Python tests and the type check, from pip when missing (nothing heavier: torch,
+# trl and ray are only installed by the example targets, and their tests skip without them).
 python-deps:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 python3-pip python3-venv; }
 	@if $(PYTHON) -c "import numpy, pytest" 2>/dev/null; then echo "python-deps: numpy and pytest found"; \
 	else $(PYTHON) -m pip install -q numpy pytest || $(PYTHON) -m pip install -q --break-system-packages numpy pytest; fi
+	@if $(PYTHON) -c "import mypy" 2>/dev/null; then echo "python-deps: mypy found"; \
+	else $(PYTHON) -m pip install -q mypy || $(PYTHON) -m pip install -q --break-system-packages mypy; fi
+
+# The Python package's annotations (it ships py.typed): mypy --strict over python/infalign with the configuration
+# of python/pyproject.toml (mypy finds it by itself only from python/). torch, trl, verl, ray are not needed: the
+# configuration types them as Any. numpy's own annotations are used.
+typecheck: python-deps
+	$(PYTHON) -m mypy --strict --config-file python/pyproject.toml python/infalign
 
 # The Python package's tests against the debug library and CLI (bit-for-bit comparisons use the CLI). pytest's
 # exit code 5 (no tests collected) is not a failure.
-python-test: python-deps
+python-test: python-deps typecheck
 	$(SWIFT) build --product InfAlignC
 	$(SWIFT) build --product infalign
 	cd python && INFALIGN_LIBRARY=$(CURDIR)/$(DEBUG_BIN)/libInfAlignC.so INFALIGN_CLI=$(CURDIR)/$(DEBUG_BIN)/infalign \

@@ -3,16 +3,37 @@ float32/float64 already."""
 
 from __future__ import annotations
 
+from typing import Any, Sequence, Tuple, TypeVar, Union
+
 import numpy as np
+import numpy.typing as npt
 
 FLOAT_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
+# Types of the public signatures (``Union``/``Tuple`` rather than ``X | Y``/``tuple[...]``: these aliases are
+# evaluated at import, and Python 3.9 is supported).
 
-def _is_torch(x) -> bool:
+#: An array argument: a numpy array, a torch CPU tensor (it has ``__array__``), or anything ``np.asarray`` takes.
+ArrayInput = npt.ArrayLike
+#: Arrays that numpy users pass (no torch tensor): with them a result is a numpy array of the call's precision.
+NumpyInput = Union[npt.NDArray[Any], Sequence[Any], float]
+#: A result in the call's precision, float32 or float64 (numpy types float32 against float64 loosely, so the
+#: signatures do not try to tell them apart).
+FloatArray = npt.NDArray[np.floating[Any]]
+Float64Array = npt.NDArray[np.float64]
+Int64Array = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+#: A caller's ``out=`` buffer (numpy array or torch tensor): the function returns it as it was given.
+OutT = TypeVar("OutT")
+#: A shape.
+Shape = Tuple[int, ...]
+
+
+def _is_torch(x: object) -> bool:
     return type(x).__module__.startswith("torch")
 
 
-def to_numpy(x, name: str):
+def to_numpy(x: Any, name: str) -> npt.NDArray[Any]:
     """A numpy view of ``x`` (numpy array, torch CPU tensor, any DLPack producer), else ``np.asarray(x)``.
 
     Torch tensors are shared through ``.detach().numpy()`` (the same memory; DLPack refuses tensors that require
@@ -28,19 +49,20 @@ def to_numpy(x, name: str):
         t = x.detach()
         if str(t.dtype) in ("torch.bfloat16", "torch.float16"):
             t = t.float()  # numpy has no bfloat16: one conversion copy
-        return t.numpy()
+        array: npt.NDArray[Any] = t.numpy()
+        return array
     if hasattr(x, "__dlpack__"):
         return np.from_dlpack(x)
     return np.asarray(x)
 
 
-def element_type(x, name: str = "input") -> np.dtype:
+def element_type(x: Any, name: str = "input") -> np.dtype[Any]:
     """float32 when ``x`` is float32 (numpy or torch), else float64: the precision a call runs in."""
     a = x if isinstance(x, np.ndarray) else to_numpy(x, name)
     return np.dtype(np.float32) if a.dtype == np.float32 else np.dtype(np.float64)
 
 
-def inp(x, dtype: np.dtype, name: str) -> np.ndarray:
+def inp(x: Any, dtype: np.dtype[Any], name: str) -> npt.NDArray[Any]:
     """``x`` as a C-contiguous array of ``dtype``: the caller's memory when it already is one, else a copy."""
     a = to_numpy(x, name)
     if a.dtype == dtype and a.flags.c_contiguous:
@@ -54,13 +76,13 @@ def inp(x, dtype: np.dtype, name: str) -> np.ndarray:
 _NOT_REAL = frozenset("cSUMmV")
 
 
-def _check_real(a: np.ndarray, name: str) -> None:
+def _check_real(a: npt.NDArray[Any], name: str) -> None:
     if a.dtype.kind in _NOT_REAL:
         raise TypeError(f"{name} has dtype {a.dtype}; infalign takes real numbers (float32 or float64; integers, "
                         f"bools and float16 are converted to float64)")
 
 
-def offsets(x, name: str) -> np.ndarray:
+def offsets(x: Any, name: str) -> Int64Array:
     """Ragged offsets as contiguous int64 (``prompts + 1`` entries)."""
     a = to_numpy(x, name)
     if a.dtype.kind not in "iuO":  # integers (object arrays of them convert below, or raise)
@@ -74,7 +96,7 @@ def offsets(x, name: str) -> np.ndarray:
     return a
 
 
-def out(x, shape, dtype: np.dtype, name: str):
+def out(x: Any, shape: Shape, dtype: np.dtype[Any], name: str) -> Tuple[npt.NDArray[Any], Any]:
     """An output buffer: a new array when ``x`` is None, else ``x`` itself (numpy array or torch CPU tensor),
     which must be C-contiguous, writable, of ``dtype`` and ``shape``. Returns ``(array, object to return)``."""
     if x is None:
@@ -92,12 +114,13 @@ def out(x, shape, dtype: np.dtype, name: str):
     return a, x
 
 
-def address(a: np.ndarray) -> int:
+def address(a: npt.NDArray[Any]) -> int:
     """The address of an array's first element (0 for an empty array is fine: lengths are 0 then)."""
-    return a.__array_interface__["data"][0]
+    data: int = a.__array_interface__["data"][0]
+    return data
 
 
-def like(result: np.ndarray, prototype):
+def like(result: npt.NDArray[Any], prototype: Any) -> Any:
     """``result`` as a torch tensor (sharing memory) when ``prototype`` is one, else unchanged."""
     if _is_torch(prototype) and isinstance(result, np.ndarray):
         import torch

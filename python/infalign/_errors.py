@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 
 class InfAlignError(Exception):
     """Base of every error raised by the library. ``status`` is the C ABI status code."""
 
     status = 0
 
-    def __init__(self, message: str):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
@@ -59,5 +61,5 @@ _BY_STATUS = {cls.status: cls for cls in (ParseError, InvalidParameterError, Mat
                                            EmptyReferencesError, ShapeError, ArgumentError)}
 
 
-def raise_for_status(status: int, message: str):
+def raise_for_status(status: int, message: str) -> NoReturn:
     raise _BY_STATUS.get(status, InfAlignError)(message)

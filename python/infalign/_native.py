@@ -10,6 +10,7 @@ import ctypes
 import os
 import sys
 from pathlib import Path
+from typing import Any, Callable, Iterator, NoReturn, Optional, Tuple
 
 from ._errors import ArgumentError, raise_for_status
 
@@ -19,7 +20,7 @@ _SUFFIX = ".dylib" if sys.platform == "darwin" else ".so"
 _NAME = "libInfAlignC" + _SUFFIX
 
 
-def _candidates():
+def _candidates() -> Iterator[Path]:
     env = os.environ.get("INFALIGN_LIBRARY")
     if env:
         yield Path(env)
@@ -31,7 +32,7 @@ def _candidates():
         yield repo / ".build" / config / _NAME
 
 
-def _load():
+def _load() -> Tuple[ctypes.CDLL, Path]:
     tried = []
     for path in _candidates():
         tried.append(str(path))
@@ -146,7 +147,7 @@ class NativeHandle:
 
     __slots__ = ("address", "_free", "__weakref__")
 
-    def __init__(self, address, free):
+    def __init__(self, address: Optional[int], free: Callable[[int], object]) -> None:
         self.address = address or None
         self._free = free
 
@@ -160,10 +161,10 @@ class NativeHandle:
 
     __del__ = free
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         raise TypeError("an infalign library handle cannot be pickled or copied (its owner pickles by value)")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"NativeHandle({'freed' if self.address is None else hex(self.address)})"
 
 
@@ -174,24 +175,25 @@ class HandleOwner:
     ``__reduce__`` to rebuild the object by value (its text form, its data); the handle is never shared.
     """
 
-    _owner = None
-    _free = None  # the class's *_free function
+    _owner: Optional[NativeHandle] = None
+    _free: Any = None  # the class's *_free function (a ctypes function of the library)
 
     @property
-    def _handle(self):
+    def _handle(self) -> Optional[int]:
         owner = self._owner
         return None if owner is None else owner.address
 
-    def _own(self, address) -> None:
+    def _own(self, address: Optional[int]) -> None:
         self._owner = NativeHandle(address, type(self)._free)
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Callable[..., Any], Tuple[Any, ...]]:  # what the subclasses that pickle return
         raise TypeError(f"{type(self).__name__} objects cannot be pickled or copied")
 
 
 def last_error() -> str:
     """This thread's message for its last failed call."""
-    return lib.infalign_last_error().decode("utf-8", "replace")
+    message: bytes = lib.infalign_last_error()
+    return message.decode("utf-8", "replace")
 
 
 def check(status: int) -> None:
@@ -200,7 +202,7 @@ def check(status: int) -> None:
         raise_for_status(status, last_error())
 
 
-def text_argument(value, name: str) -> bytes:
+def text_argument(value: object, name: str) -> bytes:
     """``value`` as the NUL-terminated UTF-8 text a ``const char *`` argument takes, checked first.
 
     C text ends at its first NUL, so ``"exp:2\\x00junk"`` would reach the library as ``exp:2`` and run: a NUL
@@ -256,5 +258,5 @@ class TiltSummary(ctypes.Structure):
 
 class CTRLSummary(ctypes.Structure):
     _fields_ = [(n, _f64) for n in ("loss", "mean_k1", "mean_k2", "mean_k3", "clipped_fraction")] + [
-        ("masked_count", _i64), ("policy_loss", _f64), ("kl_loss", _f64)
-    ]
+        ("masked_count", _i64)
+    ] + [(n, _f64) for n in ("policy_loss", "kl_loss")]

@@ -5,11 +5,16 @@ from __future__ import annotations
 import ctypes
 import math
 from dataclasses import dataclass
+from typing import Literal, Optional, Tuple, cast
 
-import numpy as np
-
+from ._arrays import Float64Array
 from ._native import OptimalSummary, Point, check, lib, text_argument
-from .transforms import Transform, as_procedure, as_transform
+from .transforms import Procedure, ProcedureLike, Transform, TransformLike, as_procedure, as_transform
+
+#: The transform families :func:`tune` searches.
+Family = Literal["exp", "negexp", "power"]
+#: The solvers of :func:`optimal_transform`.
+Method = Literal["fixed-point", "gradient", "polished"]
 
 
 @dataclass(frozen=True)
@@ -27,11 +32,12 @@ class CalibratedPoint:
         return cls(p.beta, p.log_z, p.kl, p.standard_win_rate, p.win_rate)
 
 
-def _reference(reference):
+def _reference(reference: Optional[ProcedureLike]) -> Optional[Procedure]:
     return None if reference is None else as_procedure(reference)
 
 
-def analyze(transform, procedure="standard", *, beta=None, kl=None, reference=None) -> CalibratedPoint:
+def analyze(transform: TransformLike, procedure: ProcedureLike = "standard", *, beta: Optional[float] = None,
+            kl: Optional[float] = None, reference: Optional[ProcedureLike] = None) -> CalibratedPoint:
     """The KL-RL optimum for reward Φ(calibrated reward) at weight ``beta`` (or at the β meeting the KL budget
     ``kl``), with its KL, standard and inference-time win rates.
 
@@ -50,11 +56,12 @@ def analyze(transform, procedure="standard", *, beta=None, kl=None, reference=No
     if beta is not None:
         check(lib.infalign_analyze(t._handle, float(beta), p._handle, r and r._handle, ctypes.addressof(point)))
     else:
-        check(lib.infalign_analyze_kl(t._handle, float(kl), p._handle, r and r._handle, ctypes.addressof(point)))
+        check(lib.infalign_analyze_kl(t._handle, float(cast(float, kl)), p._handle, r and r._handle,
+                                      ctypes.addressof(point)))
     return CalibratedPoint._from(point)
 
 
-def beta_for_kl(transform, kl: float) -> float:
+def beta_for_kl(transform: TransformLike, kl: float) -> float:
     """The KL weight β at which ``exp(Φ/β)/Z`` has KL ``kl`` (to 1e-10 relative).
 
     Raises:
@@ -62,7 +69,7 @@ def beta_for_kl(transform, kl: float) -> float:
     """
     beta = ctypes.c_double()
     check(lib.infalign_beta_for_kl(as_transform(transform)._handle, float(kl), ctypes.addressof(beta)))
-    return beta.value
+    return float(beta.value)
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,8 @@ class TunedTransform:
         return Transform(f"{self.family}:{self.parameter!r}")
 
 
-def tune(family: str, kl: float, procedure, *, reference=None, range=None) -> TunedTransform:
+def tune(family: Family, kl: float, procedure: ProcedureLike, *, reference: Optional[ProcedureLike] = None,
+         range: Optional[Tuple[float, float]] = None) -> TunedTransform:
     """The parameter of ``family`` (``"exp"``, ``"negexp"`` or ``"power"``) maximizing the inference-time win rate,
     each member run at the β meeting the KL budget ``kl``.
 
@@ -102,8 +110,8 @@ class OptimalTransformResult:
     """The optimal transform R of a procedure, tabulated (``grid``, ``values``), with its figures."""
 
     transform: Transform
-    grid: np.ndarray
-    values: np.ndarray
+    grid: Float64Array
+    values: Float64Array
     beta: float
     kl: float
     standard_win_rate: float
@@ -114,8 +122,9 @@ class OptimalTransformResult:
     stationary_points: int
 
 
-def optimal_transform(procedure, *, beta=None, kl=None, reference=None, grid=1024,
-                      method="fixed-point") -> OptimalTransformResult:
+def optimal_transform(procedure: ProcedureLike, *, beta: Optional[float] = None, kl: Optional[float] = None,
+                      reference: Optional[ProcedureLike] = None, grid: int = 1024,
+                      method: Method = "fixed-point") -> OptimalTransformResult:
     """The transform R for which ``exp(R/β)/Z`` maximizes ``W_T − β·KL`` (at weight ``beta``, or with β located so
     the KL meets the budget ``kl``), on about ``grid`` cells.
 
@@ -133,10 +142,10 @@ def optimal_transform(procedure, *, beta=None, kl=None, reference=None, grid=102
     p, r = as_procedure(procedure), _reference(reference)
     summary, handle = OptimalSummary(), ctypes.c_void_p()
     solve = lib.infalign_optimal_transform if beta is not None else lib.infalign_optimal_transform_kl
-    target = float(beta if beta is not None else kl)
+    target = float(beta if beta is not None else cast(float, kl))  # one of them is given (checked above)
     check(solve(p._handle, r and r._handle, target, int(grid), text_argument(method, "method"),
                 ctypes.addressof(summary), ctypes.addressof(handle)))
     t = Transform._adopt(handle.value)
-    g, v = t.table
+    g, v = cast("Tuple[Float64Array, Float64Array]", t.table)  # the library returns a table transform
     return OptimalTransformResult(t, g, v, summary.beta, summary.kl, summary.standard_win_rate, summary.win_rate,
                                   summary.objective, summary.residual, summary.iterations, summary.stationary_points)

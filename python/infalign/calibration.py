@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ctypes
+from typing import Any, Callable, Optional, Tuple, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _arrays
+from ._arrays import ArrayInput, FloatArray, Int64Array, NumpyInput, OutT
 from ._native import HandleOwner, check, lib
 
 LEAVE_ONE_OUT = 1
@@ -17,7 +20,7 @@ def _flags(leave_one_out: bool, smoothing: bool) -> int:
     return (LEAVE_ONE_OUT if leave_one_out else 0) | (SMOOTHING if smoothing else 0)
 
 
-def _dense(x, dtype, name):
+def _dense(x: Any, dtype: np.dtype[Any], name: str) -> npt.NDArray[Any]:
     a = _arrays.inp(x, dtype, name)
     if a.ndim == 1:
         return a.reshape(1, -1)
@@ -26,8 +29,23 @@ def _dense(x, dtype, name):
     return a
 
 
-def calibrate(rewards, references=None, *, reward_offsets=None, reference_offsets=None, leave_one_out=False,
-              smoothing=False, out=None):
+@overload
+def calibrate(rewards: NumpyInput, references: Optional[ArrayInput] = None, *,
+              reward_offsets: Optional[ArrayInput] = None, reference_offsets: Optional[ArrayInput] = None,
+              leave_one_out: bool = False, smoothing: bool = False, out: None = None) -> FloatArray: ...
+@overload
+def calibrate(rewards: ArrayInput, references: Optional[ArrayInput] = None, *,
+              reward_offsets: Optional[ArrayInput] = None, reference_offsets: Optional[ArrayInput] = None,
+              leave_one_out: bool = False, smoothing: bool = False, out: OutT) -> OutT: ...
+@overload
+def calibrate(rewards: Any, references: Optional[ArrayInput] = None, *,
+              reward_offsets: Optional[ArrayInput] = None, reference_offsets: Optional[ArrayInput] = None,
+              leave_one_out: bool = False, smoothing: bool = False, out: None = None) -> Any: ...  # tensor: tensor
+
+
+def calibrate(rewards: Any, references: Optional[ArrayInput] = None, *, reward_offsets: Optional[ArrayInput] = None,
+              reference_offsets: Optional[ArrayInput] = None, leave_one_out: bool = False, smoothing: bool = False,
+              out: Any = None) -> Any:
     """Calibrated rewards: the mid-rank of each reward among its prompt's reference rewards,
     ``(#{references < r} + ½·#{references = r}) / M`` in [0, 1].
 
@@ -92,7 +110,7 @@ def calibrate(rewards, references=None, *, reward_offsets=None, reference_offset
     return _arrays.like(result, rewards) if out is None else result
 
 
-def _apart_from(dst, references, leave_one_out):
+def _apart_from(dst: npt.NDArray[Any], references: npt.NDArray[Any], leave_one_out: bool) -> npt.NDArray[Any]:
     """Where the one-shot calibration writes: ``dst``, or a scratch array when ``dst`` overlaps the references
     (without leave-one-out the library reads a prompt's references while writing earlier prompts' results, so
     ``out=references`` would calibrate against half-overwritten references; leave-one-out copies them first)."""
@@ -101,7 +119,7 @@ def _apart_from(dst, references, leave_one_out):
     return np.empty_like(dst)
 
 
-def _check_total(values, offsets, name, offsets_name):
+def _check_total(values: npt.NDArray[Any], offsets: Int64Array, name: str, offsets_name: str) -> None:
     if values.ndim != 1:
         raise ValueError(f"ragged {name} must be 1-D, got shape {values.shape}")
     if offsets[-1] != values.size:
@@ -124,7 +142,7 @@ class CalibrationTable(HandleOwner):
 
     _free = lib.infalign_table_free
 
-    def __init__(self, references, offsets=None):
+    def __init__(self, references: ArrayInput, offsets: Optional[ArrayInput] = None) -> None:
         dtype = _arrays.element_type(references, "references")
         self.dtype = dtype
         self._suffix = "f32" if dtype == np.float32 else "f64"
@@ -142,28 +160,39 @@ class CalibrationTable(HandleOwner):
         self._own(handle.value)
         count = ctypes.c_int64(0)
         check(lib.infalign_table_prompts(self._handle, ctypes.addressof(count)))
-        self.prompts = count.value
+        self.prompts: int = count.value
 
-    def references(self):
+    def references(self) -> Tuple[FloatArray, Int64Array]:
         """``(values, offsets)``: the table's references, each prompt's sorted ascending, prompt after prompt, and
         the ``prompts + 1`` offsets; ``CalibrationTable(values, offsets=offsets)`` calibrates to the same bits."""
         prompts, total, size = ctypes.c_int64(), ctypes.c_int64(), ctypes.c_int64()
         check(lib.infalign_table_shape(self._handle, ctypes.addressof(prompts), ctypes.addressof(total),
                                        ctypes.addressof(size)))
-        values = np.empty(total.value, dtype=self.dtype)
-        offsets = np.empty(prompts.value + 1, dtype=np.int64)
+        values: FloatArray = np.empty(total.value, dtype=self.dtype)
+        offsets: Int64Array = np.empty(prompts.value + 1, dtype=np.int64)
         check(getattr(lib, "infalign_table_references_copy_" + self._suffix)(
             self._handle, _arrays.address(values), values.size, _arrays.address(offsets)))
         return values, offsets
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Callable[..., CalibrationTable], Tuple[Any, ...]]:
         values, offsets = self.references()
         return _table_from_references, (values, offsets)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"CalibrationTable(prompts={self.prompts}, dtype={self.dtype})"
 
-    def calibrate(self, rewards, offsets=None, *, leave_one_out=False, smoothing=False, out=None):
+    @overload
+    def calibrate(self, rewards: NumpyInput, offsets: Optional[ArrayInput] = None, *, leave_one_out: bool = False,
+                  smoothing: bool = False, out: None = None) -> FloatArray: ...
+    @overload
+    def calibrate(self, rewards: ArrayInput, offsets: Optional[ArrayInput] = None, *, leave_one_out: bool = False,
+                  smoothing: bool = False, out: OutT) -> OutT: ...
+    @overload
+    def calibrate(self, rewards: Any, offsets: Optional[ArrayInput] = None, *, leave_one_out: bool = False,
+                  smoothing: bool = False, out: None = None) -> Any: ...  # a torch tensor: a tensor
+
+    def calibrate(self, rewards: Any, offsets: Optional[ArrayInput] = None, *, leave_one_out: bool = False,
+                  smoothing: bool = False, out: Any = None) -> Any:
         """Calibrates ``(prompts, K)`` rewards (or ragged 1-D rewards with ``prompts + 1`` ``offsets``) against
         the table; arguments, result and errors as :func:`infalign.calibrate`."""
         dtype = self.dtype
@@ -187,6 +216,6 @@ class CalibrationTable(HandleOwner):
         return _arrays.like(result, rewards) if out is None else result
 
 
-def _table_from_references(values, offsets):
+def _table_from_references(values: FloatArray, offsets: Int64Array) -> CalibrationTable:
     """Unpickles a :class:`CalibrationTable` (see ``CalibrationTable.__reduce__``)."""
     return CalibrationTable(values, offsets=offsets)

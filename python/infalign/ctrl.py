@@ -6,23 +6,32 @@ from __future__ import annotations
 import ctypes
 import functools
 from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Literal, Optional, Sequence, Tuple, Union, cast, get_args
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _arrays
+from ._arrays import ArrayInput, Shape
 from ._native import CTRLSummary as _Summary, HandleOwner, check, lib, text_argument
 from .calibration import CalibrationTable
-from .transforms import Transform, as_transform
+from .transforms import Transform, TransformLike, as_transform
 
+#: An output's name (:data:`OUTPUTS`).
+Output = Literal["advantages", "loss_gradient", "calibrated", "transformed", "k1", "k2", "k3", "valid"]
 #: The outputs a step can write, in the order of the C function's arguments.
-OUTPUTS = ("advantages", "loss_gradient", "calibrated", "transformed", "k1", "k2", "k3", "valid")
+OUTPUTS: Tuple[Output, ...] = get_args(Output)
 #: Outputs with one value per token at the token level (the others have one per sample).
 TOKEN_OUTPUTS = ("loss_gradient", "k1", "k2", "k3")
 
 #: Peer trainers' option sets (``preset=``): each reproduces that trainer's advantage, KL and loss stage.
-PRESETS = ("infalign", "verl-grpo", "verl-rloo", "verl-drgrpo", "verl-grpo-passk", "trl-grpo", "trl-rloo",
-           "openrlhf-group-norm", "openrlhf-rloo", "verl-0.9-grpo", "verl-0.9-drgrpo", "trl-1.16-grpo",
-           "openrlhf-0.11-gspo")
+Preset = Literal["infalign", "verl-grpo", "verl-rloo", "verl-drgrpo", "verl-grpo-passk", "trl-grpo", "trl-rloo",
+                 "openrlhf-group-norm", "openrlhf-rloo", "verl-0.9-grpo", "verl-0.9-drgrpo", "trl-1.16-grpo",
+                 "openrlhf-0.11-gspo"]
+PRESETS: Tuple[Preset, ...] = get_args(Preset)
+
+#: An option's value: its text form, a number or a bool (None means ``"none"``).
+OptionValue = Union[str, float, np.number[Any], None]
 
 #: Option names (as keyword arguments); see :class:`CTRLOptions`.
 OPTION_NAMES = (
@@ -34,7 +43,7 @@ OPTION_NAMES = (
 )
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     """An option value in the C ABI's text form."""
     if value is None:
         return "none"
@@ -71,19 +80,20 @@ class CTRLOptions(HandleOwner):
 
     _free = lib.infalign_ctrl_options_free
 
-    def __init__(self, transform=None, *, preset=None, **options):
+    def __init__(self, transform: Optional[TransformLike] = None, *, preset: Optional[Preset] = None,
+                 **options: OptionValue) -> None:
         unknown = set(options) - set(OPTION_NAMES)
         if unknown:
             raise TypeError(f"CTRLOptions() got unexpected keyword arguments {sorted(unknown)}")
         handle = ctypes.c_void_p()
         check(lib.infalign_ctrl_options_create(ctypes.addressof(handle)))
         self._own(handle.value)
-        self._values = {}
+        self._values: dict[str, str] = {}
         if preset is not None:
             self._set("preset", str(preset))
         if "calibration" in options:
             self._set("calibration", options.pop("calibration"))
-        self.transform = None
+        self.transform: Optional[Transform] = None
         if transform is not None:
             self.transform = as_transform(transform)
             check(lib.infalign_ctrl_options_set_transform(self._handle, self.transform._handle))
@@ -91,31 +101,32 @@ class CTRLOptions(HandleOwner):
             self._set(key, value)
         check(lib.infalign_ctrl_options_validate(self._handle))
 
-    def _set(self, key, value):
+    def _set(self, key: str, value: object) -> None:
         text = _text(value)
         check(lib.infalign_ctrl_options_set(self._handle, text_argument(key, "option"), text_argument(text, key)))
         self._values[key] = text
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Callable[..., CTRLOptions], Tuple[Any, ...]]:
         # The option texts in the order they were set (the preset first), then the transform (by value).
         return _options_from_texts, (self.transform, tuple(self._values.items()))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         items = ([f"transform={str(self.transform)!r}"] if self.transform is not None else []) + [
             f"{k}={v}" for k, v in self._values.items()]
         return "CTRLOptions(" + ", ".join(items) + ")"
 
 
-def _options_from_texts(transform, items) -> CTRLOptions:
+def _options_from_texts(transform: Optional[Transform], items: Tuple[Tuple[str, str], ...]) -> CTRLOptions:
     """Unpickles :class:`CTRLOptions` (see ``CTRLOptions.__reduce__``)."""
     values = dict(items)
-    preset = values.pop("preset", None)
+    preset = cast("Optional[Preset]", values.pop("preset", None))  # a preset's text, checked by the library
     return CTRLOptions(transform, preset=preset, **values)
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_options(transform, items) -> CTRLOptions:
-    return CTRLOptions(transform, **dict(items))
+def _cached_options(transform: Optional[TransformLike], items: Tuple[Tuple[str, str], ...]) -> CTRLOptions:
+    options: dict[str, Any] = dict(items)  # never "preset" (that is _cached_preset)
+    return CTRLOptions(transform, **options)
 
 
 @dataclass(frozen=True)
@@ -140,17 +151,30 @@ class CTRLResult:
 
     __slots__ = OUTPUTS + ("summary", "_bound")
 
-    def __init__(self, **arrays):
+    # Each output: a numpy array of the step's precision (a torch tensor when the rewards are one, ``valid`` bool),
+    # or None when not computed.
+    advantages: Any
+    loss_gradient: Any
+    calibrated: Any
+    transformed: Any
+    k1: Any
+    k2: Any
+    k3: Any
+    valid: Any
+    summary: Optional[CTRLStepSummary]
+    _bound: Optional[Tuple[Any, ...]]
+
+    def __init__(self, **arrays: Any) -> None:
         for name in OUTPUTS:
             setattr(self, name, arrays.get(name))
         self.summary = None
         self._bound = None  # (shapes, the arrays, their addresses, their re-checks) of the step that last filled it
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Callable[..., CTRLResult], Tuple[Any, ...]]:
         # The arrays and the summary; never the bound addresses, which belong to this object's arrays.
         return _result_from_outputs, ({n: getattr(self, n) for n in OUTPUTS}, self.summary)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         have = [n for n in OUTPUTS if getattr(self, n) is not None]
         return f"CTRLResult({', '.join(have)}; {self.summary})"
 
@@ -160,7 +184,10 @@ class CTRLResult:
 _NUMPY_ADDRESS = int(np.__version__.split(".")[0]) < 2
 
 
-def _still_bound(checks) -> bool:
+_BoundCheck = Tuple[Any, Shape, Optional[Callable[[], int]], Optional[int]]
+
+
+def _still_bound(checks: Iterable[_BoundCheck]) -> bool:
     """Whether each bound buffer still has the shape and address it was bound with: ``a.resize(...)`` (numpy)
     and ``t.resize_()``/``t.set_()`` (torch) keep the object but move or shrink its memory, which the library must
     not write to. About 0.1 µs per numpy buffer (a shape compare) and 0.3 µs per tensor (plus ``data_ptr()``)."""
@@ -170,7 +197,7 @@ def _still_bound(checks) -> bool:
     return True
 
 
-def _bound_check(a, address):
+def _bound_check(a: Any, address: Optional[int]) -> _BoundCheck:
     """``(buffer, its shape, a function giving its current address or None, the address)`` for _still_bound."""
     if _arrays._is_torch(a):
         return a, a.shape, a.data_ptr, a.data_ptr()
@@ -179,16 +206,20 @@ def _bound_check(a, address):
     return a, a.shape, None, address
 
 
-def _result_from_outputs(arrays, summary) -> CTRLResult:
+def _result_from_outputs(arrays: dict[str, Any], summary: Optional[CTRLStepSummary]) -> CTRLResult:
     """Unpickles a :class:`CTRLResult` (see ``CTRLResult.__reduce__``)."""
     result = CTRLResult(**arrays)
     result.summary = summary
     return result
 
 
-def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=None, *, mask=None,
-              rollout_logprobs=None, references=None, options=None, outputs=None, out=None, transform=None, preset=None,
-              **option_values) -> CTRLResult:
+def ctrl_step(rewards: ArrayInput, policy_logprobs: ArrayInput, reference_logprobs: ArrayInput,
+              old_policy_logprobs: Optional[ArrayInput] = None, *, mask: Optional[ArrayInput] = None,
+              rollout_logprobs: Optional[ArrayInput] = None,
+              references: Union[CalibrationTable, ArrayInput, None] = None, options: Optional[CTRLOptions] = None,
+              outputs: Optional[Sequence[Output]] = None, out: Union[CTRLResult, dict[str, Any], None] = None,
+              transform: Optional[TransformLike] = None, preset: Optional[Preset] = None,
+              **option_values: OptionValue) -> CTRLResult:
     """One CTRL step: calibrate each sample's reward (against ``references`` per group, against the rest of its
     group, or not at all), transform by Φ, estimate advantages (baseline, scaling), and compute the KL estimators
     and the PPO clipped surrogate loss (plus an optional KL loss) with its gradient ∂L/∂log π.
@@ -243,7 +274,7 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
     token_level = lp.ndim == 3 or mask is not None or rollout_logprobs is not None
     shape = r.shape
     token_shape = (shape[0], shape[1], lp.shape[-1] if lp.ndim == 3 else 1) if token_level else shape
-    inputs = []
+    inputs: list[Optional[npt.NDArray[Any]]] = []
     for name, x in (("policy_logprobs", lp), ("reference_logprobs", reference_logprobs),
                     ("old_policy_logprobs", old_policy_logprobs), ("rollout_logprobs", rollout_logprobs)):
         if x is None:
@@ -254,13 +285,13 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
                 token_shape, shape, (a.size,)):
             raise ValueError(f"{name} has shape {a.shape}, expected {token_shape}")
         inputs.append(a)
-    m = None
+    m: Optional[npt.NDArray[np.bool_]] = None
     if mask is not None:
         m = np.ascontiguousarray(_arrays.to_numpy(mask, "mask"), dtype=np.bool_)
         if m.shape != token_shape:
             raise ValueError(f"mask has shape {m.shape}, expected {token_shape}")
 
-    table = None
+    table: Optional[CalibrationTable] = None
     if references is not None:
         table = references if isinstance(references, CalibrationTable) else CalibrationTable(
             _arrays.inp(references, dtype, "references"))
@@ -270,6 +301,8 @@ def ctrl_step(rewards, policy_logprobs, reference_logprobs, old_policy_logprobs=
         outputs = () if out is not None else OUTPUTS
     elif isinstance(outputs, str) or not set(outputs) <= set(OUTPUTS):
         raise ValueError(f"outputs must be a sequence of names from {OUTPUTS}, got {outputs!r}")
+    pointers: list[Optional[int]]
+    given: dict[str, Any]
     if isinstance(out, CTRLResult) and out._bound is not None and out._bound[0] == key and all(
             getattr(out, n) is a for n, a in zip(OUTPUTS, out._bound[1])) and all(
             getattr(out, n) is not None for n in outputs) and _still_bound(out._bound[3]):
@@ -329,5 +362,6 @@ def _default_options() -> CTRLOptions:
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_preset(transform, preset, items) -> CTRLOptions:
+def _cached_preset(transform: Optional[TransformLike], preset: Preset,
+                   items: Tuple[Tuple[str, str], ...]) -> CTRLOptions:
     return CTRLOptions(transform, preset=preset, **dict(items))

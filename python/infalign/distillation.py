@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import ctypes
 from dataclasses import dataclass
+from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
 from . import _arrays
+from ._arrays import ArrayInput, Float64Array
 from ._native import TiltSummary, check, lib
 from .calibration import LEAVE_ONE_OUT, SMOOTHING
-from .transforms import as_procedure, as_transform
+from .transforms import ProcedureLike, TransformLike, as_procedure, as_transform
 
 TILT_BETA, TILT_SCALED_BETA, TILT_KL = 0, 1, 2
 
@@ -29,22 +31,22 @@ class TiltWeights:
     win rate against the same procedure).
     """
 
-    calibrated: np.ndarray
-    transformed: np.ndarray
-    weights: np.ndarray
-    log_z: np.ndarray
-    ess: np.ndarray
-    kl: np.ndarray
+    calibrated: Any  # per sample: FloatArray, or torch tensors when the rewards are a tensor
+    transformed: Any
+    weights: Any
+    log_z: Float64Array
+    ess: Float64Array
+    kl: Float64Array
     beta: float
     log_beta: float
     scaled_beta: float
     exact_kl: float
     exact_log_z: float
     standard_win_rate: float
-    win_rates: dict
+    win_rates: dict[str, float]
 
 
-def _strength(kl, beta, scaled_beta):
+def _strength(kl: Optional[float], beta: Optional[float], scaled_beta: Optional[float]) -> Tuple[int, float]:
     given = [(TILT_KL, kl), (TILT_BETA, beta), (TILT_SCALED_BETA, scaled_beta)]
     chosen = [(k, float(v)) for k, v in given if v is not None]
     if len(chosen) != 1:
@@ -52,9 +54,12 @@ def _strength(kl, beta, scaled_beta):
     return chosen[0]
 
 
-def tilt_weights(rewards, references=None, transform="identity", *, kl=None, beta=None, scaled_beta=None,
-                 leave_one_out=None, smoothing=False, reward_offsets=None, reference_offsets=None,
-                 procedures=("bon:4", "won:4"), threads=None) -> TiltWeights:
+def tilt_weights(rewards: ArrayInput, references: Optional[ArrayInput] = None, transform: TransformLike = "identity",
+                 *, kl: Optional[float] = None, beta: Optional[float] = None, scaled_beta: Optional[float] = None,
+                 leave_one_out: Optional[bool] = None, smoothing: bool = False,
+                 reward_offsets: Optional[ArrayInput] = None, reference_offsets: Optional[ArrayInput] = None,
+                 procedures: Sequence[ProcedureLike] = ("bon:4", "won:4"),
+                 threads: Optional[int] = None) -> TiltWeights:
     """Weights toward π*(y|x) ∝ π_ref(y|x)·exp(Φ(u(x,y))/β) for groups of samples drawn from π_ref (docs/MATH.md §8).
 
     Dense: ``rewards`` is ``(B, K)`` (1-D: one prompt) and ``references`` ``(B, M)``. Ragged: 1-D values with

@@ -5,12 +5,15 @@ from __future__ import annotations
 import ctypes
 import math
 from dataclasses import dataclass
+from typing import Any, Optional, Tuple, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _arrays
+from ._arrays import ArrayInput, Float64Array, Int64Array, OutT
 from ._native import Interval, check, lib
-from .transforms import as_procedure
+from .transforms import ProcedureLike, as_procedure
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,11 @@ class WinRate:
     standard_error: float
     level: float
     resamples: int
-    per_prompt: np.ndarray
+    per_prompt: Float64Array
 
 
-def _ragged(values, offsets, dtype, name):
+def _ragged(values: ArrayInput, offsets: Optional[ArrayInput], dtype: np.dtype[Any],
+            name: str) -> Tuple[npt.NDArray[Any], Int64Array]:
     """Values and offsets from a dense (B, n) array, or from 1-D values plus offsets."""
     a = _arrays.inp(values, dtype, name)
     if offsets is None:
@@ -53,7 +57,19 @@ def _ragged(values, offsets, dtype, name):
     return a, o
 
 
-def win_rates(policy, reference, procedure="standard", *, policy_offsets=None, reference_offsets=None, out=None):
+@overload
+def win_rates(policy: ArrayInput, reference: ArrayInput, procedure: ProcedureLike = "standard", *,
+              policy_offsets: Optional[ArrayInput] = None, reference_offsets: Optional[ArrayInput] = None,
+              out: None = None) -> Float64Array: ...
+@overload
+def win_rates(policy: ArrayInput, reference: ArrayInput, procedure: ProcedureLike = "standard", *,
+              policy_offsets: Optional[ArrayInput] = None, reference_offsets: Optional[ArrayInput] = None,
+              out: OutT) -> OutT: ...
+
+
+def win_rates(policy: ArrayInput, reference: ArrayInput, procedure: ProcedureLike = "standard", *,
+              policy_offsets: Optional[ArrayInput] = None, reference_offsets: Optional[ArrayInput] = None,
+              out: Any = None) -> Any:
     """Per-prompt unbiased estimates of the win rate of policy samples over reference samples under
     ``procedure`` (``"standard"``, ``"bon:N"``, ``"won:N"``): exact over all N-subsets of each side, ties ½.
 
@@ -81,7 +97,7 @@ def win_rates(policy, reference, procedure="standard", *, policy_offsets=None, r
     return result
 
 
-def bootstrap(values, resamples=1000, level=0.95, seed=0) -> BootstrapInterval:
+def bootstrap(values: ArrayInput, resamples: int = 1000, level: float = 0.95, seed: int = 0) -> BootstrapInterval:
     """The percentile interval of the mean of ``values`` from ``resamples`` seeded resamples (with replacement);
     the same numbers as ``infalign winrate --bootstrap R --seed S``.
 
@@ -97,8 +113,9 @@ def bootstrap(values, resamples=1000, level=0.95, seed=0) -> BootstrapInterval:
                              interval.level, interval.resamples)
 
 
-def win_rate(policy, reference, procedure="standard", *, policy_offsets=None, reference_offsets=None,
-             resamples=1000, level=0.95, seed=0) -> WinRate:
+def win_rate(policy: ArrayInput, reference: ArrayInput, procedure: ProcedureLike = "standard", *,
+             policy_offsets: Optional[ArrayInput] = None, reference_offsets: Optional[ArrayInput] = None,
+             resamples: int = 1000, level: float = 0.95, seed: int = 0) -> WinRate:
     """The empirical win rate averaged over prompts, with a bootstrap interval over prompts (``resamples=0``: the
     mean only, NaN bounds). Arguments as :func:`win_rates` and :func:`bootstrap`; results equal
     ``infalign winrate`` on the same data to the last bit."""

@@ -15,18 +15,26 @@ Ray is an optional dependency (``pip install "ray[data]"``); importing this modu
 from __future__ import annotations
 
 import time
+from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
+import numpy.typing as npt
 import ray
 import ray.data
 
 from . import calibration, evaluation
-from .transforms import as_procedure, as_transform
+from ._arrays import Float64Array, Int64Array
+from .transforms import ProcedureLike, TransformLike, as_procedure, as_transform
+
+# ray is not installed by `make test`, and mypy is told to see it as Any (python/pyproject.toml): ``ray.data.Dataset``
+# in the signatures documents the type. A batch is what ``map_batches(batch_format="numpy")`` passes: column → array.
+_Batch = Mapping[str, Any]
 
 __all__ = ["read_rewards", "group_samples", "calibrate_dataset", "win_rates_dataset", "win_rate_dataset"]
 
 
-def read_rewards(paths, *, format=None, **read_args) -> ray.data.Dataset:
+def read_rewards(paths: Union[str, Sequence[str]], *, format: Optional[str] = None,
+                 **read_args: Any) -> ray.data.Dataset:
     """Reads reward shards (JSONL or Parquet; ``format`` from the first path's extension when None) in order."""
     first = paths if isinstance(paths, str) else paths[0]
     kind = format or ("parquet" if str(first).endswith(".parquet") else "json")
@@ -39,7 +47,7 @@ def group_samples(ds: ray.data.Dataset) -> ray.data.Dataset:
     """Long layout (``id``, ``source``, ``reward`` per sample) → one row per prompt with ``reference_rewards`` and
     ``rewards`` lists (a prompt's samples in their original order)."""
 
-    def one_prompt(group):
+    def one_prompt(group: _Batch) -> dict[str, npt.NDArray[Any]]:
         source = np.asarray(group["source"]).astype(str)
         reward = np.asarray(group["reward"], dtype=np.float64)
         return {"id": np.asarray(group["id"])[:1],
@@ -49,7 +57,7 @@ def group_samples(ds: ray.data.Dataset) -> ray.data.Dataset:
     return ds.groupby("id").map_groups(one_prompt, batch_format="numpy")
 
 
-def _ragged(column):
+def _ragged(column: Sequence[Any]) -> Tuple[Float64Array, Int64Array]:
     """A column of per-prompt lists → (values, offsets)."""
     arrays = [np.asarray(x, dtype=np.float64) for x in column]
     offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
@@ -58,7 +66,7 @@ def _ragged(column):
     return values, offsets
 
 
-def _split(values, offsets):
+def _split(values: npt.NDArray[Any], offsets: Int64Array) -> npt.NDArray[np.object_]:
     return np.array([values[offsets[i]:offsets[i + 1]] for i in range(offsets.size - 1)] + [None],
                     dtype=object)[:-1]
 
@@ -67,10 +75,10 @@ class _Calibrate:
     """The per-batch work of :func:`calibrate_dataset`, run on the workers. ``compute_seconds`` is the batch's
     thread CPU time (robust to other jobs on the node), spread evenly over its rows."""
 
-    def __init__(self, transform, leave_one_out, smoothing):
+    def __init__(self, transform: TransformLike, leave_one_out: bool, smoothing: bool) -> None:
         self.transform_text, self.leave_one_out, self.smoothing = str(transform), leave_one_out, smoothing
 
-    def __call__(self, batch):
+    def __call__(self, batch: _Batch) -> dict[str, npt.NDArray[Any]]:
         start = time.thread_time()
         transform = as_transform(self.transform_text)
         refs, ref_offsets = _ragged(batch["reference_rewards"])
@@ -87,8 +95,8 @@ class _Calibrate:
                 "samples": np.diff(offsets), "compute_seconds": np.full(n, elapsed / max(n, 1))}
 
 
-def calibrate_dataset(ds: ray.data.Dataset, *, transform="identity", leave_one_out=False, smoothing=False,
-                      batch_size=512) -> ray.data.Dataset:
+def calibrate_dataset(ds: ray.data.Dataset, *, transform: TransformLike = "identity", leave_one_out: bool = False,
+                      smoothing: bool = False, batch_size: int = 512) -> ray.data.Dataset:
     """Calibrated and transformed rewards per prompt: rows ``{"id", "calibrated", "transformed", "samples",
     "compute_seconds"}`` (the last two for throughput accounting), the same values as ``infalign calibrate``.
 
@@ -102,10 +110,10 @@ def calibrate_dataset(ds: ray.data.Dataset, *, transform="identity", leave_one_o
 
 
 class _WinRates:
-    def __init__(self, procedure):
+    def __init__(self, procedure: ProcedureLike) -> None:
         self.procedure = str(procedure)
 
-    def __call__(self, batch):
+    def __call__(self, batch: _Batch) -> dict[str, npt.NDArray[Any]]:
         start = time.thread_time()
         policy, po = _ragged(batch["rewards"])
         reference, ro = _ragged(batch["reference_rewards"])
@@ -115,15 +123,16 @@ class _WinRates:
                 "samples": np.diff(po) + np.diff(ro), "compute_seconds": np.full(n, (time.thread_time() - start) / max(n, 1))}
 
 
-def win_rates_dataset(ds: ray.data.Dataset, procedure="standard", *, batch_size=512) -> ray.data.Dataset:
+def win_rates_dataset(ds: ray.data.Dataset, procedure: ProcedureLike = "standard", *,
+                      batch_size: int = 512) -> ray.data.Dataset:
     """Per-prompt unbiased win-rate estimates (``standard``, ``bon:N``, ``won:N``): rows ``{"id", "win_rate",
     "samples", "compute_seconds"}``."""
     as_procedure(procedure)
     return ds.map_batches(_WinRates(procedure), batch_format="numpy", batch_size=batch_size)
 
 
-def win_rate_dataset(ds: ray.data.Dataset, procedure="standard", *, resamples=1000, level=0.95, seed=0,
-                     batch_size=512) -> evaluation.WinRate:
+def win_rate_dataset(ds: ray.data.Dataset, procedure: ProcedureLike = "standard", *, resamples: int = 1000,
+                     level: float = 0.95, seed: int = 0, batch_size: int = 512) -> evaluation.WinRate:
     """The dataset's win rate with its bootstrap interval over prompts, equal to ``infalign winrate --procedure P
     --bootstrap R --seed S --level L`` on the same prompts in the same order. Per-prompt estimates are computed
     on the workers; the B estimates (8 bytes each) come to the driver for the bootstrap."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+from typing import Iterator
 
 from ._native import check, lib
 
@@ -13,7 +14,7 @@ def thread_count() -> int:
     start-up, else the available cores). Results are bit-identical for every count."""
     count = ctypes.c_int64()
     check(lib.infalign_thread_count(ctypes.addressof(count)))
-    return count.value
+    return int(count.value)
 
 
 def set_thread_count(count: int) -> None:
@@ -26,7 +27,7 @@ def set_thread_count(count: int) -> None:
 
 
 @contextlib.contextmanager
-def threads(count: int):
+def threads(count: int) -> Iterator[None]:
     """``with infalign.threads(1): ...`` runs the block at ``count`` threads, then restores the previous count
     (process-wide: other Python threads see it too)."""
     previous = thread_count()

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import ctypes
 import functools
+from typing import Any, Callable, Optional, Tuple, Union, overload
 
 import numpy as np
 
 from . import _arrays
+from ._arrays import ArrayInput, FloatArray, Float64Array, NumpyInput, OutT
 from ._native import HandleOwner, check, lib, text_argument
 
 
 class _Handle(HandleOwner):
     """An immutable library object owned by Python: freed when garbage-collected (through its ``_owner``)."""
 
-    def __init__(self, handle: int):
+    def __init__(self, handle: Optional[int]) -> None:
         self._own(handle)
 
     @property
-    def _as_parameter_(self):
+    def _as_parameter_(self) -> Optional[int]:
         return self._handle
 
-    def _describe(self, describe) -> str:
+    def _describe(self, describe: Callable[..., int]) -> str:
         length = ctypes.c_int64(0)
         check(describe(self._handle, None, 0, ctypes.addressof(length)))
         buffer = ctypes.create_string_buffer(length.value + 1)
@@ -43,13 +45,13 @@ class Transform(_Handle):
 
     _free = lib.infalign_transform_free
 
-    def __init__(self, text: str):
+    def __init__(self, text: Union[str, bytes]) -> None:
         handle = ctypes.c_void_p()
         check(lib.infalign_transform_parse(text_argument(text, "transform"), ctypes.addressof(handle)))
         super().__init__(handle.value)
 
     @classmethod
-    def from_table(cls, grid, values) -> "Transform":
+    def from_table(cls, grid: ArrayInput, values: ArrayInput) -> Transform:
         """Piecewise-linear interpolation of ``values`` on the strictly increasing ``grid`` in [0, 1]."""
         g = _arrays.inp(grid, np.dtype(np.float64), "grid").ravel()
         v = _arrays.inp(values, np.dtype(np.float64), "values").ravel()
@@ -60,7 +62,7 @@ class Transform(_Handle):
         return cls._adopt(handle.value)
 
     @classmethod
-    def _adopt(cls, handle: int) -> "Transform":
+    def _adopt(cls, handle: Optional[int]) -> Transform:
         self = cls.__new__(cls)
         _Handle.__init__(self, handle)
         return self
@@ -71,7 +73,7 @@ class Transform(_Handle):
     def __repr__(self) -> str:
         return f"Transform({str(self)!r})"
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Callable[..., Transform], Tuple[Any, ...]]:
         # By value: a table transform by its points, any other by its text form (which parses back to it).
         table = self.table
         if table is not None:
@@ -79,18 +81,26 @@ class Transform(_Handle):
         return Transform, (str(self),)
 
     @property
-    def table(self):
+    def table(self) -> Optional[Tuple[Float64Array, Float64Array]]:
         """``(grid, values)`` arrays of a table transform, else None."""
         points = ctypes.c_int64(0)
         check(lib.infalign_transform_table_points(self._handle, ctypes.addressof(points)))
         if points.value == 0:
             return None
-        grid, values = np.empty(points.value), np.empty(points.value)
+        grid: Float64Array = np.empty(points.value)
+        values: Float64Array = np.empty(points.value)
         check(lib.infalign_transform_table_copy(self._handle, _arrays.address(grid), _arrays.address(values),
                                                 points.value))
         return grid, values
 
-    def apply(self, u, out=None):
+    @overload
+    def apply(self, u: NumpyInput, out: None = None) -> FloatArray: ...
+    @overload
+    def apply(self, u: ArrayInput, out: OutT) -> OutT: ...
+    @overload
+    def apply(self, u: Any, out: None = None) -> Any: ...  # a torch tensor: a tensor
+
+    def apply(self, u: Any, out: Any = None) -> Any:
         """Φ(u) elementwise (u clamped into [0, 1]), in the precision of ``u`` (float32 or float64).
 
         Args:
@@ -122,7 +132,7 @@ class Procedure(_Handle):
 
     _free = lib.infalign_procedure_free
 
-    def __init__(self, text: str):
+    def __init__(self, text: Union[str, bytes]) -> None:
         handle = ctypes.c_void_p()
         check(lib.infalign_procedure_parse(text_argument(text, "procedure"), ctypes.addressof(handle)))
         super().__init__(handle.value)
@@ -133,10 +143,15 @@ class Procedure(_Handle):
     def __repr__(self) -> str:
         return f"Procedure({str(self)!r})"
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Callable[..., Procedure], Tuple[Any, ...]]:
         return Procedure, (str(self),)  # by its text form, which parses back to it
 
-    def __call__(self, cdf, out=None):
+    @overload
+    def __call__(self, cdf: ArrayInput, out: None = None) -> Float64Array: ...
+    @overload
+    def __call__(self, cdf: ArrayInput, out: OutT) -> OutT: ...
+
+    def __call__(self, cdf: ArrayInput, out: Any = None) -> Any:
         """g(F) elementwise, in float64."""
         src = _arrays.inp(cdf, np.dtype(np.float64), "cdf")
         dst, result = _arrays.out(out, src.shape, np.dtype(np.float64), "out")
@@ -154,11 +169,17 @@ def _parsed_procedure(text: str) -> Procedure:
     return Procedure(text)
 
 
-def as_transform(x) -> Transform:
+#: A transform argument: a :class:`Transform` or its text form (``"exp:2.5"``).
+TransformLike = Union[Transform, str]
+#: A procedure argument: a :class:`Procedure` or its text form (``"bon:4"``).
+ProcedureLike = Union[Procedure, str]
+
+
+def as_transform(x: TransformLike) -> Transform:
     """A Transform from a Transform or its text form (parsed once per distinct text)."""
     return x if isinstance(x, Transform) else _parsed_transform(str(x))
 
 
-def as_procedure(x) -> Procedure:
+def as_procedure(x: ProcedureLike) -> Procedure:
     """A Procedure from a Procedure or its text form (parsed once per distinct text)."""
     return x if isinstance(x, Procedure) else _parsed_procedure(str(x))

@@ -15,12 +15,16 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
+import numpy.typing as npt
 
 from .._errors import NonFiniteError, ShapeError
 from ..distillation import TiltWeights, tilt_weights
+
+if TYPE_CHECKING:  # not a dependency; mypy sees it as Any (python/pyproject.toml)
+    import datasets
 
 __all__ = ["tilt_columns", "tilt_dataset", "iterated_tilt_weights", "IteratedTiltWeights", "LowESSWarning",
            "LowESSError"]
@@ -34,12 +38,12 @@ class LowESSError(ValueError):
     """``on_low_ess="raise"`` and some prompts' effective sample size fell below ``min_ess``·K. ``prompts``: their
     indices; ``ess``: their effective sample sizes."""
 
-    def __init__(self, message: str, prompts: np.ndarray, ess: np.ndarray):
+    def __init__(self, message: str, prompts: npt.NDArray[np.intp], ess: npt.NDArray[np.float64]) -> None:
         super().__init__(message)
         self.prompts, self.ess = prompts, ess
 
 
-def _references_list(references: Any, prompts: Sequence[Any]) -> Optional[list]:
+def _references_list(references: Any, prompts: Sequence[Any]) -> Optional[list[Any]]:
     """None, a sequence of one reference array per prompt, or a mapping keyed by :func:`prompt_key` of the prompt."""
     if references is None:
         return None
@@ -62,7 +66,7 @@ def _references_list(references: Any, prompts: Sequence[Any]) -> Optional[list]:
 def tilt_columns(prompts: Sequence[Any], completions: Sequence[Sequence[Any]], rewards: Sequence[Sequence[float]],
                  references: Any = None, transform: Any = "identity", *, kl: Optional[float] = None,
                  beta: Optional[float] = None, scaled_beta: Optional[float] = None, smoothing: bool = False,
-                 weight_column: str = "weight", **tilt_options: Any) -> tuple[dict, TiltWeights]:
+                 weight_column: str = "weight", **tilt_options: Any) -> tuple[dict[str, list[Any]], TiltWeights]:
     """Columns for weighted SFT toward the tilt, one row per completion, and the :class:`~infalign.TiltWeights`.
 
     Args:
@@ -109,7 +113,7 @@ def tilt_columns(prompts: Sequence[Any], completions: Sequence[Sequence[Any]], r
     return columns, tilt
 
 
-def tilt_dataset(*args: Any, **kwargs: Any):
+def tilt_dataset(*args: Any, **kwargs: Any) -> tuple[datasets.Dataset, TiltWeights]:
     """:func:`tilt_columns` as a ``datasets.Dataset`` (prompt-completion format, TRL's ``SFTTrainer`` reads it):
     returns ``(dataset, tilt)``. Same arguments and errors."""
     from datasets import Dataset
@@ -127,18 +131,18 @@ class IteratedTiltWeights:
     log E_{π_ref}[exp(Φ(u)/β)] (compare ``tilt.exact_log_z``). ``tilt``: the underlying
     :class:`~infalign.TiltWeights` (β, the exact tilt's KL and win rates; its own weights ignore the ratios)."""
 
-    weights: np.ndarray
-    log_weights: np.ndarray
-    calibrated: np.ndarray
-    ess: np.ndarray
-    ess_fraction: np.ndarray
-    low_ess: np.ndarray
-    kl: np.ndarray
-    log_z: np.ndarray
+    weights: npt.NDArray[np.float64]
+    log_weights: npt.NDArray[np.float64]
+    calibrated: Any  # TiltWeights.calibrated: the rewards' precision (a torch tensor when they are one)
+    ess: npt.NDArray[np.float64]
+    ess_fraction: npt.NDArray[np.float64]
+    low_ess: npt.NDArray[np.bool_]
+    kl: npt.NDArray[np.float64]
+    log_z: npt.NDArray[np.float64]
     tilt: TiltWeights
 
 
-def _flat(x: Any, name: str, shape: tuple, offsets: np.ndarray) -> np.ndarray:
+def _flat(x: Any, name: str, shape: tuple[int, ...], offsets: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
     a = np.asarray(x, dtype=np.float64)
     if a.shape != shape:
         raise ShapeError(f"{name} has shape {a.shape}, the rewards {shape}")

@@ -29,14 +29,23 @@ needed``, which TRL itself overrides; with ``remove_unused_columns=False`` it is
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from .._errors import NonFiniteError, ShapeError
+
+if TYPE_CHECKING:
+    # torch and trl are imported on first use (not dependencies); mypy sees them as Any (python/pyproject.toml),
+    # so "torch.Tensor" below documents the type.
+    import torch
+
+    #: A ``trl.SFTTrainer`` subclass, built by the module's ``__getattr__`` on first use.
+    TiltSFTTrainer: Any
 
 __all__ = ["sequence_log_probs", "weighted_sequence_nll", "WeightedCollator", "TiltSFTTrainer"]
 
 
-def sequence_log_probs(logits, labels, mask=None, *, shift: bool = True):
+def sequence_log_probs(logits: torch.Tensor, labels: torch.Tensor, mask: Optional[torch.Tensor] = None, *,
+                       shift: bool = True) -> torch.Tensor:
     """Per-sequence log-probs ``Σ_t mask_t·log softmax(logits)[labels_t]`` (``(B,)``, float32 or wider).
 
     Args:
@@ -60,8 +69,8 @@ def sequence_log_probs(logits, labels, mask=None, *, shift: bool = True):
     return -(nll.view(labels.shape) * keep).sum(dim=-1)
 
 
-def weighted_sequence_nll(logits, labels, mask, weights, *, normalizer: Optional[float] = None,
-                          shift: bool = True):
+def weighted_sequence_nll(logits: torch.Tensor, labels: torch.Tensor, mask: Optional[torch.Tensor], weights: Any, *,
+                          normalizer: Optional[float] = None, shift: bool = True) -> torch.Tensor:
     """``Σ_i w_i·NLL_i / normalizer``: the weighted-MLE loss toward the tilt (module docstring says why sequence
     NLLs and why the default ``normalizer`` is the number of sequences B).
 
@@ -97,10 +106,10 @@ class WeightedCollator:
 
     Raises (when called): KeyError naming the example without the column."""
 
-    def __init__(self, base: Callable[[list], dict], column: str = "weight"):
+    def __init__(self, base: Callable[[list[dict[str, Any]]], dict[str, Any]], column: str = "weight") -> None:
         self.base, self.column = base, column
 
-    def __call__(self, examples: list) -> dict:
+    def __call__(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
         import torch
 
         weights = []
@@ -113,7 +122,7 @@ class WeightedCollator:
         return batch
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     # TiltSFTTrainer is built on first use, so importing this module imports neither torch nor trl.
     if name == "TiltSFTTrainer":
         cls = _make_trainer_class()
@@ -122,10 +131,10 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def _make_trainer_class():
+def _make_trainer_class() -> type[Any]:
     from trl import SFTTrainer
 
-    class TiltSFTTrainer(SFTTrainer):
+    class TiltSFTTrainer(SFTTrainer):  # type: ignore[misc]  # SFTTrainer is Any to mypy (trl is not typed here)
         """``trl.SFTTrainer`` whose loss is :func:`weighted_sequence_nll`: each example's completion-token NLL (a
         sum over its tokens) times the dataset column ``weight_column``, averaged over the batch's examples.
 
@@ -141,9 +150,12 @@ def _make_trainer_class():
         """
 
         loss_is_scaled_for_ga = False
+        # SFTTrainer's attributes that this class reads and sets.
+        data_collator: Any
+        _signature_columns: Optional[list[str]]
 
         def __init__(self, *args: Any, weight_column: str = "weight", loss_normalizer: Optional[float] = None,
-                     **kwargs: Any):
+                     **kwargs: Any) -> None:
             self.weight_column, self.loss_normalizer = weight_column, loss_normalizer
             config = kwargs.get("args", args[1] if len(args) > 1 else None)
             if config is not None and (getattr(config, "packing", False) or getattr(config, "padding_free", False)):
@@ -156,12 +168,13 @@ def _make_trainer_class():
             super().__init__(*args, **kwargs)
             self.data_collator = WeightedCollator(self.data_collator, weight_column)
 
-        def _set_signature_columns_if_needed(self):
+        def _set_signature_columns_if_needed(self) -> None:
             super()._set_signature_columns_if_needed()
             if self._signature_columns is not None and self.weight_column not in self._signature_columns:
                 self._signature_columns = [*self._signature_columns, self.weight_column]
 
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        def compute_loss(self, model: Any, inputs: Mapping[str, Any], return_outputs: bool = False,
+                         num_items_in_batch: Any = None) -> Any:
             import torch
 
             inputs = dict(inputs)

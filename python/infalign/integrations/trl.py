@@ -18,13 +18,19 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import numpy as np
+import numpy.typing as npt
 
+from .._arrays import FloatArray
 from ..calibration import CalibrationTable
 from ..ctrl import CTRLOptions, CTRLResult, ctrl_step
 from ..transforms import Transform, as_transform
+
+if TYPE_CHECKING:
+    #: A ``trl.GRPOTrainer`` subclass, built by the module's ``__getattr__`` on first use (trl is Any to mypy).
+    CTRLGRPOTrainer: Any
 
 #: trl versions whose private ``GRPOTrainer`` methods :class:`CTRLGRPOTrainer` was checked against.
 TESTED_TRL_VERSIONS = ("1.16.0",)
@@ -98,7 +104,7 @@ class ReferenceTables:
     def __repr__(self) -> str:
         return f"ReferenceTables(prompts={len(self)}, key_column={self.key_column!r}, dtype={self.dtype})"
 
-    def keys_of(self, prompts: Sequence[Any], columns: Mapping[str, Sequence[Any]]) -> list:
+    def keys_of(self, prompts: Sequence[Any], columns: Mapping[str, Sequence[Any]]) -> list[Hashable]:
         """The key of each sample: ``columns[key_column][i]``, or :func:`prompt_key` of ``prompts[i]``."""
         if self.key_column is None:
             return [prompt_key(p) for p in prompts]
@@ -110,7 +116,7 @@ class ReferenceTables:
             raise ValueError(f"column {self.key_column!r} has {len(keys)} values for {len(prompts)} prompts")
         return keys
 
-    def rows(self, keys: Iterable[Hashable]) -> np.ndarray:
+    def rows(self, keys: Iterable[Hashable]) -> npt.NDArray[np.int64]:
         """The table row of each key. Raises :class:`MissingReferenceError` naming the first unknown key."""
         out = []
         for i, k in enumerate(keys):
@@ -123,7 +129,7 @@ class ReferenceTables:
                     f"{'keys' if self.key_column else 'prompts'}, e.g. {self._keys[0]!r}") from None
         return np.asarray(out, dtype=np.int64)
 
-    def calibrate(self, rewards: Sequence[float], keys: Sequence[Hashable], *, smoothing: bool = False) -> np.ndarray:
+    def calibrate(self, rewards: npt.ArrayLike, keys: Sequence[Hashable], *, smoothing: bool = False) -> FloatArray:
         """Each reward's calibrated value (its mid-rank among its key's references), in the table's precision."""
         r = np.asarray(rewards, dtype=self.dtype).ravel()
         rows = self.rows(keys)
@@ -174,15 +180,15 @@ class CTRLReward:
         self.smoothing = smoothing
         self.__name__ = "ctrl_" + getattr(reward_func, "__name__", type(reward_func).__name__)
         #: Raw rewards, calibrated and transformed values of the last call (diagnostics; NaN where unscorable).
-        self.last_raw: Optional[np.ndarray] = None
-        self.last_calibrated: Optional[np.ndarray] = None
-        self.last_transformed: Optional[np.ndarray] = None
+        self.last_raw: Optional[FloatArray] = None
+        self.last_calibrated: Optional[FloatArray] = None
+        self.last_transformed: Optional[FloatArray] = None
 
     def __repr__(self) -> str:
         return f"CTRLReward({self.__name__}, {self.references!r}, transform={str(self.transform)!r})"
 
     def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], completion_ids: Any = None,
-                 **kwargs: Any) -> list:
+                 **kwargs: Any) -> list[Optional[float]]:
         raw = list(self.reward_func(prompts=prompts, completions=completions, completion_ids=completion_ids,
                                     **kwargs))
         if len(raw) != len(prompts):
@@ -214,7 +220,7 @@ def _check_trl_version() -> str:
     return version
 
 
-def _grpo_trainer_base():
+def _grpo_trainer_base() -> Any:  # trl.GRPOTrainer (Any to mypy)
     from trl import GRPOTrainer
 
     for name in ("_generate_and_score_completions", "_calculate_rewards"):
@@ -224,7 +230,7 @@ def _grpo_trainer_base():
     return GRPOTrainer
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     # CTRLGRPOTrainer is built on first use, so importing this module does not import trl.
     if name == "CTRLGRPOTrainer":
         cls = _make_trainer_class()
@@ -233,13 +239,13 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def _make_trainer_class():
+def _make_trainer_class() -> type[Any]:
     import torch
     from accelerate.utils import gather, gather_object
 
-    GRPOTrainer = _grpo_trainer_base()
+    GRPOTrainer: Any = _grpo_trainer_base()
 
-    class CTRLGRPOTrainer(GRPOTrainer):
+    class CTRLGRPOTrainer(GRPOTrainer):  # type: ignore[misc]  # GRPOTrainer is Any to mypy (trl is not typed here)
         """``trl.GRPOTrainer`` whose advantages are :func:`infalign.ctrl_step`'s: the rewards (the weighted sum of
         the reward functions, as TRL sums them) are calibrated (against ``ctrl_references`` per prompt, against
         the rest of the group with ``calibration="group"``, or not at all), transformed and baselined by the step's
@@ -280,9 +286,10 @@ def _make_trainer_class():
                                     else ReferenceTables.of(ctrl_references, key_column=ctrl_key_column))
             self.ctrl_last_step: Optional[CTRLResult] = None
             self.ctrl_last_trl_advantages: Optional[torch.Tensor] = None
-            self._ctrl_captured: Optional[tuple] = None
+            self._ctrl_captured: Optional[tuple[torch.Tensor, Optional[list[Hashable]], int]] = None
 
-        def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
+        def _calculate_rewards(self, inputs: list[dict[str, Any]], prompts: list[Any], completions: list[Any],
+                               completion_ids_list: list[Any]) -> torch.Tensor:
             rewards_per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
             keys = None
             if self.ctrl_references is not None:
@@ -291,7 +298,7 @@ def _make_trainer_class():
             self._ctrl_captured = (rewards_per_func, keys, len(prompts))
             return rewards_per_func
 
-        def _generate_and_score_completions(self, inputs):
+        def _generate_and_score_completions(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
             self._ctrl_captured = None
             out = super()._generate_and_score_completions(inputs)
             if self._ctrl_captured is None:
@@ -309,7 +316,7 @@ def _make_trainer_class():
 
             mask = out["completion_mask"] if "tool_mask" not in out else out["completion_mask"] * out["tool_mask"]
 
-            def sequence(name):
+            def sequence(name: str) -> Optional[npt.NDArray[np.float64]]:
                 x = out.get(name)
                 if x is None:
                     return None

@@ -40,13 +40,14 @@ import numpy as np
 from .._errors import EmptyReferencesError
 from ..analysis import tune
 from ..calibration import CalibrationTable
-from ..ctrl import CTRLOptions, ctrl_step
+from ..analysis import Family
+from ..ctrl import CTRLOptions, Preset, ctrl_step
 
 if TYPE_CHECKING:
     import torch
 
 #: The registered estimator names and the tuned transform family and procedure of each (None: the configured Φ).
-ESTIMATORS: dict[str, Optional[tuple[str, str]]] = {
+ESTIMATORS: dict[str, Optional[tuple[Family, str]]] = {
     "infalign_ctrl": None,
     "infalign_ctrl_bon": ("exp", "bon"),
     "infalign_ctrl_won": ("negexp", "won"),
@@ -136,13 +137,13 @@ def _settings(config: Any) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=32)
-def _tuned_transform(family: str, kl: float, procedure: str) -> str:
+def _tuned_transform(family: Family, kl: float, procedure: str) -> str:
     """The member of ``family`` with the best win rate under ``procedure`` at KL budget ``kl`` (text form)."""
     return str(tune(family, kl, procedure).transform)
 
 
 @functools.lru_cache(maxsize=64)
-def _options(transform: Optional[str], preset: Optional[str], items: tuple) -> CTRLOptions:
+def _options(transform: Optional[str], preset: Optional[Preset], items: tuple[tuple[str, Any], ...]) -> CTRLOptions:
     """Cached step options; the step's own in-reward KL is off (verl's ``apply_kl_penalty`` does that)."""
     options = dict(items)
     options["kl_reward"] = None
@@ -172,13 +173,14 @@ def _options_for(name: str, settings: dict[str, Any]) -> CTRLOptions:
     return _options(None if transform is None else str(transform), settings.get("preset"), items)
 
 
-def _resolve(path: str) -> Callable:
+def _resolve(path: str) -> Callable[..., Any]:
     """``"package.module:function"`` (or ``"package.module.function"``) imported."""
     module, _, attribute = path.partition(":") if ":" in path else path.rpartition(".")
-    return getattr(importlib.import_module(module), attribute)
+    function: Callable[..., Any] = getattr(importlib.import_module(module), attribute)
+    return function
 
 
-def _reference_lookup(uids: list, settings: dict[str, Any]) -> Optional[Mapping[Hashable, Any]]:
+def _reference_lookup(uids: list[Hashable], settings: dict[str, Any]) -> Optional[Mapping[Hashable, Any]]:
     """The references of the batch's uids, or None when no source is configured."""
     provider = _provider
     if settings.get("reference_provider"):
@@ -218,8 +220,8 @@ def ctrl_advantages(name: str, token_level_rewards: "torch.Tensor", response_mas
         groups.setdefault(uid, []).append(row)
     references = _reference_lookup(list(groups), settings)
     by_size: dict[int, list[Hashable]] = {}
-    for uid, rows in groups.items():
-        by_size.setdefault(len(rows), []).append(uid)
+    for uid, group_rows in groups.items():
+        by_size.setdefault(len(group_rows), []).append(uid)
 
     advantages = np.zeros(s.size, dtype=dtype)
     for size, members in by_size.items():
@@ -248,20 +250,21 @@ def ctrl_advantages(name: str, token_level_rewards: "torch.Tensor", response_mas
     return a, a
 
 
-def _estimator(name: str) -> Callable:
+def _estimator(name: str) -> Callable[..., tuple[torch.Tensor, torch.Tensor]]:
     """verl's estimator signature around :func:`ctrl_advantages` for ``name``."""
 
-    def estimator(token_level_rewards: "torch.Tensor", response_mask: "torch.Tensor",
-                  index: Optional[Sequence[Hashable]] = None, config: Any = None, **kwargs: Any):
+    def estimator(token_level_rewards: torch.Tensor, response_mask: torch.Tensor,
+                  index: Optional[Sequence[Hashable]] = None, config: Any = None,
+                  **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor]:
         return ctrl_advantages(name, token_level_rewards, response_mask, index, config)
 
     estimator.__name__ = estimator.__qualname__ = name
     estimator.__doc__ = f"verl advantage estimator {name!r} (infalign.integrations.verl.ctrl_advantages)."
-    estimator._infalign_estimator = name  # marks our entries, so a re-import replaces only its own
+    setattr(estimator, "_infalign_estimator", name)  # marks our entries, so a re-import replaces only its own
     return estimator
 
 
-_FUNCTIONS: dict[str, Callable] = {name: _estimator(name) for name in ESTIMATORS}
+_FUNCTIONS: dict[str, Callable[..., tuple[torch.Tensor, torch.Tensor]]] = {name: _estimator(name) for name in ESTIMATORS}
 
 
 def register() -> tuple[str, ...]:

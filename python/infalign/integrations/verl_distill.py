@@ -26,17 +26,21 @@ Fill the advantages with :func:`tilt_advantages` in your own driver (after verl 
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
+
+if TYPE_CHECKING:  # imported on first use (not a dependency); Any to mypy (python/pyproject.toml)
+    import torch
 
 #: The loss name in verl's policy-loss registry, and the aggregation modes it accepts.
 LOSS_NAME = "infalign_tilt_sft"
 SEQUENCE_AGG_MODES = ("seq-mean-token-sum", "seq-mean-token-sum-norm")
 
 
-def tilt_sft_loss(old_log_prob, log_prob, advantages, response_mask, loss_agg_mode: str = "seq-mean-token-sum",
-                  config: Any = None, rollout_is_weights=None):
+def tilt_sft_loss(old_log_prob: torch.Tensor, log_prob: torch.Tensor, advantages: torch.Tensor,
+                  response_mask: torch.Tensor, loss_agg_mode: str = "seq-mean-token-sum", config: Any = None,
+                  rollout_is_weights: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, dict[str, Any]]:
     """verl policy loss ``infalign_tilt_sft``: ``agg(−log_prob·advantages [·rollout_is_weights])`` with
     ``advantages`` the tilt weights broadcast over the response tokens. ``old_log_prob`` is not used (no ratio).
 
@@ -55,7 +59,7 @@ def tilt_sft_loss(old_log_prob, log_prob, advantages, response_mask, loss_agg_mo
     return loss, {}
 
 
-def tilt_advantages(weights: Any, response_mask):
+def tilt_advantages(weights: Any, response_mask: torch.Tensor) -> torch.Tensor:
     """Tilt weights ``(bs,)`` (one per sequence, e.g. ``iterated_tilt_weights(...).weights`` in batch order) as
     verl advantages ``(bs, response_len)``: each weight times its response mask, in the mask's device and float32.
 
