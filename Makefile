@@ -219,8 +219,9 @@ python: deps
 # merged libpthread in 2.34). swift-numerics' hypot/hypotf references would bind hypot@GLIBC_2.35 (new in 2.35);
 # WHEEL_LINK sends them to Sources/CInfAlignGlibcCompat, which calls hypot@GLIBC_2.2.5 (on glibc >= 2.35 the same
 # code, same results), and links with lld, since gold would wrap that versioned call too (an endless loop). The
-# check after the build fails if hypot/hypotf are not imported at GLIBC_2.2.5 or anything needs a glibc above
-# 2.34. A lower level needs the library, OpenBLAS and gfortran built against an older glibc (README, "Install").
+# checks after the build fail if hypot/hypotf are not imported at GLIBC_2.2.5, if anything needs a glibc above 2.34,
+# or if the library's Double/Float.hypot (through the wrapper) and hypot@GLIBC_2.2.5 differ from this glibc's newest
+# hypot/hypotf on 4 million argument pairs and the special values (scripts/hypot_compat_check.c). A lower level needs the library, OpenBLAS and gfortran built against an older glibc (README, "Install").
 # The tools (pinned) live in .venv-wheel.
 WHEEL_VENV := .venv-wheel
 WHEEL_SCRATCH := .build-wheel
@@ -242,6 +243,9 @@ wheel: deps
 	    grep -E 'hypot' $(WHEEL_SCRATCH)/dynamic-symbols.txt; exit 1; }
 	@if grep -E 'GLIBC_2\.(3[5-9]|[4-9][0-9])' $(WHEEL_SCRATCH)/dynamic-symbols.txt; then \
 	  echo "wheel: libInfAlignC needs a glibc above 2.34 for the symbols above"; exit 1; fi
+	$(ABI_CC) -std=c11 -O2 -fno-builtin -Wall -Wextra -Werror scripts/hypot_compat_check.c -lm -ldl \
+	  -o $(WHEEL_SCRATCH)/hypot_compat_check
+	timeout 120 $(WHEEL_SCRATCH)/hypot_compat_check $(CURDIR)/$(WHEEL_SCRATCH)/libInfAlignC.so
 	rm -rf python/build $(WHEEL_SCRATCH)/unrepaired dist/infalign-$(INFALIGN_VERSION)-*.whl
 	INFALIGN_LIBRARY=$(CURDIR)/$(WHEEL_SCRATCH)/libInfAlignC.so $(WHEEL_VENV)/bin/pip wheel -q --no-deps \
 	  --no-build-isolation --disable-pip-version-check -w $(WHEEL_SCRATCH)/unrepaired ./python
