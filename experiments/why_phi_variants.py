@@ -25,8 +25,18 @@ import numpy as np
 from . import task
 
 
+_ORIGINAL = {"noise": task.noise, "latent_reward": task.latent_reward}
+
+
+def _reset():
+    """Undoes any variant installed earlier in this process (variants do not stack)."""
+    task.noise = _ORIGINAL["noise"]
+    task.latent_reward = _ORIGINAL["latent_reward"]
+
+
 def noiseless():
     """Turns the task's hashed noise off in this process (h = 0 for every completion)."""
+    _reset()
     task.noise = lambda prompt, completion: 0.0
 
 
@@ -43,6 +53,7 @@ def learnable_term(prompt: str, completion: str) -> float:
 def tie_free():
     """Replaces the hashed noise by ``learnable_term`` in this process: every reward difference is learnable and u
     has no ties."""
+    _reset()
     task.noise = learnable_term
 
 
@@ -64,6 +75,7 @@ def run_latent(prompt: str, completion: str) -> float:
 
 def run():
     """Makes the reward the non-additive ``run_latent`` in this process (scale and offset per family as before)."""
+    _reset()
     task.latent_reward = run_latent
 
 
