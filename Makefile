@@ -163,16 +163,22 @@ experiment: deps experiment-venv
 
 # Why Φ did not move the distilled policies (docs/DISTILLATION.md, experiments/why_phi.py): the same π_ref samples
 # re-scored without the task's unlearnable noise, with a learnable tie-free term instead, and with a reward that is
-# not additive over tokens, each distilled toward identity and exp:t with checkpoints at 200 and 800 steps; then an
-# iterated second round, and a π_ref of 8 times the parameters (needs a finished `make experiment`).
+# not additive over tokens, each distilled toward identity and exp:t (checkpoints at 200 steps, and 800 for the
+# last two); then 1024 weighted samples per prompt instead of 256, an iterated second round, a π_ref of 8 times the
+# parameters, and the tilt projected in closed form onto small autoregressive families (needs a finished
+# `make experiment`).
 WHY_PHI := $(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.why_phi --results experiments/results
 experiment-why-phi: deps experiment-venv
 	$(SWIFT) build -c release --product InfAlignC
-	$(WHY_PHI) --variant noiseless --steps 200,800
+	$(WHY_PHI) --variant noiseless --steps 200
 	$(WHY_PHI) --variant tie-free --steps 200,800
 	$(WHY_PHI) --variant run --steps 200,800
+	$(WHY_PHI) --variant run --steps 200,800 --samples 1024
 	$(WHY_PHI) --variant tie-free --steps 200 --rounds 2
 	$(WHY_PHI) --variant tie-free --steps 200,400 --targets 1 --width 256 --layers 4
+	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.why_phi_projection --variants run,tie-free,noiseless
+	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.why_phi_projection --variants run,tie-free,noiseless \
+	  --samples 8192 --prompts 16
 
 experiment-smoke: deps experiment-venv
 	$(SWIFT) build -c release --product InfAlignC

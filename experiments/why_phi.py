@@ -7,6 +7,7 @@ curves of their transforms. ``--steps`` keeps several checkpoints of one run (mo
 train a larger π_ref first (capacity), with its own samples, under ``OUT/reference``. ``--rounds 2`` adds a second,
 iterated round (coverage): 256 samples per training prompt from the round-1 policy, reweighted toward the same π* by
 ``iterated_tilt_weights`` (importance ratios to π_ref, u against π_ref's samples), and as many steps again.
+``--samples 1024`` weights 1024 π_ref samples per training prompt instead of 256 (coverage: four times the ESS).
 
     python -m experiments.why_phi --variant run [--steps 200,800] [--width 256 --layers 4] [--targets 0.5,1]
 
@@ -180,6 +181,8 @@ def main(argv=None) -> int:
     parser.add_argument("--width", type=int, default=FULL.model_width)
     parser.add_argument("--layers", type=int, default=FULL.model_layers)
     parser.add_argument("--rounds", type=int, choices=(1, 2), default=1)
+    parser.add_argument("--samples", type=int, default=FULL.distill_samples,
+                        help="π_ref samples per training prompt that are weighted (coverage; at most 1024)")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
     sized = (args.width, args.layers) != (FULL.model_width, FULL.model_layers)
@@ -188,7 +191,10 @@ def main(argv=None) -> int:
         out += f"_{args.width}x{args.layers}"
     if args.rounds == 2 and args.out is None:
         out += "_iterated"
-    cfg = dataclasses.replace(FULL, model_width=args.width, model_layers=args.layers, studies=())
+    if args.samples != FULL.distill_samples and args.out is None:
+        out += f"_k{args.samples}"
+    cfg = dataclasses.replace(FULL, model_width=args.width, model_layers=args.layers, studies=(),
+                              distill_samples=args.samples)
     ref_dir = os.path.join(args.results, "reference")
     if sized:
         ref_dir = os.path.join(out, "reference")
