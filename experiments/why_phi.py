@@ -129,32 +129,62 @@ def second_round(job, data, model, reference, tokenizer):
     return kept, seconds, {"ess": float(ess.mean()), "low_ess_prompts": int(np.sum(np.asarray(tilt.low_ess)))}
 
 
+def top_mass(path: str) -> float:
+    """The fraction of policy samples that beat every fresh π_ref sample of their prompt (32 each), from a held-out
+    JSONL file; ties with the best reference count half."""
+    beats = []
+    with open(path) as f:
+        for line in f:
+            row = json.loads(line)
+            best = max(row["reference_rewards"])
+            beats += [1.0 if x > best else 0.5 if x == best else 0.0 for x in row["rewards"]]
+    return float(np.mean(beats))
+
+
+def exact_top_mass(transform: str, kl: float, m: int = 32, grid: int = 20_000) -> float:
+    """The same under the exact tilt at that KL: E_f[u^m] = ∫ f(u)·u^m du, by the tilt's weights on a fine grid of u
+    (``tilt_weights`` leave-one-out over ``grid`` distinct rewards puts u on (k + ½)/grid)."""
+    import infalign
+
+    tilt = infalign.tilt_weights(np.arange(grid, dtype=np.float64)[None, :], None, transform, kl=kl)
+    return float(np.mean(np.asarray(tilt.weights)[0] * np.asarray(tilt.calibrated)[0] ** m))
+
+
 def _mean(rs, key, sub=None):
     return float(np.mean([r[key] if sub is None else r[key][sub[0]][sub[1]] for r in rs]))
 
 
 def report(records, out: str) -> str:
     """The study's table: per arm, KL target and checkpoint, the held-out KL and BoN-4 (seed means, the interval
-    the seeds' mean bounds), the exact tilt of the same transform and of identity at that KL, the same on the
-    training prompts the model was fitted on, and the dependence index of the policy against its target's."""
+    the seeds' mean bounds), the exact tilt of the same transform and of identity at that KL, each seed's distance
+    to both curves at its own KL (then averaged: the curves bend, so this is not the distance of the means), the
+    same on the training prompts the model was fitted on, and the dependence index of the policy against its
+    target's."""
     import infalign
 
+    def curve(t, kl):
+        return infalign.analyze(t, "bon:4", kl=kl).win_rate
+
     rows = ["| arm | transform | target KL | steps | held-out KL | BoN-4 | exact, own Φ | exact, identity | "
-            "fit prompts: KL, BoN-4, exact own | dependence: policy / target / π_ref | risky | q | run L |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "− own curve | − identity curve | beats all 32 refs: policy / exact own / exact identity | fit prompts: KL, BoN-4 − own, − identity | dependence: policy / "
+            "target / π_ref | risky | q | run L |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     keys = sorted({(r["target_kl"], r["arm"], r["step"]) for r in records})
     for target, arm, step in keys:
         rs = [r for r in records if (r["target_kl"], r["arm"], r["step"]) == (target, arm, step)]
         t = rs[0]["transform"]
         kl, fit_kl = _mean(rs, "kl"), _mean(rs, "fit_kl")
         bon = [_mean(rs, "win_rates", ("bon:4", b)) for b in ("estimate", "lower", "upper")]
-        fit_bon = _mean(rs, "fit_win_rates", ("bon:4", "estimate"))
-        own = infalign.analyze(t, "bon:4", kl=kl).win_rate
-        ident = infalign.analyze("identity", "bon:4", kl=kl).win_rate
-        fit_own = infalign.analyze(t, "bon:4", kl=fit_kl).win_rate
+        own = np.mean([r["win_rates"]["bon:4"]["estimate"] - curve(t, r["kl"]) for r in rs])
+        ident = np.mean([r["win_rates"]["bon:4"]["estimate"] - curve("identity", r["kl"]) for r in rs])
+        fit_own = np.mean([r["fit_win_rates"]["bon:4"]["estimate"] - curve(t, r["fit_kl"]) for r in rs])
+        fit_ident = np.mean([r["fit_win_rates"]["bon:4"]["estimate"] - curve("identity", r["fit_kl"]) for r in rs])
         label = t if t == "identity" else f"exp:{float(t.split(':')[1]):.2f}"
+        top = np.mean([top_mass(os.path.join(out, r["file"])) for r in rs])
         rows.append(f"| {arm} | {label} | {target:g} | {step} | {kl:.3f} | {bon[0]:.3f} [{bon[1]:.3f}, {bon[2]:.3f}] "
-                    f"| {own:.3f} | {ident:.3f} | {fit_kl:.3f}, {fit_bon:.3f}, {fit_own:.3f} | "
+                    f"| {curve(t, kl):.3f} | {curve('identity', kl):.3f} | {own:+.3f} | {ident:+.3f} | "
+                    f"{top:.3f} / {exact_top_mass(t, kl):.3f} / {exact_top_mass('identity', kl):.3f} | "
+                    f"{fit_kl:.3f}, {fit_own:+.3f}, {fit_ident:+.3f} | "
                     f"{_mean(rs, 'dependence'):.3f} / {_mean(rs, 'target_dependence'):.3f} / "
                     f"{_mean(rs, 'reference_dependence'):.3f} | {_mean(rs, 'risky_fraction'):.2f} | "
                     f"{_mean(rs, 'mean_quality'):.2f} | {_mean(rs, 'mean_run'):.2f} |")
@@ -184,6 +214,7 @@ def main(argv=None) -> int:
     parser.add_argument("--samples", type=int, default=FULL.distill_samples,
                         help="π_ref samples per training prompt that are weighted (coverage; at most 1024)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--report-only", action="store_true", help="rewrite OUT/report.md from OUT/summary.json")
     args = parser.parse_args(argv)
     sized = (args.width, args.layers) != (FULL.model_width, FULL.model_layers)
     out = args.out or os.path.join(args.results, "why_phi" if args.variant == "noiseless" else f"why_phi_{args.variant}")
@@ -193,6 +224,10 @@ def main(argv=None) -> int:
         out += "_iterated"
     if args.samples != FULL.distill_samples and args.out is None:
         out += f"_k{args.samples}"
+    if args.report_only:
+        with open(os.path.join(out, "summary.json")) as f:
+            print(report(json.load(f)["records"], out))
+        return 0
     cfg = dataclasses.replace(FULL, model_width=args.width, model_layers=args.layers, studies=(),
                               distill_samples=args.samples)
     ref_dir = os.path.join(args.results, "reference")
