@@ -3,12 +3,12 @@ import RealModule
 /// A floating-point type the library computes in: `Float` (BLAS's `s` routines) and `Double` (`d`).
 ///
 /// These two are the only conforming types, and no other can be added: the protocol is sealed by its
-/// ``_blasScalarSeal`` requirement, whose type ``BLASScalarSeal`` only this module can create (one for `Float`,
-/// one for `Double`). The BLAS/LAPACK bindings and the vector kernels behind the generic code are `package`
-/// members that switch over the seal (`BLASScalar+Kernels.swift`, `Float+BLASScalar.swift`,
-/// `Double+BLASScalar.swift`): the switch is exhaustive, so no generic call can reach a type without kernels, and
-/// it folds away when the caller is specialized. The matrix-level API is ``BLAS``, ``LAPACK`` and
-/// ``RowReductions``.
+/// `_blasScalarSeal` requirement (underscored: not in the rendered documentation), whose type ``BLASScalarSeal``
+/// only this module can create (one for `Float`, one for `Double`). The BLAS/LAPACK bindings and the vector
+/// kernels behind the generic code are `package` members that switch over the seal (`BLASScalar+Kernels.swift`,
+/// `Float+BLASScalar.swift`, `Double+BLASScalar.swift`): the switch is exhaustive, so no generic call can reach a
+/// type without kernels, and it folds away when the caller is specialized. The matrix-level API is ``BLAS``,
+/// ``LAPACK`` and ``RowReductions``.
 ///
 /// The protocol exposes the IEEE bit pattern (for radix sorting) and is `Real` (swift-numerics), so generic
 /// code can call `exp`, `log`, `log1p`, `expm1`.

@@ -14,7 +14,8 @@ import RealModule
 /// ```swift
 /// let phi = try Transform(parsing: "exp:2.5")
 /// phi.value(0.4)                    // exp(1.0)
-/// buffer.withUnsafeMutableBufferPointer { phi.apply(to: $0) }   // in place, Float or Double
+/// var values = array.mutableSpan
+/// phi.apply(to: &values)           // in place, Float or Double
 /// ```
 public struct Transform: Sendable, CustomStringConvertible {
   /// What a transform computes. Parameters are validated by the constructors of ``Transform``.
