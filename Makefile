@@ -32,8 +32,18 @@ release: deps
 	$(SWIFT) build -c release
 
 test: deps
+	$(MAKE) api-check
 	$(SWIFT) test
 	$(MAKE) c-test python-test
+
+# The public surface: docs/API.md lists every public declaration with its whole signature, generated from the
+# sources; a change to the surface must come with the regenerated file (run by `make test`, so CI fails otherwise).
+.PHONY: api-check
+api-check:
+	@tmp=$$(mktemp) && $(PYTHON) scripts/list_public_api.py > $$tmp && \
+	  if diff -u docs/API.md $$tmp; then rm -f $$tmp; echo "api-check: docs/API.md matches the public API"; \
+	  else rm -f $$tmp; echo "api-check: the public API differs from docs/API.md (- committed, + sources):" \
+	    "run \`python3 scripts/list_public_api.py > docs/API.md\` and commit"; exit 1; fi
 
 # The C ABI (include/infalign.h) from C: the header declares exactly the `@_cdecl` functions of Sources/InfAlignC,
 # the library exports each of them, and a C program exercising each function (good inputs and misuse) passes

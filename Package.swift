@@ -42,11 +42,15 @@ let package = Package(
     // The command line's input layer (reward files: JSONL through simdjson, CSV; lines read in linear time), a
     // library so the fuzz target (Sources/InfAlignFuzz) and the tests reach it without the executable. Its API is
     // `package`: not a product, not public.
-    .target(name: "InfAlignInput", dependencies: ["CInfAlignIO", "InfAlignSolvers"]),
+    .target(name: "InfAlignInput", dependencies: ["CInfAlignIO", "InfAlignText"]),
+    // Text helpers shared by the solvers' errors, the C ABI and the input layer (`oneLineText`), so that the input
+    // layer does not depend on the solvers. `package` API only.
+    .target(name: "InfAlignText"),
     .target(
       name: "InfAlignSolvers",
       dependencies: [
         "InfAlignMath",
+        "InfAlignText",
         "CInfAlignSIMD",
         .product(name: "RealModule", package: "swift-numerics"),
       ]
@@ -67,7 +71,7 @@ let package = Package(
     // --wrap=hypot --wrap=hypotf so swift-numerics' references need no glibc 2.35 (see the file). Unused elsewhere.
     .target(name: "CInfAlignGlibcCompat", linkerSettings: [.linkedLibrary("m")]),
     // `@_cdecl` functions over InfAlignSolvers: status codes and a thread-local message, never a trap.
-    .target(name: "InfAlignC", dependencies: ["InfAlignSolvers", "CInfAlignGlibcCompat"]),
+    .target(name: "InfAlignC", dependencies: ["InfAlignSolvers", "InfAlignText", "CInfAlignGlibcCompat"]),
     // InfAlignFuzz: the `ctrl-shapes` decoder, run from seeded bytes (ShapeFuzzTests).
     .testTarget(name: "InfAlignCTests", dependencies: ["InfAlignC", "InfAlignSolvers", "InfAlignFuzz"]),
     // One seeded RNG and the tolerance helpers, shared by the test suites (not a product).
@@ -81,7 +85,7 @@ let package = Package(
     .testTarget(
       name: "InfAlignSolversTests",
       dependencies: [
-        "InfAlignSolvers", "InfAlignMath", "InfAlignTestSupport",
+        "InfAlignSolvers", "InfAlignMath", "InfAlignText", "InfAlignTestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]
     ),

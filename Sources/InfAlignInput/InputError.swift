@@ -1,5 +1,5 @@
 import Glibc
-import InfAlignSolvers
+import InfAlignText
 
 /// A problem with an input file: one line naming the file and, where there is one, the line, field, prompt and
 /// value (the command line prints it as it is and exits non-zero).

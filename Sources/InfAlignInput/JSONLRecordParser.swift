@@ -1,5 +1,5 @@
 import CInfAlignIO
-import InfAlignSolvers
+import InfAlignText
 
 /// One JSONL line at a time through simdjson's validating DOM parser (CInfAlignIO's shim): the id and the array
 /// fields asked for, numbers parsed exactly (correctly rounded, so 17-digit text round-trips bit for bit). Shared by

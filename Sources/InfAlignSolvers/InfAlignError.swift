@@ -1,3 +1,5 @@
+import InfAlignText
+
 /// Errors thrown by `InfAlignSolvers` for data-dependent failures: text that does not parse, parameters outside
 /// their domain, and failures of the numerical core (`MathError`).
 ///

@@ -1,4 +1,5 @@
 import InfAlignSolvers
+import InfAlignText
 import Testing
 
 /// Errors are one line even when the text they quote is not (libFuzzer's first finds on the spec parsers: a

@@ -8,7 +8,6 @@ import Testing
   let groups = 2
   let rewards: [Float] = (0..<32).map { Float($0 % 7) }
   let logpArray = [Float](repeating: -3, count: 32), logpRefArray = [Float](repeating: -3.2, count: 32)
-  var advantagesArray = [Float](repeating: 0, count: 32), gradientArray = advantagesArray
 
   // Calibrated space: which transform and β for best-of-4 under a KL budget of 1?
   let bon4 = try Procedure(parsing: "bon:4")
@@ -26,21 +25,12 @@ import Testing
   let again = try table.calibrate(policyRewards, options: .init(smoothing: true))
   #expect(calibrated.storage == [0.5, 0.9, 0.7, 0.9] && again.storage == calibrated.storage)
 
-  // One CTRL step inside a training loop, on caller-owned buffers.
-  let summary = try rewards.withUnsafeBufferPointer { (rewards) throws(InfAlignError) in
-    try logpArray.withUnsafeBufferPointer { (logp) throws(InfAlignError) in
-      try logpRefArray.withUnsafeBufferPointer { (logpRef) throws(InfAlignError) in
-        try advantagesArray.withUnsafeMutableBufferPointer { (advantages) throws(InfAlignError) in
-          try gradientArray.withUnsafeMutableBufferPointer { (gradient) throws(InfAlignError) in
-            let batch = try CTRLBatch(
-              groups: groups, groupSize: 16, rewards: rewards, policyLogProbs: logp, referenceLogProbs: logpRef,
-              calibration: .group, options: CTRLOptions(transform: tuned.point.transform),
-              outputs: CTRLOutputs(advantages: advantages, lossGradient: gradient))
-            return try batch.run()
-          }
-        }
-      }
-    }
-  }
+  // One CTRL step inside a training loop: inputs as spans, outputs made once and rewritten in place.
+  var outputs = try CTRLOutputArrays<Float>(groups: groups, groupSize: 16)
+  let summary = try CTRLStep.run(
+    groups: groups, groupSize: 16, rewards: rewards.span, policyLogProbs: logpArray.span,
+    referenceLogProbs: logpRefArray.span, calibration: .group, options: CTRLOptions(transform: tuned.point.transform),
+    into: &outputs)
+  #expect(outputs.advantages.count == 32 && outputs.lossGradient.count == 32 && outputs.k1 == nil)
   #expect(summary.maskedCount == 0 && summary.loss.isFinite && abs(summary.meanK1 - 0.2) < 1e-5)
 }

@@ -18,32 +18,17 @@ func ctrlTokenBenchmarks() {
   }
   for threads in [1, 2] {
     Benchmark("CTRLStep-tokens-G16-groups1024-T64-Double\(threadsSuffix(threads))") { benchmark in
-      let out = UnsafeMutableBufferPointer<Double>.allocate(capacity: n + 4 * ntok)
-      defer { out.deallocate() }
-      out.initialize(repeating: 0)
-      func slice(_ start: Int, _ count: Int) -> UnsafeMutableBufferPointer<Double> {
-        UnsafeMutableBufferPointer(rebasing: out[start..<(start + count)])
-      }
-      let outputs = CTRLOutputs(
-        advantages: slice(0, n), lossGradient: slice(n, ntok), k1: slice(n + ntok, ntok),
-        k2: slice(n + 2 * ntok, ntok), k3: slice(n + 3 * ntok, ntok))
+      var outputs = try CTRLOutputArrays<Double>(
+        groups: groups, groupSize: g, maxTokens: nt, k1: true, k2: true, k3: true)
       let options = CTRLOptions(transform: try .exponential(rate: 3))
-      try rewards.withUnsafeBufferPointer { (r) throws(InfAlignError) in
-        try logp.withUnsafeBufferPointer { (lp) throws(InfAlignError) in
-          try logr.withUnsafeBufferPointer { (lr) throws(InfAlignError) in
-            try mask.withUnsafeBufferPointer { (m) throws(InfAlignError) in
-              let tokens = CTRLTokens(maxTokens: nt, policyLogProbs: lp, referenceLogProbs: lr, mask: m)
-              benchmark.startMeasurement()
-              for _ in benchmark.scaledIterations {
-                blackHole(try CTRLStep.run(
-                  groups: groups, groupSize: g, rewards: r, tokens: tokens, calibration: .group, options: options,
-                  outputs: outputs, threads: threads))
-              }
-              benchmark.stopMeasurement()
-            }
-          }
-        }
+      benchmark.startMeasurement()
+      for _ in benchmark.scaledIterations {
+        blackHole(try CTRLStep.run(
+          groups: groups, groupSize: g, maxTokens: nt, rewards: rewards.span, policyLogProbs: logp.span,
+          referenceLogProbs: logr.span, mask: mask.span, calibration: .group, options: options, into: &outputs,
+          threads: threads))
       }
+      benchmark.stopMeasurement()
     }
   }
 }

@@ -31,14 +31,9 @@ func calibrationBenchmarks() {
     var out = [Double](repeating: 0, count: b * k)
     benchmark.startMeasurement()
     for _ in benchmark.scaledIterations {
-      try refs.withUnsafeBufferPointer { (r) throws(InfAlignError) in
-        let table = try CalibrationTable(references: r, rows: b, columns: m)
-        try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
-          try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
-            try table.calibrate(queries: q, columns: k, into: o, threads: 1)
-          }
-        }
-      }
+      let table = try CalibrationTable(references: refs.span, rows: b, columns: m)
+      var o = out.mutableSpan
+      try table.calibrate(queries: queries.span, columns: k, into: &o, threads: 1)
     }
     blackHole(out)
   }
@@ -46,31 +41,28 @@ func calibrationBenchmarks() {
     Benchmark("Calibrate-B1024-M1024-K16-one-shot\(threadsSuffix(threads))") { benchmark in
       // The one-shot path (direct SIMD counts, no sort for K ≤ 64): what `infalign calibrate` runs.
       var out = [Double](repeating: 0, count: b * k)
-      try refs.withUnsafeBufferPointer { (r) throws(InfAlignError) in
-        try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
-          try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-              try OneShotCalibration.calibrate(
-                references: r, referenceColumns: m, queries: q, queryColumns: k, rows: b, into: o, threads: threads)
-            }
-            benchmark.stopMeasurement()
-          }
+      do {
+        var o = out.mutableSpan
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+          try OneShotCalibration.calibrate(
+            references: refs.span, referenceColumns: m, queries: queries.span, queryColumns: k, rows: b, into: &o,
+            threads: threads)
         }
+        benchmark.stopMeasurement()
       }
       blackHole(out)
     }
     Benchmark("Calibrate-B1024-M1024-K16-reused-table\(threadsSuffix(threads))") { benchmark in
-      let table = try refs.withUnsafeBufferPointer { (r) throws(InfAlignError) in
-        try CalibrationTable(references: r, rows: b, columns: m)
-      }
+      let table = try CalibrationTable(references: refs.span, rows: b, columns: m)
       var out = [Double](repeating: 0, count: b * k)
-      try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
-        try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
-          benchmark.startMeasurement()
-          for _ in benchmark.scaledIterations { try table.calibrate(queries: q, columns: k, into: o, threads: threads) }
-          benchmark.stopMeasurement()
+      do {
+        var o = out.mutableSpan
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+          try table.calibrate(queries: queries.span, columns: k, into: &o, threads: threads)
         }
+        benchmark.stopMeasurement()
       }
       blackHole(out)
     }
@@ -172,28 +164,15 @@ func ctrlStepBenchmarks() {
   // and the pool's job context per threaded stage), never per group or sample.
   for threads in [1, 2] {
     Benchmark("CTRLStep-G16-groups65536-Double\(threadsSuffix(threads))") { benchmark in
-      var advantages = [Double](repeating: 0, count: n), gradient = advantages, k3 = advantages
+      var outputs = try CTRLOutputArrays<Double>(groups: groups, groupSize: g, k3: true)
       let options = CTRLOptions(transform: try .exponential(rate: 3))
-      try rewards.withUnsafeBufferPointer { (r) throws(InfAlignError) in
-        try logp.withUnsafeBufferPointer { (lp) throws(InfAlignError) in
-          try logr.withUnsafeBufferPointer { (lr) throws(InfAlignError) in
-            try advantages.withUnsafeMutableBufferPointer { (a) throws(InfAlignError) in
-              try gradient.withUnsafeMutableBufferPointer { (gr) throws(InfAlignError) in
-                try k3.withUnsafeMutableBufferPointer { (k) throws(InfAlignError) in
-                  let outputs = CTRLOutputs(advantages: a, lossGradient: gr, k3: k)
-                  benchmark.startMeasurement()
-                  for _ in benchmark.scaledIterations {
-                    blackHole(try CTRLStep.run(
-                      groups: groups, groupSize: g, rewards: r, policyLogProbs: lp, referenceLogProbs: lr,
-                      calibration: .group, options: options, outputs: outputs, threads: threads))
-                  }
-                  benchmark.stopMeasurement()
-                }
-              }
-            }
-          }
-        }
+      benchmark.startMeasurement()
+      for _ in benchmark.scaledIterations {
+        blackHole(try CTRLStep.run(
+          groups: groups, groupSize: g, rewards: rewards.span, policyLogProbs: logp.span, referenceLogProbs: logr.span,
+          calibration: .group, options: options, into: &outputs, threads: threads))
       }
+      benchmark.stopMeasurement()
     }
   }
 }
@@ -204,27 +183,20 @@ func ctrlPresetBenchmarks() {
   func register<T: BLASScalar>(_: T.Type, _ name: String, threads: Int) {
     let groups = 65_536, g = 16, n = groups * g
     Benchmark("CTRLStep-verl-grpo-G16-groups65536-\(name)\(threadsSuffix(threads))") { benchmark in
-      let inputs = UnsafeMutableBufferPointer<T>.allocate(capacity: 4 * n)
-      let outputs = UnsafeMutableBufferPointer<T>.allocate(capacity: 3 * n)
-      defer {
-        inputs.deallocate()
-        outputs.deallocate()
-      }
+      // One block of inputs (rewards, policy, reference, old policy), as before: the same memory layout.
       let values: [Double] = normals(4 * n, seed: 9)
+      var inputs = [T](repeating: 0, count: 4 * n)
       for j in 0..<(4 * n) { inputs[j] = T(j < n ? values[j].rounded() : values[j] - 5) }
       for j in (3 * n)..<(4 * n) { inputs[j] = inputs[j - 2 * n] - T(0.3) * T(values[j - 3 * n]) }
-      outputs.initialize(repeating: 0)
-      func input(_ k: Int) -> UnsafeBufferPointer<T> { UnsafeBufferPointer(rebasing: inputs[(k * n)..<((k + 1) * n)]) }
-      func output(_ k: Int) -> UnsafeMutableBufferPointer<T> {
-        UnsafeMutableBufferPointer(rebasing: outputs[(k * n)..<((k + 1) * n)])
-      }
-      let out = CTRLOutputs(advantages: output(0), lossGradient: output(1), k3: output(2))
+      var out = try CTRLOutputArrays<T>(groups: groups, groupSize: g, k3: true)
       benchmark.startMeasurement()
       for _ in benchmark.scaledIterations {
+        let block = inputs.span
         blackHole(try CTRLStep.run(
-          groups: groups, groupSize: g, rewards: input(0), policyLogProbs: input(1), referenceLogProbs: input(2),
-          oldPolicyLogProbs: input(3), calibration: .none, options: CTRLPreset.verlGRPO.options, outputs: out,
-          threads: threads))
+          groups: groups, groupSize: g, rewards: block.extracting(0..<n),
+          policyLogProbs: block.extracting(n..<(2 * n)), referenceLogProbs: block.extracting((2 * n)..<(3 * n)),
+          oldPolicyLogProbs: block.extracting((3 * n)..<(4 * n)), calibration: .none,
+          options: CTRLPreset.verlGRPO.options, into: &out, threads: threads))
       }
       benchmark.stopMeasurement()
     }

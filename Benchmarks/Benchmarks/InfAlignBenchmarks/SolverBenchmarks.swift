@@ -52,22 +52,15 @@ func empiricalWinRateBenchmarks() {
     Benchmark("EmpiricalWinRate-bon8-prompts4096-n64-m64-Double\(threadsSuffix(threads))") { benchmark in
       let procedure = try Procedure.bestOf(8)
       var out = [Double](repeating: 0, count: prompts)
-      try policy.withUnsafeBufferPointer { (p) throws(InfAlignError) in
-        try reference.withUnsafeBufferPointer { (r) throws(InfAlignError) in
-          try policyOffsets.withUnsafeBufferPointer { (op) throws(InfAlignError) in
-            try referenceOffsets.withUnsafeBufferPointer { (or) throws(InfAlignError) in
-              try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
-                benchmark.startMeasurement()
-                for _ in benchmark.scaledIterations {
-                  try EmpiricalWinRate.estimate(
-                    policy: p, policyOffsets: op, reference: r, referenceOffsets: or, procedure: procedure, into: o,
-                    threads: threads)
-                }
-                benchmark.stopMeasurement()
-              }
-            }
-          }
+      do {
+        var o = out.mutableSpan
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+          try EmpiricalWinRate.estimate(
+            policy: policy.span, policyOffsets: policyOffsets.span, reference: reference.span,
+            referenceOffsets: referenceOffsets.span, procedure: procedure, into: &o, threads: threads)
         }
+        benchmark.stopMeasurement()
       }
       blackHole(out)
     }

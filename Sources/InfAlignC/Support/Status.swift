@@ -4,6 +4,7 @@
   import Darwin
 #endif
 import InfAlignSolvers
+import InfAlignText
 
 /// The status code every function of the C ABI returns (`include/infalign.h`, `INFALIGN_*`): 0 on success, else
 /// the kind of failure, with the message in ``infalign_last_error()``.

@@ -1,20 +1,17 @@
 // The generic face of the per-type kernels: BLAS/LAPACK bindings (`Float+BLASScalar.swift`,
 // `Double+BLASScalar.swift`) and the vector kernels (`VectorExp.swift`, `WideRowMax.swift`,
-// `UnsortedMidRank.swift`). Each forwards to the `Float` or `Double` member of the same name; the type test folds
-// away when the caller is specialized, so generic code pays nothing. These are `package`: hooks for this
-// package's modules, not public API.
+// `UnsortedMidRank.swift`). Each forwards to the `Float` or `Double` member of the same name by an exhaustive switch
+// over the type's ``BLASScalarSeal`` (only those two types have one, so there is no third case to trap on); the
+// switch folds away when the caller is specialized, so generic code pays nothing. These are `package`: hooks for
+// this package's modules, not public API.
 
-/// `value` as `U`, for a `T` the caller has checked is `U` (so nothing is reinterpreted: pointers keep the
-/// type their memory is bound to).
+/// `value` as `U`, for a `T` the seal's kind says is `U` (so nothing is reinterpreted: pointers keep the type their
+/// memory is bound to). The check cannot fail (a seal of kind `.float` exists only for `Float`, `.double` only for
+/// `Double`) and folds away when specialized.
 @usableFromInline @inline(__always)
 func same<T, U>(_ value: T, as _: U.Type = U.self) -> U {
   precondition(T.self == U.self, "\(T.self) is not \(U.self)")
   return unsafeBitCast(value, to: U.self)
-}
-
-@usableFromInline
-func unsupportedScalar<T>(_: T.Type) -> Never {
-  preconditionFailure("BLASScalar is implemented for Float and Double only, not \(T.self)")
 }
 
 extension BLASScalar {
@@ -24,16 +21,15 @@ extension BLASScalar {
     alpha: Self, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int
   ) {
-    if Self.self == Float.self {
+    switch _blasScalarSeal.kind {
+    case .float:
       Float.blasGEMM(
         transA, transB, m: m, n: n, k: k, alpha: same(alpha), a: same(a), lda: lda, b: same(b), ldb: ldb,
         beta: same(beta), c: same(c), ldc: ldc)
-    } else if Self.self == Double.self {
+    case .double:
       Double.blasGEMM(
         transA, transB, m: m, n: n, k: k, alpha: same(alpha), a: same(a), lda: lda, b: same(b), ldb: ldb,
         beta: same(beta), c: same(c), ldc: ldc)
-    } else {
-      unsupportedScalar(Self.self)
     }
   }
 
@@ -42,16 +38,15 @@ extension BLASScalar {
     _ trans: Transpose, m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
     x: UnsafePointer<Self>, incx: Int, beta: Self, y: UnsafeMutablePointer<Self>, incy: Int
   ) {
-    if Self.self == Float.self {
+    switch _blasScalarSeal.kind {
+    case .float:
       Float.blasGEMV(
         trans, m: m, n: n, alpha: same(alpha), a: same(a), lda: lda, x: same(x), incx: incx, beta: same(beta),
         y: same(y), incy: incy)
-    } else if Self.self == Double.self {
+    case .double:
       Double.blasGEMV(
         trans, m: m, n: n, alpha: same(alpha), a: same(a), lda: lda, x: same(x), incx: incx, beta: same(beta),
         y: same(y), incy: incy)
-    } else {
-      unsupportedScalar(Self.self)
     }
   }
 
@@ -59,12 +54,11 @@ extension BLASScalar {
   @inlinable package static func blasAXPY(
     n: Int, alpha: Self, x: UnsafePointer<Self>, incx: Int, y: UnsafeMutablePointer<Self>, incy: Int
   ) {
-    if Self.self == Float.self {
+    switch _blasScalarSeal.kind {
+    case .float:
       Float.blasAXPY(n: n, alpha: same(alpha), x: same(x), incx: incx, y: same(y), incy: incy)
-    } else if Self.self == Double.self {
+    case .double:
       Double.blasAXPY(n: n, alpha: same(alpha), x: same(x), incx: incx, y: same(y), incy: incy)
-    } else {
-      unsupportedScalar(Self.self)
     }
   }
 
@@ -72,53 +66,52 @@ extension BLASScalar {
   @inlinable package static func blasDOT(
     n: Int, x: UnsafePointer<Self>, incx: Int, y: UnsafePointer<Self>, incy: Int
   ) -> Self {
-    if Self.self == Float.self {
+    switch _blasScalarSeal.kind {
+    case .float:
       return same(Float.blasDOT(n: n, x: same(x), incx: incx, y: same(y), incy: incy))
-    } else if Self.self == Double.self {
+    case .double:
       return same(Double.blasDOT(n: n, x: same(x), incx: incx, y: same(y), incy: incy))
     }
-    unsupportedScalar(Self.self)
   }
 
   /// `x ← alpha·x`.
   @inlinable package static func blasSCAL(n: Int, alpha: Self, x: UnsafeMutablePointer<Self>, incx: Int) {
-    if Self.self == Float.self {
+    switch _blasScalarSeal.kind {
+    case .float:
       Float.blasSCAL(n: n, alpha: same(alpha), x: same(x), incx: incx)
-    } else if Self.self == Double.self {
+    case .double:
       Double.blasSCAL(n: n, alpha: same(alpha), x: same(x), incx: incx)
-    } else {
-      unsupportedScalar(Self.self)
     }
   }
 
   /// `‖x‖₂`, computed without overflow.
   @inlinable package static func blasNRM2(n: Int, x: UnsafePointer<Self>, incx: Int) -> Self {
-    if Self.self == Float.self {
+    switch _blasScalarSeal.kind {
+    case .float:
       return same(Float.blasNRM2(n: n, x: same(x), incx: incx))
-    } else if Self.self == Double.self {
+    case .double:
       return same(Double.blasNRM2(n: n, x: same(x), incx: incx))
     }
-    unsupportedScalar(Self.self)
   }
 
   /// Cholesky factorization (`potrf`), row-major, in place. Returns LAPACK's `info`.
   @inlinable package static func lapackPOTRF(_ uplo: Triangle, n: Int, a: UnsafeMutablePointer<Self>, lda: Int) -> Int {
-    if Self.self == Float.self { return Float.lapackPOTRF(uplo, n: n, a: same(a), lda: lda) }
-    if Self.self == Double.self { return Double.lapackPOTRF(uplo, n: n, a: same(a), lda: lda) }
-    unsupportedScalar(Self.self)
+    switch _blasScalarSeal.kind {
+    case .float: return Float.lapackPOTRF(uplo, n: n, a: same(a), lda: lda)
+    case .double: return Double.lapackPOTRF(uplo, n: n, a: same(a), lda: lda)
+    }
   }
 
   /// Solve with a Cholesky factor (`potrs`), row-major; `b` is n×nrhs. Returns `info`.
   @inlinable package static func lapackPOTRS(
     _ uplo: Triangle, n: Int, nrhs: Int, a: UnsafePointer<Self>, lda: Int, b: UnsafeMutablePointer<Self>, ldb: Int
   ) -> Int {
-    if Self.self == Float.self {
+    switch _blasScalarSeal.kind {
+    case .float:
       return Float.lapackPOTRS(uplo, n: n, nrhs: nrhs, a: same(a), lda: lda, b: same(b), ldb: ldb)
-    }
-    if Self.self == Double.self {
+    case .double:
       return Double.lapackPOTRS(uplo, n: n, nrhs: nrhs, a: same(a), lda: lda, b: same(b), ldb: ldb)
     }
-    unsupportedScalar(Self.self)
   }
 
   /// General solve by LU with partial pivoting (`gesv`), row-major; `a` is overwritten by its factors. Returns
@@ -127,13 +120,12 @@ extension BLASScalar {
     n: Int, nrhs: Int, a: UnsafeMutablePointer<Self>, lda: Int, ipiv: UnsafeMutablePointer<BLASInt>,
     b: UnsafeMutablePointer<Self>, ldb: Int
   ) -> Int {
-    if Self.self == Float.self {
+    switch _blasScalarSeal.kind {
+    case .float:
       return Float.lapackGESV(n: n, nrhs: nrhs, a: same(a), lda: lda, ipiv: ipiv, b: same(b), ldb: ldb)
-    }
-    if Self.self == Double.self {
+    case .double:
       return Double.lapackGESV(n: n, nrhs: nrhs, a: same(a), lda: lda, ipiv: ipiv, b: same(b), ldb: ldb)
     }
-    unsupportedScalar(Self.self)
   }
 
   /// Symmetric indefinite solve by Bunch–Kaufman (`sysv`), row-major. Returns `info`.
@@ -141,13 +133,12 @@ extension BLASScalar {
     _ uplo: Triangle, n: Int, nrhs: Int, a: UnsafeMutablePointer<Self>, lda: Int,
     ipiv: UnsafeMutablePointer<BLASInt>, b: UnsafeMutablePointer<Self>, ldb: Int
   ) -> Int {
-    if Self.self == Float.self {
+    switch _blasScalarSeal.kind {
+    case .float:
       return Float.lapackSYSV(uplo, n: n, nrhs: nrhs, a: same(a), lda: lda, ipiv: ipiv, b: same(b), ldb: ldb)
-    }
-    if Self.self == Double.self {
+    case .double:
       return Double.lapackSYSV(uplo, n: n, nrhs: nrhs, a: same(a), lda: lda, ipiv: ipiv, b: same(b), ldb: ldb)
     }
-    unsupportedScalar(Self.self)
   }
 
   /// `Σ_j exp(x_j − shift)` over `n` values, storing each term into `store` when given; vectorized with
@@ -155,21 +146,21 @@ extension BLASScalar {
   @inlinable package static func expShiftedSum(
     _ x: UnsafePointer<Self>, _ n: Int, shift: Self, store: UnsafeMutablePointer<Self>?, isa: VectorISA = .active
   ) -> Self {
-    if Self.self == Float.self {
+    switch _blasScalarSeal.kind {
+    case .float:
       return same(Float.expShiftedSum(same(x), n, shift: same(shift), store: same(store), isa: isa))
-    }
-    if Self.self == Double.self {
+    case .double:
       return same(Double.expShiftedSum(same(x), n, shift: same(shift), store: same(store), isa: isa))
     }
-    unsupportedScalar(Self.self)
   }
 
   /// The maximum of `x[0..<n]` (NaN if any value is NaN, −∞ if `n` is 0) at the width of `isa`, which must
   /// not be ``VectorISA/baseline`` (the generic Swift path serves that level).
   @inlinable package static func wideRowMax(_ isa: VectorISA, _ x: UnsafePointer<Self>, _ n: Int) -> Self {
-    if Self.self == Float.self { return same(Float.wideRowMax(isa, same(x), n)) }
-    if Self.self == Double.self { return same(Double.wideRowMax(isa, same(x), n)) }
-    unsupportedScalar(Self.self)
+    switch _blasScalarSeal.kind {
+    case .float: return same(Float.wideRowMax(isa, same(x), n))
+    case .double: return same(Double.wideRowMax(isa, same(x), n))
+    }
   }
 
   /// Mid-rank counts of `k` queries against an unsorted run of `n` values, by SIMD compares
@@ -178,12 +169,11 @@ extension BLASScalar {
     _ a: UnsafePointer<Self>, _ n: Int, _ queries: UnsafePointer<Self>, _ k: Int, _ out: UnsafeMutablePointer<Self>,
     isa: VectorISA = .active
   ) {
-    if Self.self == Float.self {
+    switch _blasScalarSeal.kind {
+    case .float:
       Float.midRankCountsUnsorted(same(a), n, same(queries), k, same(out), isa: isa)
-    } else if Self.self == Double.self {
+    case .double:
       Double.midRankCountsUnsorted(same(a), n, same(queries), k, same(out), isa: isa)
-    } else {
-      unsupportedScalar(Self.self)
     }
   }
 }

@@ -1,7 +1,9 @@
 import CInfAlignBLAS
 import RealModule
 
-extension Double: BLASScalar {}
+extension Double: BLASScalar {
+  @inlinable public static var _blasScalarSeal: BLASScalarSeal<Double> { .double }
+}
 
 // The d routines of CBLAS/LAPACKE, row-major, for ``BLASScalar``'s generic dispatch (`BLASScalar+Kernels.swift`).
 // Twin of Float+BLASScalar.swift by design: the two differ only in the C routine each calls (d vs s).

@@ -1,7 +1,9 @@
 import CInfAlignBLAS
 import RealModule
 
-extension Float: BLASScalar {}
+extension Float: BLASScalar {
+  @inlinable public static var _blasScalarSeal: BLASScalarSeal<Float> { .float }
+}
 
 // The s routines of CBLAS/LAPACKE, row-major, for ``BLASScalar``'s generic dispatch (`BLASScalar+Kernels.swift`).
 // Twin of Double+BLASScalar.swift by design: the two differ only in the C routine each calls (s vs d).

@@ -19,24 +19,26 @@ import InfAlignMath
 /// (`CTRLWorkspaces`) is allocated once per run.
 ///
 /// A batch holds views of caller memory: the buffers must stay valid and unchanged in size while it is used. It
-/// may be built once and run many times over the same buffers with new contents (a training loop).
-public struct CTRLBatch<T: BLASScalar> {
+/// may be built once and run many times over the same buffers with new contents (a training loop). It is
+/// `package` for that reason: the C ABI and the tests build it over buffers; the public entry points
+/// (``CTRLStep``) build one per call over spans and arrays, whose memory the call itself keeps alive.
+package struct CTRLBatch<T: BLASScalar> {
   /// Prompt groups (rows).
-  public let groups: Int
+  package let groups: Int
   /// Samples per group.
-  public let groupSize: Int
+  package let groupSize: Int
   /// Raw rewards, `groups × groupSize`.
-  public let rewards: UnsafeBufferPointer<T>
+  package let rewards: UnsafeBufferPointer<T>
   /// Log-probs and mask, `groups × groupSize × maxTokens` (`maxTokens` 1 and no mask at the sequence level).
-  public let tokens: CTRLTokens<T>
-  public let calibration: CTRLCalibration<T>
-  public let options: CTRLOptions
-  public let outputs: CTRLOutputs<T>
+  package let tokens: CTRLTokens<T>
+  package let calibration: CTRLCalibration<T>
+  package let options: CTRLOptions
+  package let outputs: CTRLOutputs<T>
 
   /// Samples in the batch, `groups × groupSize`.
-  public var samples: Int { groups * groupSize }
+  package var samples: Int { groups * groupSize }
   /// Tokens per sample.
-  public var maxTokens: Int { tokens.maxTokens }
+  package var maxTokens: Int { tokens.maxTokens }
 
   /// A token-level batch: rewards `groups × groupSize`, log-probs and mask `groups × groupSize × maxTokens`.
   ///
@@ -47,7 +49,7 @@ public struct CTRLBatch<T: BLASScalar> {
   ///   without calibration, or an estimator whose `k` (or `k + 1`, or 2) exceeds `groupSize` in a non-empty
   ///   batch.
   /// - Complexity: O(1) (no data is read).
-  public init(
+  package init(
     groups: Int, groupSize: Int, rewards: UnsafeBufferPointer<T>, tokens: CTRLTokens<T>,
     calibration: CTRLCalibration<T>, options: CTRLOptions = .init(), outputs: CTRLOutputs<T>
   ) throws(InfAlignError) {
@@ -68,7 +70,7 @@ public struct CTRLBatch<T: BLASScalar> {
   /// `oldPolicyLogProbs` `nil` means on-policy (ratio exactly 1).
   ///
   /// - Throws: as ``init(groups:groupSize:rewards:tokens:calibration:options:outputs:)``.
-  public init(
+  package init(
     groups: Int, groupSize: Int, rewards: UnsafeBufferPointer<T>, policyLogProbs: UnsafeBufferPointer<T>,
     referenceLogProbs: UnsafeBufferPointer<T>, oldPolicyLogProbs: UnsafeBufferPointer<T>? = nil,
     calibration: CTRLCalibration<T>, options: CTRLOptions = .init(), outputs: CTRLOutputs<T>
@@ -94,7 +96,7 @@ public struct CTRLBatch<T: BLASScalar> {
   ///   an estimator whose `k` exceeds a group's *valid* samples after masking, or non-binary rewards for pass@k.
   /// - Complexity: O(groups × G log G) with group calibration, O(groups × G log M) with a table, O(groups × G)
   ///   without calibration, plus O(groups × G × maxTokens) for the tokens.
-  public func run(threads: Int? = nil) throws(InfAlignError) -> CTRLSummary {
+  package func run(threads: Int? = nil) throws(InfAlignError) -> CTRLSummary {
     // Concrete types, so that the stages are specialized for Double and Float inside this module (the types are
     // the same, so the bit casts are identities).
     if T.self == Double.self { return try unsafeBitCast(self, to: CTRLBatch<Double>.self).execute(threads) }

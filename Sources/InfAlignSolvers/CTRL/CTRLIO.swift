@@ -11,20 +11,21 @@ public enum CTRLCalibration<T: BLASScalar>: Sendable {
 /// Token-level inputs of a CTRL step: per-token log-probs, `groups × groupSize × maxTokens` row-major, and an
 /// optional mask of the same shape (`true` for response tokens; `nil` means every token counts).
 ///
-/// The sequence-level path (``CTRLStep/run(groups:groupSize:rewards:policyLogProbs:referenceLogProbs:oldPolicyLogProbs:calibration:options:outputs:threads:)``)
-/// is this with `maxTokens = 1` and no mask.
-public struct CTRLTokens<T: BLASScalar> {
-  public var maxTokens: Int
-  public var policyLogProbs: UnsafeBufferPointer<T>
-  public var referenceLogProbs: UnsafeBufferPointer<T>
+/// The sequence-level path is this with `maxTokens = 1` and no mask. `package`: views of caller memory, for this
+/// package's modules (the C ABI builds them over the caller's pointers); the public API takes spans and arrays
+/// (`CTRLStep.run(…into:threads:)`).
+package struct CTRLTokens<T: BLASScalar> {
+  package var maxTokens: Int
+  package var policyLogProbs: UnsafeBufferPointer<T>
+  package var referenceLogProbs: UnsafeBufferPointer<T>
   /// `log π_old` per token; `nil` means on-policy (ratio exactly 1).
-  public var oldPolicyLogProbs: UnsafeBufferPointer<T>?
-  public var mask: UnsafeBufferPointer<Bool>?
+  package var oldPolicyLogProbs: UnsafeBufferPointer<T>?
+  package var mask: UnsafeBufferPointer<Bool>?
   /// `log π_rollout` per token, the inference engine's log-probs of the sampled tokens, for
   /// ``CTRLOptions/rolloutCorrection`` (required by it, refused without it).
-  public var rolloutLogProbs: UnsafeBufferPointer<T>?
+  package var rolloutLogProbs: UnsafeBufferPointer<T>?
 
-  public init(
+  package init(
     maxTokens: Int, policyLogProbs: UnsafeBufferPointer<T>, referenceLogProbs: UnsafeBufferPointer<T>,
     oldPolicyLogProbs: UnsafeBufferPointer<T>? = nil, mask: UnsafeBufferPointer<Bool>? = nil,
     rolloutLogProbs: UnsafeBufferPointer<T>? = nil
@@ -40,26 +41,27 @@ public struct CTRLTokens<T: BLASScalar> {
 
 /// Caller-owned output buffers of a CTRL step. Per-sample outputs hold `groups × groupSize` values, per-token
 /// outputs `groups × groupSize × maxTokens` (the same on the sequence path). Pass `nil` for outputs you do not
-/// need (except `advantages` and `lossGradient`, which are always written).
-public struct CTRLOutputs<T: BLASScalar> {
+/// need (except `advantages` and `lossGradient`, which are always written). `package`, as ``CTRLTokens``; the
+/// public form is ``CTRLOutputArrays``.
+package struct CTRLOutputs<T: BLASScalar> {
   /// Per sample: the calibrated reward (the raw reward without calibration).
-  public var calibrated: UnsafeMutableBufferPointer<T>?
+  package var calibrated: UnsafeMutableBufferPointer<T>?
   /// Per sample: `Φ(calibrated)` (or the estimator's reward for the distillation estimators).
-  public var transformed: UnsafeMutableBufferPointer<T>?
+  package var transformed: UnsafeMutableBufferPointer<T>?
   /// Per sample: the advantage (before a KL return-to-go added per token with
   /// ``CTRLOptions/KLRewardPlacement/afterBaseline``).
-  public var advantages: UnsafeMutableBufferPointer<T>
+  package var advantages: UnsafeMutableBufferPointer<T>
   /// Per token: k1 `ρ`, k2 `ρ²/2`, k3 `e^{−ρ} − 1 + ρ` of `ρ = log π − log π_ref` (k3 with ρ clamped).
-  public var k1: UnsafeMutableBufferPointer<T>?
-  public var k2: UnsafeMutableBufferPointer<T>?
-  public var k3: UnsafeMutableBufferPointer<T>?
+  package var k1: UnsafeMutableBufferPointer<T>?
+  package var k2: UnsafeMutableBufferPointer<T>?
+  package var k3: UnsafeMutableBufferPointer<T>?
   /// Per token: `∂L/∂log π` of the total loss `L` (PPO surrogate plus the KL loss term), advantages held fixed
   /// (they are computed without gradient, as in every peer trainer).
-  public var lossGradient: UnsafeMutableBufferPointer<T>
+  package var lossGradient: UnsafeMutableBufferPointer<T>
   /// Per sample: `false` for masked samples (with ``CTRLOptions/NonFinitePolicy/mask``).
-  public var valid: UnsafeMutableBufferPointer<Bool>?
+  package var valid: UnsafeMutableBufferPointer<Bool>?
 
-  public init(
+  package init(
     advantages: UnsafeMutableBufferPointer<T>, lossGradient: UnsafeMutableBufferPointer<T>,
     calibrated: UnsafeMutableBufferPointer<T>? = nil, transformed: UnsafeMutableBufferPointer<T>? = nil,
     k1: UnsafeMutableBufferPointer<T>? = nil, k2: UnsafeMutableBufferPointer<T>? = nil,

@@ -71,7 +71,7 @@ public enum CTRLOptionKey: String, CaseIterable, Sendable {
   /// presets); set other options after it.
   /// - Throws: ``InfAlignError/parse(kind:text:reason:)`` naming `ctrl option KEY` for a value that does not
   ///   parse; ``InfAlignError/invalidParameter(name:value:reason:)`` for a negative or non-finite number (the
-  ///   whole set's domains are checked by ``CTRLOptions/validate()`` and when a ``CTRLBatch`` is built).
+  ///   whole set's domains are checked by ``CTRLOptions/validate()`` and when a step's batch is built).
   public func apply(_ value: String, to options: inout CTRLOptions, calibration: inout CTRLPreset.Calibration)
     throws(InfAlignError)
   {

@@ -25,11 +25,36 @@ public enum CTRLQRPO {
   ///   - transform: the transform Φ of the calibrated reward.
   ///   - beta: the KL weight β.
   ///   - gradient: receives `∂L/∂log π_i`, one per sample.
-  /// - Throws: ``InfAlignError/invalidParameter(name:value:reason:)`` for β ≤ 0 or not finite;
+  /// - Throws: ``InfAlignError/shapeMismatch(_:)`` when the log-probs or the gradient hold another number of
+  ///   samples than `calibrated`; ``InfAlignError/invalidParameter(name:value:reason:)`` for β ≤ 0 or not finite;
   ///   ``InfAlignError/nonFinite(field:prompt:index:value:)`` naming the first sample (as `prompt` 0, `index` i)
   ///   whose input or residual is not finite.
   /// - Complexity: O(n) plus one calibrated-space analysis.
   public static func loss<T: BLASScalar>(
+    calibrated: Span<T>, policyLogProbs: Span<T>, referenceLogProbs: Span<T>, transform: Transform, beta: Double,
+    gradient: inout MutableSpan<T>
+  ) throws(InfAlignError) -> Double {
+    let n = calibrated.count
+    if policyLogProbs.count != n || referenceLogProbs.count != n || gradient.count != n {
+      throw .shapeMismatch(
+        "QRPO inputs and the gradient must hold the same number of samples: \(n) calibrated rewards, "
+          + "\(policyLogProbs.count) and \(referenceLogProbs.count) log-probs, \(gradient.count) gradient slots")
+    }
+    return try calibrated.withUnsafeBufferPointer { (c) throws(InfAlignError) in
+      try policyLogProbs.withUnsafeBufferPointer { (p) throws(InfAlignError) in
+        try referenceLogProbs.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+          try gradient.withUnsafeMutableBufferPointer { (g) throws(InfAlignError) in
+            try loss(
+              calibrated: c, policyLogProbs: p, referenceLogProbs: r, transform: transform, beta: beta, gradient: g)
+          }
+        }
+      }
+    }
+  }
+
+  /// The buffer form of ``loss(calibrated:policyLogProbs:referenceLogProbs:transform:beta:gradient:)``, for this
+  /// package's modules (the C ABI): the caller keeps the memory valid and the lengths equal (a precondition).
+  package static func loss<T: BLASScalar>(
     calibrated: UnsafeBufferPointer<T>, policyLogProbs: UnsafeBufferPointer<T>,
     referenceLogProbs: UnsafeBufferPointer<T>, transform: Transform, beta: Double,
     gradient: UnsafeMutableBufferPointer<T>

@@ -16,9 +16,9 @@ public struct CTRLResult<T: BLASScalar>: Sendable {
 
 extension CTRLStep {
   /// Runs the step on matrices (one row per prompt group), allocating the outputs. The matrices are copied into
-  /// one contiguous input block; the buffer API avoids that copy.
+  /// one contiguous input block; the span form (`into:` a ``CTRLOutputArrays``) avoids that copy.
   ///
-  /// - Throws: as ``run(groups:groupSize:rewards:policyLogProbs:referenceLogProbs:oldPolicyLogProbs:calibration:options:outputs:threads:)``,
+  /// - Throws: as ``run(groups:groupSize:rewards:policyLogProbs:referenceLogProbs:oldPolicyLogProbs:calibration:options:into:threads:)``,
   ///   and ``InfAlignError/shapeMismatch(_:)`` when the matrices differ in shape.
   public static func run<T: BLASScalar>(
     rewards: Matrix<T>, policyLogProbs: Matrix<T>, referenceLogProbs: Matrix<T>, oldPolicyLogProbs: Matrix<T>? = nil,
@@ -37,9 +37,9 @@ extension CTRLStep {
   }
 
   /// Runs the step on token-level arrays (rewards `groups × groupSize`, log-probs and the optional mask
-  /// `groups × groupSize × maxTokens`, row-major), allocating the outputs. `threads` as in the buffer API.
+  /// `groups × groupSize × maxTokens`, row-major), allocating the outputs. `threads` as in the span form.
   ///
-  /// - Throws: as ``run(groups:groupSize:rewards:tokens:calibration:options:outputs:threads:)``, and
+  /// - Throws: as ``run(groups:groupSize:maxTokens:rewards:policyLogProbs:referenceLogProbs:oldPolicyLogProbs:mask:rolloutLogProbs:calibration:options:into:threads:)``, and
   ///   ``InfAlignError/shapeMismatch(_:)`` when an array has the wrong length.
   public static func run<T: BLASScalar>(
     groups b: Int, groupSize g: Int, maxTokens nt: Int, rewards: [T], policyLogProbs: [T], referenceLogProbs: [T],

@@ -26,7 +26,26 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   ///   ``InfAlignError/shapeMismatch(_:)`` when the counts do not add up to the number of rewards.
   /// - Complexity: O(total × radix passes), one scratch allocation.
   @inlinable
-  public init(references: UnsafeBufferPointer<T>, counts: UnsafeBufferPointer<Int>) throws(InfAlignError) {
+  public init(references: Span<T>, counts: Span<Int>) throws(InfAlignError) {
+    try self = references.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+      try counts.withUnsafeBufferPointer { (c) throws(InfAlignError) in try CalibrationTable(references: r, counts: c) }
+    }
+  }
+
+  /// A table from dense references: `rows` prompts with `columns` references each, row-major.
+  ///
+  /// - Throws: as ``init(references:counts:)``; `columns == 0` is an empty reference set for prompt 0.
+  @inlinable
+  public init(references: Span<T>, rows: Int, columns: Int) throws(InfAlignError) {
+    try self = references.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+      try CalibrationTable(references: r, rows: rows, columns: columns)
+    }
+  }
+
+  /// The buffer form of ``init(references:counts:)``, for this package's modules (the C ABI): the caller keeps the
+  /// memory valid.
+  @inlinable
+  package init(references: UnsafeBufferPointer<T>, counts: UnsafeBufferPointer<Int>) throws(InfAlignError) {
     var offsets = [Int](repeating: 0, count: counts.count + 1)
     for b in 0..<counts.count {
       if counts[b] < 0 { throw .shapeMismatch("prompt \(b) has a negative reference count \(counts[b])") }
@@ -40,11 +59,9 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
     try self.init(validating: references, offsets: offsets)
   }
 
-  /// A table from dense references: `rows` prompts with `columns` references each, row-major.
-  ///
-  /// - Throws: as ``init(references:counts:)``; `columns == 0` is an empty reference set for prompt 0.
+  /// The buffer form of ``init(references:rows:columns:)``, for this package's modules (the C ABI).
   @inlinable
-  public init(references: UnsafeBufferPointer<T>, rows: Int, columns: Int) throws(InfAlignError) {
+  package init(references: UnsafeBufferPointer<T>, rows: Int, columns: Int) throws(InfAlignError) {
     if references.count != rows * columns {
       throw .shapeMismatch("\(references.count) reference rewards do not fill \(rows) prompts × \(columns)")
     }
@@ -107,12 +124,13 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   // MARK: Calibration
 
   /// Calibrates ragged queries: prompt `b`'s queries are `queries[queryOffsets[b] ..< queryOffsets[b + 1]]`;
-  /// results go to the same positions of `out`. `out` may be the same memory as `queries`.
+  /// results go to the same positions of `out`, which holds as many values as `queries`.
   ///
   /// - Throws: ``InfAlignError/nonFinite(field:prompt:index:value:)`` for a NaN/±∞ query;
-  ///   ``InfAlignError/shapeMismatch(_:)`` when the offsets do not describe `promptCount` prompts over the
-  ///   queries; with leave-one-out, ``InfAlignError/emptyReferences(prompt:count:)`` for a prompt with a single
-  ///   reference and ``InfAlignError/shapeMismatch(_:)`` when a query is not one of its prompt's references.
+  ///   ``InfAlignError/shapeMismatch(_:)`` when `out` and `queries` differ in length or the offsets do not
+  ///   describe `promptCount` prompts over the queries; with leave-one-out,
+  ///   ``InfAlignError/emptyReferences(prompt:count:)`` for a prompt with a single reference and
+  ///   ``InfAlignError/shapeMismatch(_:)`` when a query is not one of its prompt's references.
   /// - Parameters:
   ///   - queries: every prompt's rewards to calibrate, prompt after prompt.
   ///   - queryOffsets: `promptCount + 1` nondecreasing offsets into `queries`, from 0 to `queries.count`.
@@ -123,6 +141,46 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
   /// - Complexity: O(queries × log M), divided among the threads; no allocation.
   @inlinable
   public func calibrate(
+    queries: Span<T>, queryOffsets: Span<Int>, into out: inout MutableSpan<T>, options: CalibrationOptions = .init(),
+    threads: Int? = nil
+  ) throws(InfAlignError) {
+    try Self.checkOutput(out.count, queries: queries.count)
+    try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
+      try queryOffsets.withUnsafeBufferPointer { (qo) throws(InfAlignError) in
+        try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
+          try calibrate(queries: q, queryOffsets: qo, into: o, options: options, threads: threads)
+        }
+      }
+    }
+  }
+
+  /// Calibrates dense queries: `promptCount × columns`, row-major, into `out` (as many values as `queries`).
+  ///
+  /// - Throws: as ``calibrate(queries:queryOffsets:into:options:threads:)``.
+  @inlinable
+  public func calibrate(
+    queries: Span<T>, columns: Int, into out: inout MutableSpan<T>, options: CalibrationOptions = .init(),
+    threads: Int? = nil
+  ) throws(InfAlignError) {
+    try Self.checkOutput(out.count, queries: queries.count)
+    try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
+      try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
+        try calibrate(queries: q, columns: columns, into: o, options: options, threads: threads)
+      }
+    }
+  }
+
+  /// An output of another length than the queries: a typed error in the safe forms (the buffer forms check it
+  /// with a precondition, a programmer error of this package's own callers).
+  @inlinable
+  static func checkOutput(_ outCount: Int, queries: Int) throws(InfAlignError) {
+    if outCount != queries { throw .shapeMismatch("the output has \(outCount) values for \(queries) queries") }
+  }
+
+  /// The buffer form of ``calibrate(queries:queryOffsets:into:options:threads:)``, for this package's modules
+  /// (the C ABI, the command line): `out` may be the same memory as `queries`; the caller keeps both valid.
+  @inlinable
+  package func calibrate(
     queries: UnsafeBufferPointer<T>, queryOffsets: UnsafeBufferPointer<Int>, into out: UnsafeMutableBufferPointer<T>,
     options: CalibrationOptions = .init(), threads: Int? = nil
   ) throws(InfAlignError) {
@@ -140,11 +198,9 @@ public struct CalibrationTable<T: BLASScalar>: Sendable {
     }
   }
 
-  /// Calibrates dense queries: `promptCount × columns`, row-major, into `out` (may alias `queries`).
-  ///
-  /// - Throws: as ``calibrate(queries:queryOffsets:into:options:threads:)``.
+  /// The buffer form of ``calibrate(queries:columns:into:options:threads:)`` (`out` may alias `queries`).
   @inlinable
-  public func calibrate(
+  package func calibrate(
     queries: UnsafeBufferPointer<T>, columns: Int, into out: UnsafeMutableBufferPointer<T>,
     options: CalibrationOptions = .init(), threads: Int? = nil
   ) throws(InfAlignError) {

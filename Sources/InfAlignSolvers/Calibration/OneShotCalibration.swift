@@ -13,13 +13,14 @@ public enum OneShotCalibration {
   public static var directQueryLimit: Int { RowCalibrator.directQueryLimit }
 
   /// Ragged: prompt `b`'s references are `references[referenceOffsets[b] ..< referenceOffsets[b+1]]` and its queries
-  /// `queries[queryOffsets[b] ..< queryOffsets[b+1]]`; results go to the queries' positions in `out` (which may be
-  /// the same memory as `queries`).
+  /// `queries[queryOffsets[b] ..< queryOffsets[b+1]]`; results go to the queries' positions in `out`, which holds as
+  /// many values as `queries`.
   ///
   /// - Throws: ``InfAlignError/nonFinite(field:prompt:index:value:)`` for a NaN/±∞ reference or query (index within
   ///   its prompt); ``InfAlignError/emptyReferences(prompt:count:)`` for a prompt without references (or with one,
-  ///   under leave-one-out); ``InfAlignError/shapeMismatch(_:)`` for offsets that do not describe the buffers, or
-  ///   (leave-one-out) a query that is not one of its prompt's references.
+  ///   under leave-one-out); ``InfAlignError/shapeMismatch(_:)`` for an output of another length than the queries,
+  ///   offsets that do not describe the spans, or (leave-one-out) a query that is not one of its prompt's
+  ///   references.
   /// - Parameters:
   ///   - references: every prompt's reference rewards, prompt after prompt.
   ///   - referenceOffsets: `prompts + 1` nondecreasing offsets into `references`, from 0 to `references.count`.
@@ -33,6 +34,50 @@ public enum OneShotCalibration {
   ///   once per call (per worker), and only when some prompt takes the sorting path.
   @inlinable
   public static func calibrate<T: BLASScalar>(
+    references: Span<T>, referenceOffsets: Span<Int>, queries: Span<T>, queryOffsets: Span<Int>,
+    into out: inout MutableSpan<T>, options: CalibrationOptions = .init(), threads: Int? = nil
+  ) throws(InfAlignError) {
+    try CalibrationTable<T>.checkOutput(out.count, queries: queries.count)
+    try references.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+      try referenceOffsets.withUnsafeBufferPointer { (ro) throws(InfAlignError) in
+        try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
+          try queryOffsets.withUnsafeBufferPointer { (qo) throws(InfAlignError) in
+            try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
+              try calibrate(
+                references: r, referenceOffsets: ro, queries: q, queryOffsets: qo, into: o, options: options,
+                threads: threads)
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Dense: `rows` prompts with `referenceColumns` references and `queryColumns` queries each, row-major.
+  ///
+  /// - Throws: as ``calibrate(references:referenceOffsets:queries:queryOffsets:into:options:threads:)``.
+  @inlinable
+  public static func calibrate<T: BLASScalar>(
+    references: Span<T>, referenceColumns: Int, queries: Span<T>, queryColumns: Int, rows: Int,
+    into out: inout MutableSpan<T>, options: CalibrationOptions = .init(), threads: Int? = nil
+  ) throws(InfAlignError) {
+    try CalibrationTable<T>.checkOutput(out.count, queries: queries.count)
+    try references.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+      try queries.withUnsafeBufferPointer { (q) throws(InfAlignError) in
+        try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
+          try calibrate(
+            references: r, referenceColumns: referenceColumns, queries: q, queryColumns: queryColumns, rows: rows,
+            into: o, options: options, threads: threads)
+        }
+      }
+    }
+  }
+
+  /// The buffer form of ``calibrate(references:referenceOffsets:queries:queryOffsets:into:options:threads:)``, for
+  /// this package's modules (the C ABI, the command line): `out` may be the same memory as `queries`; the caller
+  /// keeps the memory valid.
+  @inlinable
+  package static func calibrate<T: BLASScalar>(
     references: UnsafeBufferPointer<T>, referenceOffsets: UnsafeBufferPointer<Int>,
     queries: UnsafeBufferPointer<T>, queryOffsets: UnsafeBufferPointer<Int>, into out: UnsafeMutableBufferPointer<T>,
     options: CalibrationOptions = .init(), threads: Int? = nil
@@ -103,11 +148,10 @@ public enum OneShotCalibration {
     }
   }
 
-  /// Dense: `rows` prompts with `referenceColumns` references and `queryColumns` queries each, row-major.
-  ///
-  /// - Throws: as ``calibrate(references:referenceOffsets:queries:queryOffsets:into:options:threads:)``.
+  /// The buffer form of ``calibrate(references:referenceColumns:queries:queryColumns:rows:into:options:threads:)``
+  /// (`out` may alias `queries`).
   @inlinable
-  public static func calibrate<T: BLASScalar>(
+  package static func calibrate<T: BLASScalar>(
     references: UnsafeBufferPointer<T>, referenceColumns: Int, queries: UnsafeBufferPointer<T>, queryColumns: Int,
     rows: Int, into out: UnsafeMutableBufferPointer<T>, options: CalibrationOptions = .init(), threads: Int? = nil
   ) throws(InfAlignError) {

@@ -38,6 +38,41 @@ public enum TiltWeights {
   @_specialize(where T == Double)
   @_specialize(where T == Float)
   public static func compute<T: BLASScalar>(
+    rewards: Span<T>, rewardOffsets: Span<Int>, references: Span<T>?, referenceOffsets: Span<Int>?,
+    options: TiltOptions
+  ) throws(InfAlignError) -> TiltedSample<T> {
+    try rewards.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+      try rewardOffsets.withUnsafeBufferPointer { (ro) throws(InfAlignError) in
+        try withOptionalBuffer(references) { (f) throws(InfAlignError) in
+          try withOptionalBuffer(referenceOffsets) { (fo) throws(InfAlignError) in
+            try compute(rewards: r, rewardOffsets: ro, references: f, referenceOffsets: fo, options: options)
+          }
+        }
+      }
+    }
+  }
+
+  /// Ragged samples calibrated against a table of references (one per prompt, ``CalibrationTable``).
+  ///
+  /// - Throws: as ``compute(rewards:rewardOffsets:references:referenceOffsets:options:)``, with the table's
+  ///   calibration errors.
+  @_specialize(where T == Double)
+  @_specialize(where T == Float)
+  public static func compute<T: BLASScalar>(
+    rewards: Span<T>, rewardOffsets: Span<Int>, table: CalibrationTable<T>, options: TiltOptions
+  ) throws(InfAlignError) -> TiltedSample<T> {
+    try rewards.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+      try rewardOffsets.withUnsafeBufferPointer { (ro) throws(InfAlignError) in
+        try compute(rewards: r, rewardOffsets: ro, table: table, options: options)
+      }
+    }
+  }
+
+  /// The buffer form of ``compute(rewards:rewardOffsets:references:referenceOffsets:options:)``, for this
+  /// package's modules (the C ABI): the caller keeps the memory valid.
+  @_specialize(where T == Double)
+  @_specialize(where T == Float)
+  package static func compute<T: BLASScalar>(
     rewards: UnsafeBufferPointer<T>, rewardOffsets: UnsafeBufferPointer<Int>, references: UnsafeBufferPointer<T>?,
     referenceOffsets: UnsafeBufferPointer<Int>?, options: TiltOptions
   ) throws(InfAlignError) -> TiltedSample<T> {
@@ -71,13 +106,10 @@ public enum TiltWeights {
     return try weigh(calibrated: u, offsets: Array(rewardOffsets), beta: beta, logBeta: logBeta, options: options)
   }
 
-  /// Ragged samples calibrated against a table of references (one per prompt, ``CalibrationTable``).
-  ///
-  /// - Throws: as ``compute(rewards:rewardOffsets:references:referenceOffsets:options:)``, with the table's
-  ///   calibration errors.
+  /// The buffer form of ``compute(rewards:rewardOffsets:table:options:)``, for this package's modules.
   @_specialize(where T == Double)
   @_specialize(where T == Float)
-  public static func compute<T: BLASScalar>(
+  package static func compute<T: BLASScalar>(
     rewards: UnsafeBufferPointer<T>, rewardOffsets: UnsafeBufferPointer<Int>, table: CalibrationTable<T>,
     options: TiltOptions
   ) throws(InfAlignError) -> TiltedSample<T> {

@@ -54,7 +54,8 @@ public enum EmpiricalWinRate {
   }
 
   /// Ragged batch: prompt `b`'s policy rewards are `policy[policyOffsets[b] ..< policyOffsets[b+1]]`, likewise for
-  /// the reference; one estimate per prompt into `out`.
+  /// the reference; one estimate per prompt into `out`, written in place (no copy of the rewards, no allocation
+  /// of results).
   ///
   /// - Parameters:
   ///   - policy: every prompt's policy rewards, prompt after prompt.
@@ -63,14 +64,39 @@ public enum EmpiricalWinRate {
   ///   - referenceOffsets: `prompts + 1` nondecreasing offsets into `reference`, from 0 to `reference.count`.
   ///   - procedure: the inference-time procedure of both sides.
   ///   - out: receives one estimate per prompt.
-  ///   - firstPrompt: added to the prompt index in error messages (for a batch that is part of a larger one).
+  ///   - firstPrompt: the index of the first prompt in error messages (for a batch cut from a larger one).
   ///   - threads: threads to split the prompts over (`nil`: `Threads.count`); results are bit-identical for
   ///     every count, and the error thrown is the first in prompt order.
+  /// - Throws: ``InfAlignError/shapeMismatch(_:)`` when the offsets do not describe `out.count` prompts over the
+  ///   policy and reference rewards; otherwise as ``estimate(policy:reference:procedure:prompt:)``.
   /// - Complexity: O(Σ (n_b + m_b) log(n_b + m_b)), divided among the threads; scratch allocated once per call
   ///   (per worker).
   @_specialize(where T == Float)
   @_specialize(where T == Double)
   public static func estimate<T: BLASScalar>(
+    policy: Span<T>, policyOffsets: Span<Int>, reference: Span<T>, referenceOffsets: Span<Int>,
+    procedure: Procedure, into out: inout MutableSpan<Double>, firstPrompt: Int = 0, threads: Int? = nil
+  ) throws(InfAlignError) {
+    try policy.withUnsafeBufferPointer { (p) throws(InfAlignError) in
+      try policyOffsets.withUnsafeBufferPointer { (op) throws(InfAlignError) in
+        try reference.withUnsafeBufferPointer { (r) throws(InfAlignError) in
+          try referenceOffsets.withUnsafeBufferPointer { (or) throws(InfAlignError) in
+            try out.withUnsafeMutableBufferPointer { (o) throws(InfAlignError) in
+              try estimate(
+                policy: p, policyOffsets: op, reference: r, referenceOffsets: or, procedure: procedure, into: o,
+                firstPrompt: firstPrompt, threads: threads)
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// The buffer form of ``estimate(policy:policyOffsets:reference:referenceOffsets:procedure:into:firstPrompt:threads:)``,
+  /// for this package's modules (the C ABI, the command line): the caller keeps the memory valid.
+  @_specialize(where T == Float)
+  @_specialize(where T == Double)
+  package static func estimate<T: BLASScalar>(
     policy: UnsafeBufferPointer<T>, policyOffsets: UnsafeBufferPointer<Int>, reference: UnsafeBufferPointer<T>,
     referenceOffsets: UnsafeBufferPointer<Int>, procedure: Procedure, into out: UnsafeMutableBufferPointer<Double>,
     firstPrompt: Int = 0, threads: Int? = nil

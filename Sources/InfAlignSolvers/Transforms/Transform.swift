@@ -14,7 +14,8 @@ import RealModule
 /// ```swift
 /// let phi = try Transform(parsing: "exp:2.5")
 /// phi.value(0.4)                    // exp(1.0)
-/// buffer.withUnsafeMutableBufferPointer { phi.apply(to: $0) }   // in place, Float or Double
+/// var values = array.mutableSpan
+/// phi.apply(to: &values)           // in place, Float or Double
 /// ```
 public struct Transform: Sendable, CustomStringConvertible {
   /// What a transform computes. Parameters are validated by the constructors of ``Transform``.
@@ -175,13 +176,20 @@ public struct Transform: Sendable, CustomStringConvertible {
     }
   }
 
-  /// Replaces every element `u` of `buffer` by `Φ(u)`, in place, exactly as the scalar ``apply(_:)`` would.
+  /// Replaces every element `u` of `values` by `Φ(u)`, in place, exactly as the scalar ``apply(_:)`` would
+  /// (on an array: `var values = array.mutableSpan; transform.apply(to: &values)`).
   ///
   /// The kind is dispatched once per call; the loops run over contiguous memory with no allocation and no branch
-  /// on the kind, so they can be embedded in training code on caller-owned buffers.
+  /// on the kind, so they can be embedded in training code on caller-owned memory.
   /// - Complexity: O(n) (O(n log m) for a table of m points).
   @inlinable
-  public func apply<T: BLASScalar>(to buffer: UnsafeMutableBufferPointer<T>) {
+  public func apply<T: BLASScalar>(to values: inout MutableSpan<T>) {
+    values.withUnsafeMutableBufferPointer { apply(to: $0) }
+  }
+
+  /// The buffer form of ``apply(to:)``, for this package's modules (the C ABI).
+  @inlinable
+  package func apply<T: BLASScalar>(to buffer: UnsafeMutableBufferPointer<T>) {
     guard let p = buffer.baseAddress else { return }
     let n = buffer.count
     switch kind {

@@ -1,7 +1,8 @@
 /// Text from a user (a spec, an id, a cell of a file) as it may appear inside a one-line message: every control
 /// character and line separator is escaped (`\n`, `\r`, `\t`, else `\u{XX}`), so `"bon:4\nx"` cannot break an
-/// error over two lines. Text without such characters is returned unchanged. Shared by ``InfAlignError``'s
-/// descriptions and the command line's input errors.
+/// error over two lines. Text without such characters is returned unchanged. Shared by `InfAlignError`'s
+/// descriptions (InfAlignSolvers), the C ABI's error messages (InfAlignC) and the input layer's errors
+/// (InfAlignInput), which is why it lives in this dependency-free module rather than in any of them.
 ///
 /// - Complexity: O(text length).
 package func oneLineText(_ text: String) -> String {
