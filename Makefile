@@ -189,6 +189,7 @@ experiment-why-phi: deps experiment-venv
 	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.why_phi_projection --variants run,tie-free,noiseless
 	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.why_phi_projection --variants run,tie-free,noiseless \
 	  --samples 8192 --prompts 16
+	$(EXPERIMENT_ENV) $(EXAMPLES_VENV)/bin/python -m experiments.why_phi_target --variant run --study why_phi_run
 
 experiment-smoke: deps experiment-venv
 	$(SWIFT) build -c release --product InfAlignC
