@@ -86,7 +86,7 @@ def dependence(prompts, grouped, weights=None) -> float:
     """How dependent the target-letter indicators of positions 2-12 are, averaged over prompts:
     Var(q) / Σ_t Var(1[y_t ∈ targets]) − 1 (q their sum), under the sample or under its weights. 0 when positions
     are independent (π_ref's corpus draws them so); > 0 when hits cluster in the same completions, which is how a tilt
-    by a convex function of q shows. Prompts whose indicators do not vary are skipped."""
+    by a convex function of q shows. Prompts whose indicators do not vary are skipped; ValueError when all are."""
     values = []
     for b, (prompt, row) in enumerate(zip(prompts, grouped)):
         targets = set(prompt[1:4])
@@ -100,4 +100,6 @@ def dependence(prompts, grouped, weights=None) -> float:
         var_total = float(w @ (total - w @ total) ** 2)
         if per_position > 1e-12:
             values.append(var_total / per_position - 1.0)
+    if not values:
+        raise ValueError("dependence: no prompt has target-letter indicators that vary under its weights")
     return float(np.mean(values))
