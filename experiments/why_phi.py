@@ -129,25 +129,42 @@ def second_round(job, data, model, reference, tokenizer):
     return kept, seconds, {"ess": float(ess.mean()), "low_ess_prompts": int(np.sum(np.asarray(tilt.low_ess)))}
 
 
+def transform_label(transform: str) -> str:
+    """A table's name for a transform: ``identity``, or ``exp:t`` with t to two decimals."""
+    return transform if transform == "identity" else f"exp:{float(transform.split(':')[1]):.2f}"
+
+
+def held_out_rows(path: str):
+    """The (policy rewards, fresh π_ref rewards) of each prompt of a held-out JSONL file, as float64 arrays."""
+    with open(path) as f:
+        for line in f:
+            row = json.loads(line)
+            yield np.asarray(row["rewards"], dtype=np.float64), np.asarray(row["reference_rewards"], dtype=np.float64)
+
+
 def top_mass(path: str) -> float:
     """The fraction of policy samples that beat every fresh π_ref sample of their prompt (32 each), from a held-out
     JSONL file; ties with the best reference count half."""
     beats = []
-    with open(path) as f:
-        for line in f:
-            row = json.loads(line)
-            best = max(row["reference_rewards"])
-            beats += [1.0 if x > best else 0.5 if x == best else 0.0 for x in row["rewards"]]
+    for rewards, references in held_out_rows(path):
+        best = references.max()
+        beats += [1.0 if x > best else 0.5 if x == best else 0.0 for x in rewards]
     return float(np.mean(beats))
 
 
-def exact_top_mass(transform: str, kl: float, m: int = 32, grid: int = 20_000) -> float:
-    """The same under the exact tilt at that KL: E_f[u^m] = ∫ f(u)·u^m du, by the tilt's weights on a fine grid of u
-    (``tilt_weights`` leave-one-out over ``grid`` distinct rewards puts u on (k + ½)/grid)."""
+def exact_density(transform: str, kl: float, grid: int = 20_000):
+    """The exact tilt at that KL on a fine grid of u: ``(u, mass)`` with the masses summing to 1, from
+    ``tilt_weights`` leave-one-out over ``grid`` distinct rewards (which puts u on (k + ½)/grid)."""
     import infalign
 
     tilt = infalign.tilt_weights(np.arange(grid, dtype=np.float64)[None, :], None, transform, kl=kl)
-    return float(np.mean(np.asarray(tilt.weights)[0] * np.asarray(tilt.calibrated)[0] ** m))
+    return np.asarray(tilt.calibrated)[0], np.asarray(tilt.weights)[0] / grid
+
+
+def exact_top_mass(transform: str, kl: float, m: int = 32) -> float:
+    """The same under the exact tilt at that KL: E_f[u^m] = ∫ f(u)·u^m du (``exact_density``)."""
+    u, mass = exact_density(transform, kl)
+    return float(np.sum(mass * u ** m))
 
 
 def _mean(rs, key, sub=None):
@@ -179,7 +196,7 @@ def report(records, out: str) -> str:
         ident = np.mean([r["win_rates"]["bon:4"]["estimate"] - curve("identity", r["kl"]) for r in rs])
         fit_own = np.mean([r["fit_win_rates"]["bon:4"]["estimate"] - curve(t, r["fit_kl"]) for r in rs])
         fit_ident = np.mean([r["fit_win_rates"]["bon:4"]["estimate"] - curve("identity", r["fit_kl"]) for r in rs])
-        label = t if t == "identity" else f"exp:{float(t.split(':')[1]):.2f}"
+        label = transform_label(t)
         top = np.mean([top_mass(os.path.join(out, r["file"])) for r in rs])
         rows.append(f"| {arm} | {label} | {target:g} | {step} | {kl:.3f} | {bon[0]:.3f} [{bon[1]:.3f}, {bon[2]:.3f}] "
                     f"| {curve(t, kl):.3f} | {curve('identity', kl):.3f} | {own:+.3f} | {ident:+.3f} | "

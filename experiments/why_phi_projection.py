@@ -35,6 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "python"))
 
 from . import task  # noqa: E402
+from .why_phi import transform_label  # noqa: E402
 from .why_phi_variants import VARIANTS  # noqa: E402
 
 CHARS = task.COMPLETION_CHARS
@@ -152,8 +153,7 @@ def main(argv=None) -> int:
     rows = ["| reward | family | transform | target KL | policy KL | BoN-4 | exact, own Φ | exact, identity |",
             "|---|---|---|---|---|---|---|---|"]
     for r in records:
-        t = r["transform"] if r["transform"] == "identity" else f"exp:{float(r['transform'].split(':')[1]):.2f}"
-        rows.append(f"| {r['variant']} | {r['family']} | {t} | {r['target_kl']:g} | {r['kl']:.3f} | "
+        rows.append(f"| {r['variant']} | {r['family']} | {transform_label(r['transform'])} | {r['target_kl']:g} | {r['kl']:.3f} | "
                     f"{r['bon4']:.3f} [{r['lower']:.3f}, {r['upper']:.3f}] | {r['exact_own']:.3f} | "
                     f"{r['exact_identity']:.3f} |")
     with open(os.path.join(out, "summary.json"), "w") as f:

@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "python"))
 
 from . import policy  # noqa: E402
 from .distill import transform_of  # noqa: E402
+from .why_phi import exact_density, held_out_rows, transform_label  # noqa: E402
 from .why_phi_variants import VARIANTS  # noqa: E402
 
 BINS = (0.0, 0.5, 0.75, 0.9, 0.97, 1.0 + 1e-9)
@@ -41,21 +42,18 @@ def discrete_bon(rewards: np.ndarray, p: np.ndarray, n: int = 4) -> float:
     return float(np.sum(top_p * below_q ** n) + 0.5 * np.sum(top_p * top_q))
 
 
-def exact_histogram(transform: str, kl: float, grid: int = 20_000) -> np.ndarray:
-    """The exact tilt's mass of u in each bin, from the tilt's weights on a fine grid of u."""
-    import infalign
-
-    tilt = infalign.tilt_weights(np.arange(grid, dtype=np.float64)[None, :], None, transform, kl=kl)
-    return np.histogram(np.asarray(tilt.calibrated)[0], bins=BINS, weights=np.asarray(tilt.weights)[0] / grid)[0]
+def exact_histogram(transform: str, kl: float) -> np.ndarray:
+    """The exact tilt's mass of u in each bin (``why_phi.exact_density``)."""
+    u, mass = exact_density(transform, kl)
+    return np.histogram(u, bins=BINS, weights=mass)[0]
 
 
 def policy_histogram(path: str) -> np.ndarray:
-    us = []
-    with open(path) as f:
-        for line in f:
-            row = json.loads(line)
-            ref = np.asarray(row["reference_rewards"])
-            us += [((ref < x).sum() + 0.5 * (ref == x).sum()) / len(ref) for x in row["rewards"]]
+    """The share of a held-out file's policy samples whose u (``infalign.calibrate``: the mid-rank among the
+    prompt's fresh π_ref samples) falls in each bin."""
+    import infalign
+
+    us = np.concatenate([infalign.calibrate(rewards, references) for rewards, references in held_out_rows(path)])
     return np.histogram(us, bins=BINS)[0] / len(us)
 
 
@@ -82,7 +80,7 @@ def main(argv=None) -> int:
             w = np.asarray(columns["weight"]).reshape(rewards.shape)
             bon = np.mean([discrete_bon(rewards[b], w[b] / w.shape[1]) for b in range(len(w))])
             sample_kl = float(np.mean(tilt.kl))
-            lines.append(f"| {t if t == 'identity' else 'exp:%.2f' % float(t.split(':')[1])} | {kl:g} | "
+            lines.append(f"| {transform_label(t)} | {kl:g} | "
                          f"{sample_kl:.3f} | {bon:.3f} | {infalign.analyze(t, 'bon:4', kl=sample_kl).win_rate:.3f} | "
                          f"{infalign.analyze('identity', 'bon:4', kl=sample_kl).win_rate:.3f} | "
                          f"{float(np.mean(tilt.ess)):.1f} |")
