@@ -99,3 +99,22 @@ def test_projection_sample_log_ratio_is_exact():
         direct = sum(np.log(table[k, state[:, k], codes[:, k]]) - np.log(ref[k, codes[:, k]])
                      for k in range(projection.L))
         assert np.allclose(log_ratio, direct, atol=1e-12)
+
+
+why_phi = pytest.importorskip("experiments.why_phi")
+
+
+@pytest.mark.parametrize("kl", [0.25, 1.0])
+def test_exact_density_against_the_closed_form_of_the_identity_tilt(kl):
+    """f(u) = e^{u/β}/Z for identity: its KL is the budget, and E_f[u] = 1/(1 − e^{−1/β}) − β, up to the grid's
+    O(1/K) discretization (K = 20000: 5e-5 in KL at KL 1)."""
+    import math
+
+    import infalign
+
+    beta = infalign.analyze("identity", "bon:4", kl=kl).beta
+    u, mass = why_phi.exact_density("identity", kl)
+    assert mass.sum() == pytest.approx(1.0, abs=1e-12)
+    assert float(np.sum(mass * np.log(mass * len(mass)))) == pytest.approx(kl, abs=1e-4)
+    mean = 1.0 / -math.expm1(-1.0 / beta) - beta
+    assert why_phi.exact_top_mass("identity", kl, m=1) == pytest.approx(mean, abs=1e-4)
